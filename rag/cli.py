@@ -1,0 +1,189 @@
+"""The ``rag`` command line: ingest, docs, show, rm (and more as they land).
+
+Errors print one line saying what to do; ``--debug`` (or RAG_DEBUG=1) shows
+the traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from rag.config import Settings, get_settings
+from rag.errors import RagError
+
+app = typer.Typer(
+    help="TownBrief (镇情通): ask questions of Chinese local-government documents, offline.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+_state: dict = {}
+
+
+@app.callback()
+def main(
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", envvar="RAG_DATA_DIR",
+                                            help="where the store lives (env RAG_DATA_DIR, default ./.ragdata)"),
+    chroma_url: Optional[str] = typer.Option(None, "--chroma-url", envvar="RAG_CHROMA_URL",
+                                             help="Chroma server URL; embedded store when unset"),
+    debug: bool = typer.Option(False, "--debug", envvar="RAG_DEBUG", help="show tracebacks on errors"),
+) -> None:
+    _state["overrides"] = {"data_dir": data_dir, "chroma_url": chroma_url}
+    _state["debug"] = debug
+
+
+def settings(**more) -> Settings:
+    return get_settings(**_state.get("overrides", {}), **more)
+
+
+def _store(s: Settings):
+    from rag.store import Store
+
+    return Store(s)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _emit_json(obj) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="files or folders (.txt .md .html)"),
+    wait: bool = typer.Option(False, "--wait", help="wait for another ingest on the same data dir instead of refusing"),
+    as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
+) -> None:
+    """Ingest documents: clean, extract metadata and facts, chunk, embed, store."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from rag.ingest import ingest_paths
+
+    s = settings()
+    store = _store(s)
+    with store.write_lock(wait=wait):
+        with Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      TextColumn("{task.description}"), console=err, disable=as_json or not err.is_terminal) as bar:
+            task = bar.add_task("", total=None)
+
+            def progress(done: int, total: int, name: str) -> None:
+                bar.update(task, completed=done, total=total, description=name)
+
+            report = ingest_paths(store, paths, progress)
+    if as_json:
+        _emit_json(report.as_dict())
+    else:
+        for path, reason in report.failed:
+            err.print(f"[yellow]skipped[/] {path}: {reason}", highlight=False)
+        out.print(
+            f"ingested {len(report.added)} new, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
+            f"{len(report.failed)} failed — {report.chunks} chunks in {report.seconds:.1f}s → {s.data_dir}",
+            highlight=False,
+        )
+    if report.failed and not (report.added or report.updated or report.unchanged):
+        raise typer.Exit(1)
+
+
+def _doc_summary(d) -> dict:
+    m = d.meta
+    return {"doc": d.doc, "town": m.get("town"), "parent": m.get("parent"), "province": m.get("province"),
+            "doc_type": m.get("doc_type"), "meeting": m.get("meeting"), "date": m.get("date"), "chunks": d.n_chunks}
+
+
+@app.command()
+def docs(as_json: bool = typer.Option(False, "--json", help="a JSON list of objects")) -> None:
+    """List ingested documents with their metadata."""
+    rows = [_doc_summary(d) for d in _store(settings()).list_docs()]
+    if as_json:
+        _emit_json(rows)
+        return
+    if not rows:
+        out.print("no documents yet; run `rag ingest corpora/`")
+        return
+    keys = ["doc", "town", "parent", "province", "doc_type", "meeting", "date", "chunks"]
+    t = Table(*keys)
+    for r in rows:
+        t.add_row(*[str(r[k]) if r[k] is not None else "—" for k in keys])
+    out.print(t)
+
+
+@app.command()
+def show(
+    doc: str = typer.Argument(..., help="document id (its file name)"),
+    as_json: bool = typer.Option(False, "--json", help="object with doc, metadata, text, audit"),
+) -> None:
+    """Show a document's cleaned text, metadata and the audit of what was removed."""
+    d = _store(settings()).get_doc(doc)
+    if as_json:
+        _emit_json({"doc": d.doc, "metadata": d.meta, "text": d.text, "audit": d.audit, "masks": d.masks})
+        return
+    out.rule(f"[bold]{d.doc}")
+    for k, v in d.meta.items():
+        out.print(f"[bold]{k}[/]: {v if v is not None else '—'}", highlight=False)
+    out.rule("cleaned text")
+    out.print(d.text, highlight=False, markup=False)
+    out.rule(f"removed ({len(d.audit)})")
+    from collections import Counter
+
+    for reason, n in Counter(a["reason"] for a in d.audit).most_common():
+        out.print(f"  {reason}: {n}", highlight=False)
+    for a in d.audit:
+        if a["reason"] != "pinyin note":
+            out.print(f"  [{a['start']}:{a['end']}] {a['reason']}: {a['text'].strip()[:100]}", highlight=False, markup=False)
+    if d.masks:
+        out.rule(f"masked values ({len(d.masks)})")
+        out.print("  " + "  ".join(d.raw[m["raw_start"]:m["raw_end"]] + (m["unit"] or "") for m in d.masks[:40]),
+                  highlight=False, markup=False)
+
+
+@app.command()
+def rm(doc: str = typer.Argument(..., help="document id (its file name)")) -> None:
+    """Remove one document and its chunks."""
+    store = _store(settings())
+    with store.write_lock():
+        store.remove_document(doc)
+    out.print(f"removed {doc}")
+
+
+def run() -> None:
+    """Console-script entry point with one-line errors."""
+    debug = "--debug" in sys.argv or os.environ.get("RAG_DEBUG", "").lower() in ("1", "true", "yes")
+    try:
+        app()
+    except RagError as e:
+        if debug:
+            raise
+        err.print(f"[bold red]error:[/] {e}", highlight=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing half-written is kept (re-run to finish)")
+        sys.exit(130)
+    except Exception as e:  # last resort: no traceback for users unless asked
+        if debug:
+            raise
+        from pydantic import ValidationError
+
+        if isinstance(e, ValidationError):
+            err.print(f"[bold red]error:[/] bad configuration: {e.errors()[0]['loc'][0]}: {e.errors()[0]['msg']}",
+                      highlight=False)
+        else:
+            err.print(f"[bold red]error:[/] {type(e).__name__}: {e} (run with --debug for details)", highlight=False)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,60 @@
+"""One Settings object: environment variables prefixed ``RAG_`` and CLI flags."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Government documents stay local: no telemetry from Chroma or Gradio, ever.
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("CHROMA_TELEMETRY", "False")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+class Settings(BaseSettings):
+    """All configuration; every field is also ``RAG_<NAME>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", extra="forbid")
+
+    data_dir: Path = Field(Path(".ragdata"), description="where the store and indexes live")
+    chroma_url: str | None = Field(None, description="Chroma server URL (http://host:port); embedded when unset")
+    collection: str = Field("townbrief", description="Chroma collection name prefix")
+
+    embeddings: Literal["local", "openai"] = "local"
+    embed_base_url: str | None = None
+    embed_model: str = "text-embedding-3-small"
+    embed_api_key: str | None = None
+    embed_batch: int = 16
+
+    llm: Literal["local", "openai", "extractive"] = "local"
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    model_path: Path | None = Field(None, description="GGUF file for the local backend")
+    llm_timeout_s: float = 120.0
+    llm_threads: int | None = None
+
+    chunk_tokens: int = Field(256, ge=32, le=2048, description="token budget per chunk (cl100k)")
+    chunk_overlap_tokens: int = Field(48, ge=0, le=512)
+    max_file_bytes: int = Field(5 * 1024 * 1024, ge=1)
+    top_k: int = Field(6, ge=1, le=50)
+    debug: bool = False
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "townbrief.sqlite"
+
+
+def get_settings(**overrides) -> Settings:
+    """Settings from the environment, with explicit (flag) overrides on top."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**clean)

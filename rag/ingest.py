@@ -1,0 +1,164 @@
+"""Ingestion: files → clean text → metadata → facts → chunks → vectors.
+
+Each file is handled on its own: a bad file gets a one-line reason and the rest
+of the batch goes on; nothing of a failed file is written. Unchanged files
+(same bytes, same pipeline) are skipped without embedding work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from rag.chunking import chunk_text
+from rag.clean import clean
+from rag.errors import IngestError, RagError
+from rag.load import SUPPORTED_SUFFIXES, load_file
+from rag.meta import extract_meta
+from rag.store import ChunkRow, DocRow, Store, now
+
+# Bump when cleaning, metadata, facts or chunking change what is stored, so
+# that re-ingest refreshes documents whose bytes did not change.
+PIPELINE_VERSION = "1"
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    skipped: list[str] = field(default_factory=list)  # not documents (in walked folders)
+    chunks: int = 0
+    embedded_tokens: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["failed"] = [{"path": p, "reason": r} for p, r in self.failed]
+        return d
+
+
+def collect_files(paths: list[Path]) -> tuple[list[Path], list[tuple[str, str]], list[str]]:
+    """Expand folders; return (files, errors, skipped). Named files are kept as given."""
+    files: list[Path] = []
+    errors: list[tuple[str, str]] = []
+    skipped: list[str] = []
+    for p in paths:
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts):
+                    if f.suffix.lower() in SUPPORTED_SUFFIXES and f.suffix:
+                        files.append(f)
+                    else:
+                        skipped.append(str(f))
+        elif p.exists() or p.is_symlink():
+            files.append(p)
+        else:
+            errors.append((str(p), "no such file or folder; check the path"))
+    seen: dict[str, Path] = {}
+    unique: list[Path] = []
+    for f in files:
+        if f.name in seen and seen[f.name].resolve() != f.resolve():
+            errors.append((str(f), f"another file named '{f.name}' is in this batch ({seen[f.name]}); "
+                                   "document ids are file names, so rename one"))
+            continue
+        if f.name not in seen:
+            seen[f.name] = f
+            unique.append(f)
+    return unique, errors, skipped
+
+
+def document_version(data_sha: str, store: Store) -> str:
+    s = store.settings
+    key = f"{data_sha}|{PIPELINE_VERSION}|{s.chunk_tokens}|{s.chunk_overlap_tokens}|{store.model_id}"
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def ingest_paths(
+    store: Store,
+    paths: list[Path],
+    progress: Callable[[int, int, str], None] | None = None,
+) -> IngestReport:
+    """Ingest files and folders into ``store``; see the module docstring."""
+    t0 = time.perf_counter()
+    report = IngestReport()
+    files, errors, skipped = collect_files(paths)
+    report.failed.extend(errors)
+    report.skipped.extend(skipped)
+    store.collect_garbage()  # vectors left by an interrupted earlier run
+    for i, path in enumerate(files):
+        if progress:
+            progress(i, len(files), path.name)
+        try:
+            status, n_chunks, n_tokens = ingest_file(store, path)
+        except RagError as e:
+            report.failed.append((str(path), str(e)))
+            continue
+        getattr(report, status).append(path.name)
+        report.chunks += n_chunks
+        report.embedded_tokens += n_tokens
+    if progress:
+        progress(len(files), len(files), "")
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def ingest_file(store: Store, path: Path) -> tuple[str, int, int]:
+    """Ingest one file; return (added|updated|unchanged, chunks, embedded tokens)."""
+    loaded = load_file(path, store.settings.max_file_bytes)
+    data_sha = hashlib.sha256(loaded.raw.encode("utf-8")).hexdigest()
+    version = document_version(data_sha, store)
+    previous = store.doc_version(loaded.doc_id)
+    if previous and previous[0] == version:
+        return "unchanged", 0, 0
+
+    cleaned = clean(loaded.raw, loaded.is_html)
+    if not cleaned.text.strip():
+        raise IngestError("no content left after removing navigation, spam and footers; is this a document page?")
+    meta = extract_meta(cleaned)
+    chunks = chunk_text(loaded.doc_id, cleaned.mapped, store.settings.chunk_tokens, store.settings.chunk_overlap_tokens)
+    facts = _facts(cleaned, meta, loaded.doc_id)
+
+    rows = [
+        ChunkRow(f"{loaded.doc_id}::{version}::{c.index}", loaded.doc_id, version, c.index, c.text,
+                 c.start, c.end, c.heading, c.n_tokens)
+        for c in chunks
+    ]
+    embed_texts = [embedding_text(meta.as_dict(), r.heading, r.text) for r in rows]
+    vectors = store.embeddings.embed_documents(embed_texts) if rows else []
+    vmeta = [
+        {"doc": r.doc, "version": version, "idx": r.idx, "start": r.start, "end": r.end,
+         "place": meta.town or "", "doc_type": meta.doc_type, "year": meta.year or 0}
+        for r in rows
+    ]
+    # 1) new vectors, 2) registry swap (atomic), 3) old vectors out
+    store.add_vectors([r.id for r in rows], [r.text for r in rows], vectors, vmeta)
+    store.commit_document(
+        DocRow(
+            doc=loaded.doc_id, version=version, sha256=data_sha, source_path=str(path),
+            encoding=loaded.encoding, raw=loaded.raw, text=cleaned.text, meta=meta.as_dict(),
+            audit=[asdict(a) for a in cleaned.audit], masks=[asdict(m) for m in cleaned.masks],
+            facts=facts, n_chunks=len(rows), ingested_at=now(),
+        ),
+        rows,
+    )
+    store.delete_vectors(loaded.doc_id, keep_version=version)
+    return ("updated" if previous else "added"), len(rows), sum(r.n_tokens for r in rows)
+
+
+def embedding_text(meta: dict, heading: str, text: str) -> str:
+    """What we embed: a short context line (place, type, date, heading) + the chunk."""
+    ctx = " ".join(x for x in (meta.get("town"), meta.get("doc_type"), meta.get("date"), heading) if x)
+    return f"{ctx}\n{text}" if ctx else text
+
+
+def _facts(cleaned, meta, doc_id: str) -> dict:
+    try:
+        from rag.facts import extract_facts
+    except ImportError:  # the fact layer is optional until it lands
+        return {}
+    return extract_facts(cleaned, meta, doc_id)

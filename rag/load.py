@@ -1,0 +1,128 @@
+"""Files → decoded raw text: size and type checks, encoding detection, HTML.
+
+The *raw text* of a document is its bytes decoded to ``str``; every offset we
+emit points into that string. HTML is kept as raw text too, and turned into
+plain text by :func:`html_to_text` with an offset map, so citations point into
+the page as it was downloaded.
+"""
+
+from __future__ import annotations
+
+import codecs
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.errors import IngestError
+from rag.textmap import MappedText
+
+SUPPORTED_SUFFIXES = {".txt", ".md", ".html", ".htm", ".text", ""}
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    doc_id: str
+    raw: str
+    encoding: str
+    is_html: bool
+    n_bytes: int
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """Decode document bytes; return ``(text, encoding)``.
+
+    Order: BOMs (UTF-8, UTF-16 LE/BE), strict UTF-8, strict GB18030 (a
+    superset of GBK and GB2312, the usual encodings of Chinese government
+    sites), then charset-normalizer's best guess.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "utf-8-sig"
+    for bom, enc in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(enc), "utf-16"
+            except UnicodeDecodeError as e:
+                raise IngestError(f"looks like UTF-16 but does not decode ({e.reason}); re-save the file as UTF-8") from None
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise IngestError("unknown text encoding; re-save the file as UTF-8")
+    return str(best), best.encoding
+
+
+def looks_binary(data: bytes) -> bool:
+    """NUL bytes (outside UTF-16) or many control bytes mean a binary file."""
+    head = data[:8192]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    if b"\x00" in head:
+        return True
+    ctrl = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
+    return ctrl > len(head) * 0.05
+
+
+_HTML_SNIFF = re.compile(r"^\s*(?:<!doctype\s+html|<html|<head|<body|<meta|<div|<p[\s>])", re.I)
+
+
+def is_html(path: Path, text: str) -> bool:
+    return path.suffix.lower() in {".html", ".htm"} or bool(_HTML_SNIFF.match(text[:512]))
+
+
+def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedFile:
+    """Read and decode one document, or raise :class:`IngestError` with a reason."""
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise IngestError(f"unsupported file type '{path.suffix}'; give .txt, .md or .html files")
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise IngestError(
+                f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit; "
+                "split it or raise RAG_MAX_FILE_BYTES"
+            )
+        data = path.read_bytes()
+    except PermissionError:
+        raise IngestError("cannot read the file (permission denied); check its permissions") from None
+    except FileNotFoundError:
+        raise IngestError("file not found; check the path") from None
+    except IsADirectoryError:
+        raise IngestError("is a directory; give its files or the directory as a batch") from None
+    except OSError as e:
+        raise IngestError(f"cannot read the file ({e.strerror}); check the path and permissions") from None
+    if not data.strip():
+        raise IngestError("file is empty; nothing to ingest")
+    if looks_binary(data):
+        raise IngestError("file looks binary, not text; give a .txt, .md or .html document")
+    text, enc = decode_bytes(data)
+    if not text.strip():
+        raise IngestError("file holds only whitespace; nothing to ingest")
+    return LoadedFile(path.name, text, enc, is_html(path, text), len(data))
+
+
+_DROP_BLOCKS = re.compile(r"<(script|style|noscript|template)\b[^>]*>.*?</\1\s*>|<!--.*?-->", re.S | re.I)
+_BLOCK_TAGS = re.compile(r"</?(?:p|div|br|li|ul|ol|tr|table|h[1-6]|section|article|header|footer|nav|title|dd|dt|blockquote)\b[^>]*>", re.I)
+_ANY_TAG = re.compile(r"<[^>]{0,2000}>")
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def html_to_text(mt: MappedText) -> MappedText:
+    """Strip tags, scripts and styles; block tags become line breaks; entities decode."""
+    mt = mt.sub(_DROP_BLOCKS, "")
+    mt = mt.sub(_BLOCK_TAGS, lambda m: "\n")
+    mt = mt.sub(_ANY_TAG, "")
+
+    def unescape(m: re.Match[str]) -> str:
+        s = html.unescape(m.group(0))
+        return " " if s == "\xa0" else s
+
+    return mt.sub(_ENTITY, unescape)

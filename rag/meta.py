@@ -1,0 +1,339 @@
+"""Document metadata: place, parent, province, doc type, meeting, date.
+
+Rules, not a model: each value comes from a pattern in the cleaned text (or a
+publication line the cleaner removed), so it can be checked against the source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from rag.clean import Cleaned
+from rag.gazetteer import Place, gazetteer, short_name
+
+DOC_TYPES = ("政府工作报告", "人代会", "党代会", "讲话", "其他")
+
+_NUM = r"[一二三四五六七八九十百零〇两\d]+"
+_ADMIN_END = r"(?:镇|乡|街道|县|市|区|省|自治区|自治州|自治县|旗|盟|州|新区|开发区)"
+NPC = re.compile(rf"(?P<run>[\u4e00-\u9fff]{{2,20}}?)第(?P<term>{_NUM})届人民代表大会第(?P<session>{_NUM})次(?:全体)?会议")
+PARTY = re.compile(rf"中国共产党(?P<run>[\u4e00-\u9fff]{{2,15}}?)第(?P<term>{_NUM})届(?:代表大会第(?P<session>{_NUM})次会议|代表大会)")
+_STOP_CHARS = set("在于日了的和与及是为、届年月由向对从")
+_FULL_DATE_AT_MEETING = re.compile(r"(?P<y>(?:19|20)\d{2})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日\s*在[^。\n]{0,60}?(?:会议|大会)")
+_LEAD_DATE = re.compile(r"^(?:(?P<y>(?:19|20)\d{2})年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})日(?:上午|下午|晚)?\s*[,，、]?")
+_GARBLED_LEAD = re.compile(r"^(?P<md>\d{2,4})日\s*[,，]")
+_TITLE_DATE = re.compile(r"[（(](?P<y>(?:19|20)\d{2})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
+_PUB_DATE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-/年.]\s*(?P<m>\d{1,2})\s*[-/月.]\s*(?P<d>\d{1,2})")
+_YEAR = re.compile(r"(?<![\d到至])((?:19|20)\d{2})年(?!代)")
+
+
+_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DATE = re.compile(r"([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,4})日")
+
+
+def _cn_small(s: str) -> int:
+    """十二 → 12, 二十三 → 23, 三十 → 30, 九 → 9."""
+    if "十" not in s:
+        return _CN_DIGITS[s]
+    tens, _, ones = s.partition("十")
+    return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
+
+
+def arabic_dates(text: str) -> str:
+    """二〇二三年一月十五日 → 2023年1月15日 (same meaning, for date patterns)."""
+
+    def conv(m: re.Match[str]) -> str:
+        y = "".join(str(_CN_DIGITS[c]) for c in m.group(1))
+        return f"{y}年{_cn_small(m.group(2))}月{_cn_small(m.group(3))}日"
+
+    return _CN_DATE.sub(conv, text)
+
+
+def _squash(text: str) -> str:
+    """Join lines and drop spaces so names broken across lines still match."""
+    return re.sub(r"[\s]+", "", text)
+
+
+@dataclass
+class DocMeta:
+    town: str | None = None
+    parent: str | None = None
+    province: str | None = None
+    doc_type: str = "其他"
+    meeting: str | None = None
+    date: str | None = None
+    title: str | None = None
+    published: str | None = None
+
+    @property
+    def year(self) -> int | None:
+        return int(self.date[:4]) if self.date else None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _trim_place(run: str) -> str | None:
+    """The place name at the end of a run of characters before 第…届."""
+    gz = gazetteer()
+    cands = [run[i:] for i in range(len(run) - 1) if re.fullmatch(rf"[\u4e00-\u9fff]+?{_ADMIN_END}", run[i:])]
+    known = [c for c in cands if gz.lookup(c)]
+    if known:
+        return max(known, key=len)
+    for i in range(len(run) - 1, -1, -1):
+        if run[i] in _STOP_CHARS:
+            run = run[i + 1:]
+            break
+    for prefix in ("中国共产党", "中共", "召开", "胜利"):
+        if run.startswith(prefix):
+            run = run[len(prefix):]
+    return run if len(run) >= 2 and re.search(rf"{_ADMIN_END}$", run) else None
+
+
+def canonical_place(name: str) -> str:
+    """恩施州 → 恩施土家族苗族自治州: the gazetteer's full name when unambiguous."""
+    gz = gazetteer()
+    if gz.lookup(name):
+        return name
+    for suf in ("州", "市", "盟", "地区"):
+        if name.endswith(suf):
+            full = gz.short_to_full.get(name[: -len(suf)])
+            if full:
+                return full
+    return name
+
+
+def _most_named_place(text: str) -> str | None:
+    """Last resort: the city or province the text names most (at least 3 times)."""
+    gz = gazetteer()
+    counts = [(n, c) for n, c in gz.mentions(text).items()
+              if c >= 3 and any(p.level in ("city", "province") for p in gz.lookup(n))]
+    return max(counts, key=lambda t: t[1])[0] if counts else None
+
+
+def _head(text: str, n_lines: int = 8) -> list[str]:
+    return text.split("\n")[:n_lines]
+
+
+def find_meeting(text: str) -> tuple[str | None, str | None, str | None]:
+    """(place, meeting name, kind) from the first NPC or party-congress mention."""
+    found: list[tuple[int, str, str, str]] = []
+    for kind, pat in (("党代会", PARTY), ("人代会", NPC)):
+        for m in pat.finditer(text):
+            place = _trim_place(m.group("run"))
+            if not place:
+                continue
+            start = m.start("run") + len(m.group("run")) - len(place)
+            name = text[start:m.end()]
+            if kind == "党代会":
+                name = "中国共产党" + name
+            found.append((m.start(), place, name, kind))
+            break
+    if not found:
+        return None, None, None
+    _, place, name, kind = min(found)
+    return place, name, kind
+
+
+def _title_place(lines: list[str]) -> str | None:
+    """"宜春市政府工作报告", "我代表上海市人民政府" style fallbacks."""
+    for line in lines:
+        m = re.search(rf"([\u4e00-\u9fff]{{2,12}}?{_ADMIN_END})(?:人民)?政府工作报告", line)
+        if m:
+            p = _trim_place(m.group(1))
+            if p:
+                return p
+    return None
+
+
+def classify(text: str, title_lines: list[str], meeting_kind: str | None) -> str:
+    head = "\n".join(title_lines)
+    if re.search(r"讲话稿|讲话$|上的讲话|致辞|发言稿", head, re.M) or re.search(r"^同志们\s*[:：，,]", text[:600], re.M):
+        return "讲话"
+    if "政府工作报告" in head and re.search(r"各位代表", text[:3000]):
+        return "政府工作报告"
+    if meeting_kind:
+        return meeting_kind
+    return "其他"
+
+
+def _publication_date(cleaned: Cleaned) -> date | None:
+    for line in cleaned.publication_lines:
+        m = _PUB_DATE.search(line)
+        if m:
+            try:
+                return date(int(m["y"]), int(m["m"]), int(m["d"]))
+            except ValueError:
+                continue
+    return None
+
+
+def _context_year(text: str, published: date | None) -> int | None:
+    years = [int(y) for y in _YEAR.findall(text)]
+    if published:
+        years = [y for y in years if y <= published.year]
+    if not years:
+        return None
+    counts = Counter(years)
+    top = max(counts.values())
+    # the latest year mentioned with real weight: news of a meeting talks
+    # about last year's results and this year's plans
+    cands = [y for y, c in counts.items() if c >= max(1, top // 3)]
+    return max(cands)
+
+
+def _repair_garbled(md: str, published: date | None, year: int | None) -> date | None:
+    """"88日" lost its 月: try every split of the digits, keep the latest date
+    not after the publication date (publication usually follows the meeting)."""
+    if not published and not year:
+        return None
+    y = published.year if published else year
+    best = None
+    for i in range(1, len(md)):
+        try:
+            d = date(y, int(md[:i]), int(md[i:]))
+        except ValueError:
+            continue
+        if published and d > published:
+            continue
+        if best is None or d > best:
+            best = d
+    return best
+
+
+def _fmt(d: date) -> str:
+    return d.isoformat()
+
+
+def find_date(cleaned: Cleaned, doc_type: str, title_lines: list[str]) -> tuple[str | None, str | None]:
+    """(date, publication date) — date as YYYY-MM-DD, YYYY-MM or YYYY."""
+    text = cleaned.text
+    published = _publication_date(cleaned)
+    pub = _fmt(published) if published else None
+    head = arabic_dates(_squash("\n".join(filter(None, [cleaned.front_title, text[:3000]]))))
+    m = _FULL_DATE_AT_MEETING.search(head) or _TITLE_DATE.search(head)
+    if m:
+        try:
+            return _fmt(date(int(m["y"]), int(m["m"]), int(m["d"]))), pub
+        except ValueError:
+            pass
+    paragraphs = text.split("\n")[:6]
+    for para in paragraphs:
+        lead = _LEAD_DATE.match(para)
+        if lead and (re.search(r"会议|大会|召开|开幕|举行", para[:200])):
+            y = int(lead["y"]) if lead["y"] else None
+            if y is None:
+                if published:
+                    y = published.year - (1 if int(lead["m"]) > published.month else 0)
+                else:
+                    y = _context_year(text, None)
+            if y:
+                try:
+                    return _fmt(date(y, int(lead["m"]), int(lead["d"]))), pub
+                except ValueError:
+                    pass
+        g = _GARBLED_LEAD.match(para)
+        if g:
+            d = _repair_garbled(g["md"], published, _context_year(text, published))
+            if d:
+                return _fmt(d), pub
+        if para.startswith("近日") and published:
+            return f"{published.year:04d}-{published.month:02d}", pub
+    if doc_type == "讲话":
+        # the title nearest the body names the year the speech belongs to
+        for line in reversed(title_lines):
+            ym = re.search(r"((?:19|20)\d{2})年", line)
+            if ym and re.search(r"讲话|会议|大会", line):
+                return ym.group(1), pub
+    if cleaned.front_title:
+        ym = re.search(r"((?:19|20)\d{2})年", cleaned.front_title)
+        if ym:
+            return ym.group(1), pub
+    if published:
+        return f"{published.year:04d}-{published.month:02d}", pub
+    return None, pub
+
+
+def resolve_place(place: str, text: str) -> tuple[str | None, str | None]:
+    """(parent, province) of ``place`` using the gazetteer and places the text names."""
+    gz = gazetteer()
+    mentions = gz.mentions(text)
+    cands = gz.lookup(place)
+    if len(cands) > 1:
+        cands.sort(key=lambda p: -(mentions.get(p.parent or "", 0) + mentions.get(p.province, 0)))
+    if cands:
+        p = cands[0]
+        if p.level == "province":
+            return None, p.name
+        if p.level == "city" and _is_municipality(p):
+            return None, p.name
+        return p.parent, p.province
+    # not in the gazetteer (most towns): the most-named county-level place,
+    # else the most-named city, that the text mentions
+    level_rank = {"county": 0, "city": 1}
+    scored: list[tuple[int, int, str, Place]] = []
+    for name, n in mentions.items():
+        if name == place:
+            continue
+        for p in gz.lookup(name):
+            if p.level in level_rank:
+                scored.append((level_rank[p.level], -n, name, p))
+    if not scored:
+        return None, _province_from_mentions(mentions)
+    scored.sort(key=lambda t: (t[0], t[1]))
+    best = scored[0][3]
+    if place.endswith(("县", "区", "市")) and best.level == "county":
+        # a county-level place sits under a city, not beside another county
+        best = next((t[3] for t in scored if t[3].level == "city"), best)
+    return best.name, best.province
+
+
+def _is_municipality(p: Place) -> bool:
+    return p.name == p.province
+
+
+def _province_from_mentions(mentions: dict[str, int]) -> str | None:
+    gz = gazetteer()
+    provs = [(n, c) for n, c in mentions.items() if n in gz.provinces]
+    return max(provs, key=lambda t: t[1])[0] if provs else None
+
+
+def extract_meta(cleaned: Cleaned) -> DocMeta:
+    """All metadata of one cleaned document."""
+    text = cleaned.text
+    lines = _head(text)
+    body_start = next((i for i, l in enumerate(lines) if re.match(r"^(?:各位代表|同志们)", l)), None)
+    # title lines: short headline lines before the body, not paragraphs
+    title_lines = [l for l in lines[: body_start if body_start is not None else 2] if "。" not in l and len(l) <= 60]
+    if cleaned.front_title and cleaned.front_title not in title_lines:
+        title_lines = [cleaned.front_title] + title_lines
+    place, meeting, kind = find_meeting(_squash(text[:5000]))
+    if place is None:
+        place = _title_place(title_lines + ([cleaned.front_title] if cleaned.front_title else []))
+    if place is None:
+        m = re.search(rf"我代表([\u4e00-\u9fff]{{2,12}}?{_ADMIN_END})人民政府", text[:3000])
+        place = _trim_place(m.group(1)) if m else None
+    if place is None:
+        place = _most_named_place(text)
+    if place:
+        place = canonical_place(place)
+    doc_type = classify(text, title_lines, kind)
+    dt, pub = find_date(cleaned, doc_type, title_lines)
+    parent = province = None
+    if place:
+        parent, province = resolve_place(place, "\n".join([text, *cleaned.publication_lines]))
+    return DocMeta(
+        town=place,
+        parent=parent,
+        province=province,
+        doc_type=doc_type,
+        meeting=meeting,
+        date=dt,
+        title=title_lines[0] if title_lines else None,
+        published=pub,
+    )
+
+
+__all__ = ["DocMeta", "extract_meta", "DOC_TYPES", "short_name"]

@@ -1,0 +1,295 @@
+"""The store: a SQLite registry (documents, chunks, audit) plus Chroma vectors.
+
+SQLite is the source of truth for which version of a document is current;
+Chroma holds one vector per chunk, with ids ``doc::version::index``. A
+document is replaced in three steps — (1) add the new version's vectors,
+(2) swap the registry rows in one SQLite transaction, (3) delete the old
+version's vectors — so a crash at any point leaves the previous version
+answerable, and :meth:`Store.collect_garbage` removes stray vectors later.
+Readers only trust vectors whose (doc, version) the registry names current.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import urlparse
+
+from rag.config import Settings
+from rag.errors import BackendError, ConfigError, NotFoundError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS docs (
+    doc TEXT PRIMARY KEY,
+    version TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    source_path TEXT,
+    encoding TEXT,
+    raw TEXT NOT NULL,
+    text TEXT NOT NULL,
+    meta TEXT NOT NULL,
+    audit TEXT NOT NULL,
+    masks TEXT NOT NULL,
+    facts TEXT NOT NULL DEFAULT '{}',
+    offsets BLOB,
+    n_chunks INTEGER NOT NULL,
+    ingested_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id TEXT PRIMARY KEY,
+    doc TEXT NOT NULL REFERENCES docs(doc) ON DELETE CASCADE,
+    version TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    heading TEXT NOT NULL,
+    n_tokens INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc);
+CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass
+class ChunkRow:
+    id: str
+    doc: str
+    version: str
+    idx: int
+    text: str
+    start: int
+    end: int
+    heading: str
+    n_tokens: int
+
+
+@dataclass
+class DocRow:
+    doc: str
+    version: str
+    sha256: str
+    source_path: str | None
+    encoding: str | None
+    raw: str
+    text: str
+    meta: dict[str, Any]
+    audit: list[dict[str, Any]]
+    masks: list[dict[str, Any]]
+    facts: dict[str, Any]
+    n_chunks: int
+    ingested_at: float
+
+
+def make_chroma_client(settings: Settings):
+    """Embedded PersistentClient under the data dir, or HttpClient to a server."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        u = urlparse(settings.chroma_url)
+        if u.scheme not in ("http", "https") or not u.hostname:
+            raise ConfigError(f"RAG_CHROMA_URL '{settings.chroma_url}' is not a URL like http://127.0.0.1:8000")
+        try:
+            client = chromadb.HttpClient(host=u.hostname, port=u.port or (443 if u.scheme == "https" else 8000),
+                                         ssl=u.scheme == "https", settings=chroma_settings)
+            client.heartbeat()
+        except Exception as e:  # chromadb raises plain exceptions for connection errors
+            raise BackendError(f"Chroma server {settings.chroma_url} is unreachable ({type(e).__name__}); "
+                               "start it with `chroma run` or unset RAG_CHROMA_URL") from None
+        return client
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+class Store:
+    """Registry + vectors for one data directory."""
+
+    def __init__(self, settings: Settings, embeddings=None, model_id: str | None = None):
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(settings.db_path, check_same_thread=False, timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(SCHEMA)
+        self._embeddings = embeddings
+        self._model_id = model_id
+        self._vectors = None
+
+    # --- vectors ------------------------------------------------------------
+
+    @property
+    def embeddings(self):
+        if self._embeddings is None:
+            from rag.embeddings import make_embeddings
+
+            self._embeddings, self._model_id = make_embeddings(self.settings)
+        return self._embeddings
+
+    @property
+    def model_id(self) -> str:
+        if self._model_id is None:
+            self.embeddings  # noqa: B018 - resolves the model id
+        return self._model_id or ""
+
+    @property
+    def vectors(self):
+        """The LangChain Chroma vector store for the configured embeddings."""
+        if self._vectors is None:
+            from langchain_chroma import Chroma
+
+            name = self.settings.collection + "_" + _safe(self.model_id)
+            self._vectors = Chroma(
+                collection_name=name[:60],
+                embedding_function=self.embeddings,
+                client=make_chroma_client(self.settings),
+                collection_metadata={"hnsw:space": "cosine", "embedding_model": self.model_id},
+            )
+        return self._vectors
+
+    def add_vectors(self, ids: list[str], texts: list[str], vectors: list[list[float]], metas: list[dict]) -> None:
+        coll = self.vectors._collection
+        for i in range(0, len(ids), 1000):
+            coll.upsert(ids=ids[i:i + 1000], embeddings=vectors[i:i + 1000],
+                        documents=texts[i:i + 1000], metadatas=metas[i:i + 1000])
+
+    def delete_vectors(self, doc: str, keep_version: str | None = None) -> None:
+        where: dict[str, Any] = {"doc": doc}
+        if keep_version is not None:
+            where = {"$and": [{"doc": doc}, {"version": {"$ne": keep_version}}]}
+        self.vectors._collection.delete(where=where)
+
+    def collect_garbage(self) -> int:
+        """Delete vectors whose (doc, version) is not current; return how many."""
+        coll = self.vectors._collection
+        current = dict(self.db.execute("SELECT doc, version FROM docs"))
+        stray: list[str] = []
+        offset = 0
+        while True:
+            got = coll.get(include=["metadatas"], limit=5000, offset=offset)
+            if not got["ids"]:
+                break
+            for cid, meta in zip(got["ids"], got["metadatas"]):
+                if current.get((meta or {}).get("doc")) != (meta or {}).get("version"):
+                    stray.append(cid)
+            offset += len(got["ids"])
+        for i in range(0, len(stray), 1000):
+            coll.delete(ids=stray[i:i + 1000])
+        return len(stray)
+
+    def vector_count(self) -> int:
+        return self.vectors._collection.count()
+
+    # --- registry -----------------------------------------------------------
+
+    def doc_version(self, doc: str) -> tuple[str, str] | None:
+        row = self.db.execute("SELECT version, sha256 FROM docs WHERE doc=?", (doc,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def commit_document(self, row: DocRow, chunks: list[ChunkRow]) -> None:
+        """Swap in a document's new version and chunks in one transaction."""
+        with self.db:
+            self.db.execute("DELETE FROM chunks WHERE doc=?", (row.doc,))
+            self.db.execute(
+                "INSERT OR REPLACE INTO docs (doc, version, sha256, source_path, encoding, raw, text, meta, audit,"
+                " masks, facts, n_chunks, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (row.doc, row.version, row.sha256, row.source_path, row.encoding, row.raw, row.text,
+                 _j(row.meta), _j(row.audit), _j(row.masks), _j(row.facts), row.n_chunks, row.ingested_at),
+            )
+            self.db.executemany(
+                "INSERT INTO chunks (id, doc, version, idx, text, start, end, heading, n_tokens) VALUES (?,?,?,?,?,?,?,?,?)",
+                [(c.id, c.doc, c.version, c.idx, c.text, c.start, c.end, c.heading, c.n_tokens) for c in chunks],
+            )
+
+    def remove_document(self, doc: str) -> None:
+        if not self.doc_version(doc):
+            raise NotFoundError(f"no document '{doc}' in {self.settings.data_dir}; see `rag docs`")
+        with self.db:
+            self.db.execute("DELETE FROM chunks WHERE doc=?", (doc,))
+            self.db.execute("DELETE FROM docs WHERE doc=?", (doc,))
+        self.delete_vectors(doc)
+
+    def list_docs(self) -> list[DocRow]:
+        return [self._doc(r) for r in self.db.execute(f"SELECT {_DOC_COLS} FROM docs ORDER BY doc")]
+
+    def get_doc(self, doc: str) -> DocRow:
+        r = self.db.execute(f"SELECT {_DOC_COLS} FROM docs WHERE doc=?", (doc,)).fetchone()
+        if not r:
+            raise NotFoundError(f"no document '{doc}' in {self.settings.data_dir}; see `rag docs`")
+        return self._doc(r)
+
+    def chunks(self, doc: str | None = None) -> list[ChunkRow]:
+        q = "SELECT id, doc, version, idx, text, start, end, heading, n_tokens FROM chunks"
+        args: tuple = ()
+        if doc:
+            q += " WHERE doc=?"
+            args = (doc,)
+        return [ChunkRow(*r) for r in self.db.execute(q + " ORDER BY doc, idx", args)]
+
+    def chunks_by_id(self, ids: list[str]) -> dict[str, ChunkRow]:
+        out: dict[str, ChunkRow] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            q = f"SELECT id, doc, version, idx, text, start, end, heading, n_tokens FROM chunks WHERE id IN ({','.join('?' * len(part))})"
+            out.update({r[0]: ChunkRow(*r) for r in self.db.execute(q, part)})
+        return out
+
+    def generation(self) -> str:
+        """Changes whenever documents change (for in-memory index caches)."""
+        r = self.db.execute("SELECT COUNT(*), COALESCE(MAX(ingested_at), 0), COALESCE(SUM(n_chunks), 0) FROM docs").fetchone()
+        return f"{r[0]}:{r[1]}:{r[2]}"
+
+    def set_facts(self, doc: str, facts: dict[str, Any]) -> None:
+        with self.db:
+            self.db.execute("UPDATE docs SET facts=? WHERE doc=?", (_j(facts), doc))
+
+    @staticmethod
+    def _doc(r: tuple) -> DocRow:
+        return DocRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]), json.loads(r[8]),
+                      json.loads(r[9]), json.loads(r[10]), r[11], r[12])
+
+    # --- locking --------------------------------------------------------------
+
+    @contextmanager
+    def write_lock(self, wait: bool = False) -> Iterator[None]:
+        """One writer per data directory; a second one waits or is refused."""
+        path = self.settings.data_dir / ".write.lock"
+        with open(path, "w") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                raise ConfigError(
+                    f"another ingest is writing to {self.settings.data_dir}; wait for it to finish "
+                    "(or pass --wait), or use another RAG_DATA_DIR"
+                ) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+_DOC_COLS = "doc, version, sha256, source_path, encoding, raw, text, meta, audit, masks, facts, n_chunks, ingested_at"
+
+
+def _j(x: Any) -> str:
+    return json.dumps(x, ensure_ascii=False)
+
+
+def _safe(s: str) -> str:
+    import re
+
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", s).strip("-")
+
+
+def now() -> float:
+    return time.time()
