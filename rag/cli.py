@@ -25,8 +25,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 _state: dict = {}
 
@@ -157,6 +157,23 @@ def rm(doc: str = typer.Argument(..., help="document id (its file name)")) -> No
     with store.write_lock():
         store.remove_document(doc)
     out.print(f"removed {doc}")
+
+
+@app.command()
+def ui(
+    host: str = typer.Option("127.0.0.1", "--host", envvar="GRADIO_SERVER_NAME", help="address to listen on"),
+    port: int = typer.Option(7860, "--port", envvar="GRADIO_SERVER_PORT", help="port to listen on"),
+) -> None:
+    """Open the chat page (Gradio) on http://HOST:PORT."""
+    ui_file = Path(__file__).resolve().parent.parent / "ui.py"
+    if not ui_file.exists():
+        out.print("the chat page is not built yet (issue: The Gradio page); the documents are ingested and "
+                  "`rag docs` / `rag show` work now")
+        return
+    os.environ["GRADIO_SERVER_NAME"], os.environ["GRADIO_SERVER_PORT"] = host, str(port)
+    import runpy
+
+    runpy.run_path(str(ui_file), run_name="__main__")
 
 
 def run() -> None:

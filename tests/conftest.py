@@ -1,0 +1,67 @@
+"""Shared fixtures: every test gets its own data dir; the seeds are ingested once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "corpora" / "towns"
+SHARED = ROOT.parent / "shared"
+GOV_CORPUS = SHARED / "corpora" / "gov-reports-2022-2025"
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+SEED_IDS = {
+    "gangkou": "000_1e67878d57ee9110.txt",
+    "houjie": "001_cc7644a91a9315a6.txt",
+    "jinfeng": "002_1438b3965b54970e.txt",
+    "xinjiebu": "003_c9318c0b836d19af.txt",
+    "speech": "004_5f3aa7875b41a2a2.txt",
+}
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data_dir(tmp_path, monkeypatch):
+    """No test touches the user's store: RAG_DATA_DIR points into tmp."""
+    monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "data"))
+    for var in ("RAG_CHROMA_URL", "RAG_EMBEDDINGS", "RAG_LLM", "RAG_LLM_BASE_URL"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture(scope="session")
+def seed_raw() -> dict[str, str]:
+    return {p.name: p.read_text("utf-8") for p in sorted(SEEDS.iterdir())}
+
+
+@pytest.fixture(scope="session")
+def seeded_dir(tmp_path_factory) -> Path:
+    """A data dir with the five seeds ingested (embedded Chroma, local e5)."""
+    from rag.config import Settings
+    from rag.ingest import ingest_paths
+    from rag.store import Store
+
+    d = tmp_path_factory.mktemp("seeded")
+    store = Store(Settings(data_dir=d))
+    report = ingest_paths(store, [SEEDS])
+    assert not report.failed, report.failed
+    assert len(report.added) == 5
+    store.close()
+    return d
+
+
+@pytest.fixture
+def seeded_store(seeded_dir, tmp_path):
+    """A private copy of the seeded data dir (tests may change it)."""
+    from rag.config import Settings
+    from rag.store import Store
+
+    d = tmp_path / "seeded-copy"
+    shutil.copytree(seeded_dir, d)
+    store = Store(Settings(data_dir=d))
+    yield store
+    store.close()

@@ -1,0 +1,70 @@
+"""Server mode: a real `chroma run` on loopback, started by the test."""
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rag.config import Settings
+from rag.errors import BackendError
+from rag.ingest import ingest_paths
+from rag.store import Store, make_chroma_client
+from tests.conftest import SEED_IDS, SEEDS
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+    port = _free_port()
+    proc = subprocess.Popen([exe, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1",
+                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={"ANONYMIZED_TELEMETRY": "False", "PATH": "/usr/bin:/bin"})
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            make_chroma_client(Settings(data_dir=tmp_path / "probe", chroma_url=url)).heartbeat()
+            break
+        except BackendError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("chroma run did not come up in 60 s")
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_ingest_and_replace_against_a_chroma_server(chroma_server, tmp_path):
+    store = Store(Settings(data_dir=tmp_path / "d", chroma_url=chroma_server))
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(SEEDS / SEED_IDS["jinfeng"], src)
+    report = ingest_paths(store, [src])
+    assert report.added == [SEED_IDS["jinfeng"]]
+    n = store.get_doc(SEED_IDS["jinfeng"]).n_chunks
+    # the vectors live on the server: a fresh client sees them
+    client = make_chroma_client(Settings(data_dir=tmp_path / "other", chroma_url=chroma_server))
+    coll = client.get_collection(store.vectors._collection.name)
+    assert coll.count() == n
+    hits = store.vectors.similarity_search("锦丰镇选举镇长", k=3)
+    assert hits and all(h.metadata["doc"] == SEED_IDS["jinfeng"] for h in hits)
+    assert any("杜锁军" in h.page_content for h in hits)
+    store.remove_document(SEED_IDS["jinfeng"])
+    assert coll.count() == 0
+
+
+def test_unreachable_server_gives_a_clear_error(tmp_path):
+    s = Settings(data_dir=tmp_path / "d", chroma_url=f"http://127.0.0.1:{_free_port()}")
+    with pytest.raises(BackendError, match="unreachable.*chroma run"):
+        make_chroma_client(s)

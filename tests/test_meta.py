@@ -1,0 +1,52 @@
+import pytest
+
+from rag.clean import clean
+from rag.meta import arabic_dates, extract_meta
+from tests.conftest import SEED_IDS
+
+EXPECTED = {
+    "gangkou": ("港口镇", "中山市", "广东省", "人代会", "港口镇第十七届人民代表大会第七次会议", "2024-02-05"),
+    "houjie": ("厚街镇", "东莞市", "广东省", "党代会", "中国共产党厚街镇第十五届代表大会第三次会议", "2024-02"),
+    "jinfeng": ("锦丰镇", "张家港市", "江苏省", "人代会", "锦丰镇第二十一届人民代表大会第五次会议", "2024-08-08"),
+    "xinjiebu": ("新界埠镇", "上高县", "江西省", "政府工作报告", "新界埠镇第三届人民代表大会第六次会议", "2024-03-31"),
+    "speech": (None, None, None, "讲话", None, "2023"),
+}
+
+
+@pytest.mark.parametrize("key", list(EXPECTED))
+def test_seed_metadata(seed_raw, key):
+    m = extract_meta(clean(seed_raw[SEED_IDS[key]]))
+    assert (m.town, m.parent, m.province, m.doc_type, m.meeting, m.date) == EXPECTED[key]
+
+
+def test_garbled_day_repaired_from_publication_date():
+    raw = "来源:某市 发布时间:2024-08-09 13:58:03\n88日,某某镇第二届人民代表大会第三次会议胜利召开。"
+    assert extract_meta(clean(raw)).date == "2024-08-08"
+
+
+def test_month_after_publication_means_previous_year():
+    raw = "发布时间:2024-01-05 10:00\n12月28日,某某镇第二届人民代表大会第三次会议召开。"
+    assert extract_meta(clean(raw)).date == "2023-12-28"
+
+
+def test_chinese_numeral_date_and_line_broken_meeting():
+    raw = "政府工作报告\n——二〇二三年一月十五日在北京市第十六届人民代表大会\n第一次会议上\n各位代表：\n现在，我代表市人民政府向大会报告工作。"
+    m = extract_meta(clean(raw))
+    assert (m.town, m.parent, m.province, m.doc_type, m.date) == ("北京市", None, "北京市", "政府工作报告", "2023-01-15")
+    assert m.meeting == "北京市第十六届人民代表大会第一次会议"
+
+
+def test_arabic_dates():
+    assert arabic_dates("二〇二四年十二月三十一日") == "2024年12月31日"
+
+
+def test_city_and_province_parents():
+    city = extract_meta(clean("宜春市政府工作报告\n——2022年2月23日在宜春市第五届人民代表大会第二次会议上\n各位代表："))
+    assert (city.town, city.parent, city.province) == ("宜春市", "江西省", "江西省")
+    prov = extract_meta(clean("政府工作报告\n——2024年1月22日在广西壮族自治区第十四届人民代表大会第二次会议上\n各位代表："))
+    assert (prov.town, prov.parent, prov.province) == ("广西壮族自治区", None, "广西壮族自治区")
+
+
+def test_short_prefecture_name_is_made_full():
+    m = extract_meta(clean("恩施州政府工作报告（2023年1月5日 夏锡璠）\n——2023年1月5日在州九届人大二次会议上\n各位代表：\n现在，我代表州人民政府向大会报告工作。"))
+    assert m.town == "恩施土家族苗族自治州" and m.province == "湖北省"
