@@ -16,6 +16,7 @@ from typing import Callable
 from rag.chunking import chunk_text
 from rag.clean import clean
 from rag.errors import IngestError, RagError
+from rag.facts import extract_facts
 from rag.load import SUPPORTED_SUFFIXES, load_file
 from rag.meta import extract_meta
 from rag.store import ChunkRow, DocRow, Store, now
@@ -121,7 +122,7 @@ def ingest_file(store: Store, path: Path) -> tuple[str, int, int]:
         raise IngestError("no content left after removing navigation, spam and footers; is this a document page?")
     meta = extract_meta(cleaned)
     chunks = chunk_text(loaded.doc_id, cleaned.mapped, store.settings.chunk_tokens, store.settings.chunk_overlap_tokens)
-    facts = _facts(cleaned, meta, loaded.doc_id)
+    facts = extract_facts(cleaned, meta, loaded.doc_id)
 
     rows = [
         ChunkRow(f"{loaded.doc_id}::{version}::{c.index}", loaded.doc_id, version, c.index, c.text,
@@ -156,9 +157,3 @@ def embedding_text(meta: dict, heading: str, text: str) -> str:
     return f"{ctx}\n{text}" if ctx else text
 
 
-def _facts(cleaned, meta, doc_id: str) -> dict:
-    try:
-        from rag.facts import extract_facts
-    except ImportError:  # the fact layer is optional until it lands
-        return {}
-    return extract_facts(cleaned, meta, doc_id)

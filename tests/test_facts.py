@@ -1,0 +1,80 @@
+"""The fact layer on the seeds: the values a careful reader finds, with spans."""
+
+import pytest
+
+from rag.clean import clean
+from rag.facts import cn_int, extract_facts
+from rag.meta import extract_meta
+from tests.conftest import SEED_IDS
+
+
+@pytest.fixture(scope="module")
+def facts(seed_raw):
+    out = {}
+    for key, doc in SEED_IDS.items():
+        c = clean(seed_raw[doc])
+        out[key] = (seed_raw[doc], extract_facts(c, extract_meta(c), doc))
+    return out
+
+
+def _fig(figs, label, **kw):
+    return [f for f in figs if label in f["label"] and all(f[k] == v for k, v in kw.items())]
+
+
+def test_every_fact_span_quotes_the_raw_text(facts):
+    n = 0
+    for raw, fx in facts.values():
+        items = fx["figures"] + fx["officials"] + fx["elected"] + ([fx["deputies"]] if fx["deputies"] else [])
+        for it in items:
+            assert raw[it["start"]:it["end"]] == it["quote"]
+            n += 1
+    assert n > 80
+
+
+def test_deputies(facts):
+    assert facts["gangkou"][1]["deputies"]["value"] == 82
+    assert facts["jinfeng"][1]["deputies"]["value"] == 106
+
+
+def test_elections(facts):
+    gk = {(e["name"], e["post"]) for e in facts["gangkou"][1]["elected"]}
+    assert ("孙曙涛", "港口镇人民政府副镇长") in gk
+    jf = {(e["name"], e["post"]) for e in facts["jinfeng"][1]["elected"]}
+    assert jf == {("杜锁军", "锦丰镇人民政府镇长"), ("秦嘉恺", "锦丰镇人民政府副镇长"), ("陈凌霄", "锦丰镇人民政府副镇长")}
+
+
+def test_officials_simplified_spaced_and_never_reporters(facts):
+    gk = {p["name"]: p["title"] for p in facts["gangkou"][1]["officials"]}
+    assert gk["周昭坚"].endswith("镇长") and gk["易昊宏"].endswith("副镇长") and gk["黄金辉"] == "镇党委书记"
+    assert "陈涛" in gk
+    xjb = {p["name"] for p in facts["xinjiebu"][1]["officials"]}
+    assert "陈曦" in xjb  # written 陈 曦 in the report header
+    hj = {p["name"] for p in facts["houjie"][1]["officials"]}
+    assert "谢卫东" in hj and "黄楚芳" not in hj and "陈伟赞" not in hj
+
+
+def test_xinjiebu_actuals_and_targets_are_separated(facts):
+    figs = facts["xinjiebu"][1]["figures"]
+    assert _fig(figs, "财政税收", value=1.1, unit="亿元", year=2023, kind="actual")
+    assert _fig(figs, "固定资产投资", value=6.7, unit="亿元", year=2023, kind="actual")
+    assert _fig(figs, "固定资产投资", value=7.5, unit="亿元", year=2024, kind="target")
+    assert _fig(figs, "一般公共预算收入", value=10.0, unit="%", year=2024, kind="target", growth=True)
+    assert not _fig(figs, "固定资产投资", value=7.5, kind="actual")
+    inc = _fig(figs, "脱贫人口人均收入", value=19000.0, unit="元")
+    assert inc and inc[0]["base_value"] == 19000.0 and inc[0]["approx"]
+
+
+def test_houjie_growth_target(facts):
+    assert _fig(facts["houjie"][1]["figures"], "经济增长", value=5.0, unit="%", year=2024, kind="target")
+
+
+def test_masked_figures_have_no_value(facts):
+    figs = facts["speech"][1]["figures"]
+    masked = _fig(figs, "财政总收入", masked=True)
+    assert masked and all(f["value"] is None for f in masked)
+    assert _fig(figs, "地方财政收入", masked=True)
+
+
+@pytest.mark.parametrize("s,n", [("八", 8), ("十二", 12), ("八十二", 82), ("一百零六", 106), ("106", 106)])
+def test_cn_int(s, n):
+    assert cn_int(s) == n
