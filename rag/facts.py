@@ -261,7 +261,6 @@ def extract_people(cleaned: Cleaned) -> list[Person]:
     for m in PERSON.finditer(text):
         name = m.group("name").replace(" ", "")
         if not _valid_name(m.group("name")):
-            # a title followed by a 2-char name and then more text: retry shorter
             continue
         after = text[m.end():m.end() + 4]
         if _BYLINE.match(after) or _BYLINE.search(text[max(0, m.start() - 6):m.start()]):

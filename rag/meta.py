@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 from rag.clean import Cleaned
-from rag.gazetteer import Place, gazetteer, short_name
+from rag.gazetteer import Place, gazetteer
 
 DOC_TYPES = ("政府工作报告", "人代会", "党代会", "讲话", "其他")
 
@@ -336,4 +336,4 @@ def extract_meta(cleaned: Cleaned) -> DocMeta:
     )
 
 
-__all__ = ["DocMeta", "extract_meta", "DOC_TYPES", "short_name"]
+__all__ = ["DocMeta", "extract_meta", "DOC_TYPES"]

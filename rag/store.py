@@ -17,7 +17,6 @@ import sqlite3
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlparse
 

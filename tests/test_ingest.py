@@ -1,11 +1,8 @@
-import json
 import subprocess
 import sys
 
-import pytest
 
 from rag.config import Settings
-from rag.errors import ConfigError
 from rag.ingest import ingest_paths
 from rag.store import Store
 from tests.conftest import SEED_IDS
