@@ -177,14 +177,12 @@ def score_officials(gold: list[dict], pred: list[dict]) -> tuple[Counts, int]:
     return c, titles_ok
 
 
-def score_elected(gold: list[dict], pred: list[dict]) -> Counts:
+def _greedy_match(gold: list[dict], pred: list[dict], same) -> Counts:
+    """Greedy one-to-one matching: each gold item takes the first unused prediction that ``same`` accepts."""
     c = Counts()
     used: set[int] = set()
     for g in gold:
-        j = next((j for j, p in enumerate(pred) if j not in used
-                  and normalize(p.get("name")) == normalize(g.get("name"))
-                  and (normalize(p.get("post")) == normalize(g.get("post")) or _contains_either(p.get("post"), g.get("post")))),
-                 None)
+        j = next((j for j, p in enumerate(pred) if j not in used and same(g, p)), None)
         if j is None:
             c.fn += 1
         else:
@@ -192,6 +190,15 @@ def score_elected(gold: list[dict], pred: list[dict]) -> Counts:
             c.tp += 1
     c.fp += len(pred) - len(used)
     return c
+
+
+def _elected_same(g: dict, p: dict) -> bool:
+    return normalize(p.get("name")) == normalize(g.get("name")) and (
+        normalize(p.get("post")) == normalize(g.get("post")) or _contains_either(p.get("post"), g.get("post")))
+
+
+def score_elected(gold: list[dict], pred: list[dict]) -> Counts:
+    return _greedy_match(gold, pred, _elected_same)
 
 
 def labels_similar(a: str, b: str) -> bool:
@@ -225,17 +232,7 @@ def figures_match(g: dict, p: dict) -> bool:
 
 def score_figures(gold: list[dict], pred: list[dict]) -> Counts:
     """Greedy one-to-one matching of figures."""
-    c = Counts()
-    used: set[int] = set()
-    for g in gold:
-        j = next((j for j, p in enumerate(pred) if j not in used and figures_match(g, p)), None)
-        if j is None:
-            c.fn += 1
-        else:
-            used.add(j)
-            c.tp += 1
-    c.fp += len(pred) - len(used)
-    return c
+    return _greedy_match(gold, pred, figures_match)
 
 
 def redacted_listed(label: str, brief: dict) -> bool:

@@ -14,10 +14,10 @@ from typing import Any
 from rag.chunking import heading_level
 from rag.clean import Cleaned
 from rag.meta import DocMeta
+from rag.numerals import cn_int
 
 # --- numbers -------------------------------------------------------------------
 
-_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _SCALE = {"亿": 1e8, "万": 1e4, "千": 1e3}
 UNITS = ("亿元", "万元", "千元", "元", "亿美元", "万美元", "美元", "万亩", "亩", "万吨", "吨", "%", "个百分点",
          "家", "项", "个", "名", "人次", "人", "户", "次", "条", "件", "所", "座", "公里", "平方米", "万平方米", "盏", "起", "倍")
@@ -33,25 +33,6 @@ _COUNT_UNITS = ("个", "家", "项", "名", "人", "户", "次", "条", "件", "
 # noun comes after the number (成立14个招商小分队, 各条战线的82名人大代表)
 _WEAK_LABEL = re.compile(r"(?:的|成立|确立|利用|定位|以|和|与|从|一批|也是|走在前|抓好|目前|盘点|创造|推进|抢占|壮大|选出|实施|打造|建立|开展|聚焦|围绕|\*)$|^[\u4e00-\u9fff]?$|[\d*]")
 _CLAUSE_SPLIT = re.compile(r"[，,；;：:、。！？\n（）()“”\"]")
-
-
-def cn_int(s: str) -> int | None:
-    """八 → 8, 十二 → 12, 八十二 → 82, 一百零六 → 106."""
-    if s.isdigit():
-        return int(s)
-    total, cur = 0, 0
-    for ch in s:
-        if ch in _CN_DIGIT:
-            cur = _CN_DIGIT[ch]
-        elif ch == "十":
-            total += (cur or 1) * 10
-            cur = 0
-        elif ch == "百":
-            total += (cur or 1) * 100
-            cur = 0
-        else:
-            return None
-    return total + cur
 
 
 def to_number(s: str) -> float | None:

@@ -13,6 +13,7 @@ from datetime import date
 
 from rag.clean import Cleaned
 from rag.gazetteer import Place, gazetteer
+from rag.numerals import CN_DIGITS, cn_int
 
 DOC_TYPES = ("政府工作报告", "人代会", "党代会", "讲话", "其他")
 
@@ -29,24 +30,15 @@ _PUB_DATE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-/年.]\s*(?P<m>\d{1,2})\s*[-/
 _YEAR = re.compile(r"(?<![\d到至])((?:19|20)\d{2})年(?!代)")
 
 
-_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_DATE = re.compile(r"([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,4})日")
-
-
-def _cn_small(s: str) -> int:
-    """十二 → 12, 二十三 → 23, 三十 → 30, 九 → 9."""
-    if "十" not in s:
-        return _CN_DIGITS[s]
-    tens, _, ones = s.partition("十")
-    return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
 
 
 def arabic_dates(text: str) -> str:
     """二〇二三年一月十五日 → 2023年1月15日 (same meaning, for date patterns)."""
 
     def conv(m: re.Match[str]) -> str:
-        y = "".join(str(_CN_DIGITS[c]) for c in m.group(1))
-        return f"{y}年{_cn_small(m.group(2))}月{_cn_small(m.group(3))}日"
+        y = "".join(str(CN_DIGITS[c]) for c in m.group(1))
+        return f"{y}年{cn_int(m.group(2))}月{cn_int(m.group(3))}日"
 
     return _CN_DATE.sub(conv, text)
 
