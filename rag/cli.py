@@ -159,6 +159,53 @@ def rm(doc: str = typer.Argument(..., help="document id (its file name)")) -> No
     out.print(f"removed {doc}")
 
 
+def _filters(place, year, doc_type):
+    from rag.retrieval import Filters
+
+    return Filters(place=place, year=year, doc_type=doc_type)
+
+
+@app.command()
+def ask(
+    question: str = typer.Argument(..., help="the question, Simplified or Traditional"),
+    llm: Optional[str] = typer.Option(None, "--llm", envvar="RAG_LLM", help="local | openai | extractive"),
+    place: Optional[str] = typer.Option(None, "--place", help="only documents about this place (e.g. 港口镇)"),
+    year: Optional[int] = typer.Option(None, "--year", help="only documents of this year"),
+    doc_type: Optional[str] = typer.Option(None, "--doc-type", help="政府工作报告 | 人代会 | 党代会 | 讲话 | 其他"),
+    as_json: bool = typer.Option(False, "--json", help="print the answer object as JSON (no streaming)"),
+) -> None:
+    """Ask a question; the answer streams, then its citations into the raw documents."""
+    from dataclasses import asdict
+
+    from rag.qa import QA
+
+    qa = QA(settings(), backend=llm)
+    answer = None
+    streamed = False
+    for ev in qa.stream(question, filters=_filters(place, year, doc_type)):
+        if ev["type"] == "token" and not as_json:
+            out.print(ev["text"], end="", highlight=False, markup=False)
+            streamed = True
+        elif ev["type"] == "answer":
+            answer = ev["answer"]
+    if as_json:
+        d = asdict(answer)
+        d["citations"] = [{k: c[k] for k in ("doc", "start", "end", "quote")} for c in d["citations"]]
+        _emit_json(d)
+        return
+    if streamed:
+        out.print()
+    if answer.removed:
+        out.print(f"[yellow]未能在原文中核实、已删除：[/]{'；'.join(answer.removed)}", highlight=False)
+    if not streamed or answer.removed or answer.abstained or answer.masked:
+        out.print(answer.text, highlight=False, markup=False)
+    label = "abstained" if answer.abstained else "masked" if answer.masked else "answer"
+    out.print(f"[dim]{label} · {answer.backend}/{answer.model} · {answer.prompt} · "
+              f"first token {answer.ttft_s:.1f}s, total {answer.total_s:.1f}s[/]", highlight=False)
+    for c in answer.citations:
+        out.print(f"  [{c.n}] {c.doc} [{c.start}:{c.end}] {c.quote.strip()[:120]}", highlight=False, markup=False)
+
+
 @app.command()
 def ui(
     host: str = typer.Option("127.0.0.1", "--host", envvar="GRADIO_SERVER_NAME", help="address to listen on"),

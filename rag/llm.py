@@ -1,0 +1,106 @@
+"""LLM backends, one registry: ``local`` | ``openai`` | ``extractive``.
+
+- ``openai``: any OpenAI-compatible endpoint by base URL, key and model
+  (OpenAI, DeepSeek, DashScope, vLLM, Ollama, a llama.cpp server).
+- ``local``: a GGUF model run in-process by llama.cpp (``xllamacpp``). Its
+  native server listens on loopback and we talk to it through the very same
+  OpenAI-compatible client, so both paths share one code path.
+- ``extractive``: no model at all; answers are evidence sentences.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.config import Settings
+from rag.errors import ConfigError
+
+_server_lock = threading.Lock()
+_servers: dict[str, object] = {}
+
+
+@dataclass
+class Backend:
+    name: str  # local | openai | extractive
+    model: str
+    chat: object | None  # a LangChain chat model, None for extractive
+    base_url: str | None = None
+
+    @property
+    def generates(self) -> bool:
+        return self.chat is not None
+
+
+def _verified(path: Path) -> None:
+    """sha256 of the default models is checked once per file version (size+mtime stamp)."""
+    from rag.models import MODELS, verify
+
+    spec = next((m for m in MODELS.values() if m.filename == path.name), None)
+    if spec is None:
+        return  # a user-configured GGUF: their file, their responsibility
+    stamp = path.with_name(path.name + ".verified")
+    st = path.stat()
+    key = f"{st.st_size}:{st.st_mtime_ns}:{spec.sha256}"
+    if stamp.exists() and stamp.read_text() == key:
+        return
+    verify(path, spec)
+    stamp.write_text(key)
+
+
+def local_server(model_path: Path, threads: int | None = None, n_ctx: int = 4096) -> str:
+    """Start (once per process) llama.cpp's server in-process; return its base URL."""
+    key = str(model_path)
+    with _server_lock:
+        if key in _servers:
+            return _servers[key].listening_address  # type: ignore[attr-defined]
+        if not model_path.exists():
+            raise ConfigError(f"local model {model_path} is missing; run ./run.sh (or `python -m rag.models install`), "
+                              "set RAG_MODEL_PATH to a GGUF file, or use RAG_LLM=extractive")
+        _verified(model_path)
+        import xllamacpp as xlc
+
+        p = xlc.CommonParams()
+        p.model.path = str(model_path)
+        p.n_ctx = n_ctx
+        p.n_parallel = 1
+        p.cpuparams.n_threads = threads or max(1, os.cpu_count() or 1)
+        p.cpuparams_batch.n_threads = p.cpuparams.n_threads
+        p.sampling.temp = 0.0
+        p.sampling.top_k = 1
+        if hasattr(p, "verbosity"):
+            p.verbosity = -1  # llama.cpp logs only errors
+        server = xlc.Server(p)
+        _servers[key] = server
+        return server.listening_address
+
+
+def make_backend(settings: Settings, name: str | None = None) -> Backend:
+    """The configured backend (``name`` overrides RAG_LLM)."""
+    name = name or settings.llm
+    if name == "extractive":
+        return Backend("extractive", "none", None)
+    from langchain_openai import ChatOpenAI
+
+    if name == "local":
+        from rag.models import model_path
+
+        path = settings.model_path or model_path()
+        url = local_server(Path(path), settings.llm_threads)
+        chat = ChatOpenAI(base_url=url + "/v1", api_key="local", model="local", temperature=0, max_tokens=256,
+                          streaming=True, timeout=settings.llm_timeout_s, max_retries=0,
+                          stream_usage=False)
+        return Backend("local", Path(path).name, chat, url)
+    if name == "openai":
+        if not settings.llm_base_url:
+            raise ConfigError("RAG_LLM=openai needs RAG_LLM_BASE_URL (e.g. https://api.deepseek.com/v1) "
+                              "and usually RAG_LLM_API_KEY and RAG_LLM_MODEL")
+        if not settings.llm_model:
+            raise ConfigError("RAG_LLM=openai needs RAG_LLM_MODEL (e.g. deepseek-chat, qwen-plus, gpt-4o-mini)")
+        chat = ChatOpenAI(base_url=settings.llm_base_url, api_key=settings.llm_api_key or "not-needed",
+                          model=settings.llm_model, temperature=0, max_tokens=512, streaming=True,
+                          timeout=settings.llm_timeout_s, max_retries=2)
+        return Backend("openai", settings.llm_model, chat, settings.llm_base_url)
+    raise ConfigError(f"unknown LLM backend '{name}'; use local, openai or extractive")

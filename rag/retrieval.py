@@ -1,0 +1,225 @@
+"""Hybrid retrieval: BM25 over jieba tokens + dense vectors from Chroma, fused
+with reciprocal rank fusion, with place / year / doc-type filters.
+
+The jieba user dictionary is built from the corpus itself — places, people,
+meeting names and quoted slogans — so 孙曙涛 or “百千万工程” stay whole tokens.
+Traditional and Simplified queries meet the same index: queries are normalised
+(NFKC + t2s) like the documents.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from rag.clean import normalize_query
+from rag.store import ChunkRow, Store
+
+RRF_K = 60
+_TOKEN_OK = re.compile(r"[\u4e00-\u9fff]{2,}|[A-Za-z]{2,}|\d+(?:\.\d+)?")
+_STOP = set("的 了 和 与 及 是 在 对 为 等 中 上 下 我们 一个 进行 工作 什么 哪些 多少 是否 有没有 请问 吗 呢".split())
+
+
+@dataclass
+class Filters:
+    place: str | None = None
+    year: int | None = None
+    doc_type: str | None = None
+    doc: str | None = None
+
+    def matches(self, meta: dict[str, Any], doc: str) -> bool:
+        if self.doc and doc != self.doc:
+            return False
+        if self.place and meta.get("town") != self.place:
+            return False
+        if self.year and not str(meta.get("date") or "").startswith(str(self.year)):
+            return False
+        if self.doc_type and meta.get("doc_type") != self.doc_type:
+            return False
+        return True
+
+
+@dataclass
+class Hit:
+    chunk: ChunkRow
+    score: float
+    bm25_rank: int | None = None
+    dense_rank: int | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+_dict_lock = threading.Lock()
+_added_words: set[str] = set()
+
+
+def add_user_words(words: list[str]) -> None:
+    """Teach jieba the corpus's own names (idempotent)."""
+    jb = _jieba()
+    with _dict_lock:
+        for w in words:
+            w = w.strip()
+            if 2 <= len(w) <= 16 and w not in _added_words:
+                jb.add_word(w, freq=200000)
+                _added_words.add(w)
+
+
+def tokenize(text: str) -> list[str]:
+    """Search tokens of a (normalised) text: jieba's search mode, no stop words."""
+    text = normalize_query(text)
+    toks = [t for t in _jieba().lcut_for_search(text) if _TOKEN_OK.fullmatch(t) and t not in _STOP]
+    return toks
+
+
+def corpus_words(store: Store) -> list[str]:
+    """Places, people, meeting names and quoted phrases found in the corpus."""
+    words: set[str] = set()
+    for d in store.list_docs():
+        m = d.meta
+        for k in ("town", "parent", "province", "meeting"):
+            if m.get(k):
+                words.add(m[k])
+        if m.get("town"):
+            short = re.sub(r"(镇|乡|街道|县|市|区|省)$", "", m["town"])
+            if len(short) >= 2:
+                words.add(short)
+        f = d.facts or {}
+        for p in f.get("officials", []) + f.get("elected", []):
+            words.add(p["name"])
+        words.update(q for q in re.findall(r"[“\"]([^”\"\n]{2,10})[”\"]", d.text))
+    return sorted(words)
+
+
+class Retriever:
+    """BM25 + dense retrieval over one store; the BM25 index is rebuilt when documents change."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._gen: str | None = None
+        self._lock = threading.Lock()
+        self._chunks: list[ChunkRow] = []
+        self._metas: dict[str, dict] = {}
+        self._bm25 = None
+        self.towns: list[str] = []
+
+    def _ensure_index(self) -> None:
+        gen = self.store.generation()
+        if gen == self._gen:
+            return
+        with self._lock:
+            if gen == self._gen:
+                return
+            import bm25s
+
+            docs = self.store.list_docs()
+            self._metas = {d.doc: d.meta for d in docs}
+            self.towns = sorted({d.meta["town"] for d in docs if d.meta.get("town")}, key=len, reverse=True)
+            add_user_words(corpus_words(self.store))
+            self._chunks = self.store.chunks()
+            corpus_tokens = [tokenize(_index_text(self._metas.get(c.doc, {}), c)) or ["_"] for c in self._chunks]
+            bm = bm25s.BM25()
+            if corpus_tokens:
+                bm.index(corpus_tokens, show_progress=False)
+            self._bm25 = bm
+            self._gen = gen
+
+    # --- query understanding --------------------------------------------------
+
+    def infer_filters(self, question: str, explicit: Filters | None = None) -> Filters:
+        """Explicit filters win; a place named in the question becomes a filter."""
+        self._ensure_index()
+        f = Filters(**vars(explicit)) if explicit else Filters()
+        if not f.place:
+            q = normalize_query(question)
+            named = [t for t in self.towns if t in q or (len(_short(t)) >= 2 and _short(t) in q)]
+            if len(named) == 1:
+                f.place = named[0]
+        return f
+
+    # --- search ---------------------------------------------------------------
+
+    def bm25(self, question: str, filters: Filters, k: int) -> list[int]:
+        self._ensure_index()
+        if not self._chunks:
+            return []
+        q = tokenize(question)
+        if not q:
+            return []
+        mask = np.array([1.0 if filters.matches(self._metas.get(c.doc, {}), c.doc) else 0.0 for c in self._chunks],
+                        dtype=np.float32)
+        if not mask.any():
+            return []
+        n = min(k, len(self._chunks))
+        res, scores = self._bm25.retrieve([q], k=n, show_progress=False, weight_mask=mask)
+        return [int(i) for i, s in zip(res[0], scores[0], strict=True) if s > 0]
+
+    def dense(self, question: str, filters: Filters, k: int) -> list[str]:
+        where = _chroma_where(filters)
+        vec = self.store.embeddings.embed_query(normalize_query(question))
+        docs = self.store.vectors.similarity_search_by_vector_with_relevance_scores(vec, k=k, filter=where)
+        current = {d.doc: d.version for d in self.store.list_docs()}
+        ids = []
+        for d, _score in docs:
+            m = d.metadata
+            if current.get(m.get("doc")) == m.get("version"):  # ignore stray vectors of old versions
+                ids.append(d.id or f"{m['doc']}::{m['version']}::{m['idx']}")
+        return ids
+
+    def search(self, question: str, filters: Filters | None = None, k: int = 6, pool: int = 30) -> list[Hit]:
+        """Top-k chunks by reciprocal rank fusion of BM25 and dense rankings."""
+        self._ensure_index()
+        filters = filters or Filters()
+        by_id = {c.id: i for i, c in enumerate(self._chunks)}
+        scores: dict[int, float] = {}
+        ranks: dict[int, list[int | None]] = {}
+        for r, i in enumerate(self.bm25(question, filters, pool)):
+            scores[i] = scores.get(i, 0) + 1 / (RRF_K + r + 1)
+            ranks.setdefault(i, [None, None])[0] = r + 1
+        for r, cid in enumerate(self.dense(question, filters, pool)):
+            i = by_id.get(cid)
+            if i is None:
+                continue
+            scores[i] = scores.get(i, 0) + 1 / (RRF_K + r + 1)
+            ranks.setdefault(i, [None, None])[1] = r + 1
+        top = sorted(scores, key=lambda i: -scores[i])[:k]
+        return [Hit(self._chunks[i], scores[i], ranks[i][0], ranks[i][1], self._metas.get(self._chunks[i].doc, {}))
+                for i in top]
+
+
+def _short(town: str) -> str:
+    return re.sub(r"(镇|乡|街道|县|市|区|省)$", "", town)
+
+
+def _index_text(meta: dict, c: ChunkRow) -> str:
+    ctx = " ".join(x for x in (meta.get("town"), meta.get("doc_type"), c.heading) if x)
+    return f"{ctx}\n{c.text}"
+
+
+def _chroma_where(f: Filters) -> dict | None:
+    conds: list[dict] = []
+    if f.place:
+        conds.append({"place": f.place})
+    if f.doc_type:
+        conds.append({"doc_type": f.doc_type})
+    if f.year:
+        conds.append({"year": int(f.year)})
+    if f.doc:
+        conds.append({"doc": f.doc})
+    if not conds:
+        return None
+    return conds[0] if len(conds) == 1 else {"$and": conds}
