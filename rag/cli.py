@@ -207,6 +207,68 @@ def ask(
 
 
 @app.command()
+def brief(
+    town: Optional[str] = typer.Option(None, "--town", help="place name, e.g. 港口镇 (merges its documents, newest first)"),
+    doc: Optional[str] = typer.Option(None, "--doc", help="one document id instead of a place"),
+    all_: bool = typer.Option(False, "--all", help="a brief for every place (and every document without one)"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="with --all: write DIR/<name>.json and .md"),
+    llm: Optional[str] = typer.Option(None, "--llm", envvar="RAG_LLM", help="local | openai | extractive (summary writer)"),
+    as_json: bool = typer.Option(False, "--json", help="the brief as JSON"),
+    as_md: bool = typer.Option(False, "--md", help="the brief as Markdown"),
+) -> None:
+    """A structured brief: who met, when, who was elected, key figures, priorities, summary."""
+    from rag.brief import build_brief, to_markdown
+    from rag.llm import make_backend
+
+    s = settings()
+    store = _store(s)
+    backend = make_backend(s, llm)
+    if all_:
+        if not out_dir:
+            _fail("--all needs --out DIR")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        docs = store.list_docs()
+        towns = sorted({d.meta["town"] for d in docs if d.meta.get("town")})
+        jobs = [("town", t) for t in towns] + [("doc", d.doc) for d in docs if not d.meta.get("town")]
+        for kind, key in jobs:
+            b = build_brief(store, backend=backend, **{kind: key})
+            stem = key.rsplit(".", 1)[0]
+            (out_dir / f"{stem}.json").write_text(json.dumps(b, ensure_ascii=False, indent=2), "utf-8")
+            (out_dir / f"{stem}.md").write_text(to_markdown(b), "utf-8")
+        out.print(f"wrote {len(jobs)} briefs to {out_dir}")
+        return
+    if not (town or doc):
+        _fail("give --town PLACE, --doc DOC or --all --out DIR")
+    b = build_brief(store, doc=doc, town=town, backend=backend)
+    if as_json:
+        _emit_json(b)
+    else:
+        out.print(to_markdown(b), highlight=False, markup=False)
+
+
+@app.command()
+def compare(
+    label: str = typer.Argument(..., help="figure label, e.g. 固定资产投资"),
+    as_json: bool = typer.Option(False, "--json", help="rows as JSON"),
+) -> None:
+    """A figure across places and years, with actual/target and source."""
+    from rag.brief import compare as compare_rows
+
+    rows = compare_rows(_store(settings()), label)
+    if as_json:
+        _emit_json(rows)
+        return
+    if not rows:
+        out.print(f"no figure labelled like '{label}'")
+        return
+    t = Table("place", "year", "kind", "label", "value", "source")
+    for r in rows:
+        value = "已隐去" if r["masked"] else f"{r['value']:g}{r['unit']}"
+        t.add_row(r["place"] or "—", str(r["year"] or "—"), r["kind"], r["label"], value, f"{r['doc']}[{r['start']}:{r['end']}]")
+    out.print(t)
+
+
+@app.command()
 def ui(
     host: str = typer.Option("127.0.0.1", "--host", envvar="GRADIO_SERVER_NAME", help="address to listen on"),
     port: int = typer.Option(7860, "--port", envvar="GRADIO_SERVER_PORT", help="port to listen on"),

@@ -112,10 +112,14 @@ def _label_before(text: str, start: int, floor: int) -> str:
     return lab.strip()
 
 
+_AFTER_STOP = re.compile(r"(?:为|作为|的|和|等|提升|推进|加快|实现|完成|开展|建设|正在|已|将|在|是|实施)")
+
+
 def _label_after(text: str, end: int, ceil: int) -> str:
-    """The noun after a count: 成立14个招商小分队 → 招商小分队."""
-    seg = text[end:ceil]
-    return _CLAUSE_SPLIT.split(seg)[0][:14].strip()
+    """The noun after a count: 成立14个招商小分队 → 招商小分队; 三个工业区提升… → 工业区."""
+    seg = _CLAUSE_SPLIT.split(text[end:ceil])[0]
+    m = _AFTER_STOP.search(seg, 2)
+    return (seg[:m.start()] if m else seg)[:14].strip()
 
 
 def _year_context(text: str, sent: tuple[int, int], heading: str, meta: DocMeta) -> tuple[int | None, str | None]:
@@ -145,10 +149,9 @@ def extract_figures(cleaned: Cleaned, meta: DocMeta) -> list[Figure]:
     for a, b in _sentences(text):
         sent = text[a:b]
         heading = headings(a)
-        year, hint = _year_context(text, (a, b), heading, meta)
-        sent_kind = "target" if _TARGET.search(sent) or hint == "target" else "actual"
-        if hint == "actual" and not re.search(r"目标|预期|力争|确保|争取", sent):
-            sent_kind = "actual"
+        sent_year, hint = _year_context(text, (a, b), heading, meta)
+        explicit_target = bool(_TARGET.search(sent)) or hint == "target"
+        past = hint == "actual" or bool(re.search(r"去年|上年|过去一年|一年来|回顾", sent))
         prev_label = ""
         matches = [(m, False) for m in NUMBER.finditer(text, a, b)] + [(m, True) for m in _MASKED.finditer(text, a, b)]
         for m, masked in sorted(matches, key=lambda t: t[0].start()):
@@ -176,18 +179,55 @@ def extract_figures(cleaned: Cleaned, meta: DocMeta) -> list[Figure]:
                 label = prev_label + (label or "")
             if not label and unit in _COUNT_UNITS:
                 label = _label_after(text, m.end(), b)
-            if not label or len(label) > 24:
+            if not label or len(label) > 24 or re.search(r"\d", label):
                 continue
-            sa, sb = cleaned.raw_span(a, b)
+            year = _nearest_year(text, a, m.start()) or sent_year
+            kind = _kind(explicit_target, past, year, meta)
+            ta, tb = _tight_span(text, label, a, b, m.start(), m.end())
+            sa, sb = cleaned.raw_span(ta, tb)
             figures.append(Figure(
                 label=label, value=value, unit=unit,
                 base_value=base_value(value, unit) if value is not None else None,
-                year=year, kind=sent_kind, growth=growth, masked=masked, approx=bool(m.groupdict().get("approx")),
+                year=year, kind=kind, growth=growth, masked=masked, approx=bool(m.groupdict().get("approx")),
                 start=sa, end=sb, quote=cleaned.raw[sa:sb],
             ))
             if not _GROWTH.fullmatch(label):
                 prev_label = re.sub(r"(?:同比)?(?:增长|下降)$", "", label)
     return figures
+
+
+def _nearest_year(text: str, a: int, pos: int) -> int | None:
+    """The last "YYYY年" before a number in its sentence (not a "到2035年" horizon)."""
+    years = [m for m in re.finditer(r"((?:19|20)\d{2})年", text[a:pos]) if not text[a:pos][:m.start()].endswith("到")]
+    return int(years[-1].group(1)) if years else None
+
+
+def _kind(explicit_target: bool, past: bool, year: int | None, meta: DocMeta) -> str:
+    """target (planned) or actual (achieved).
+
+    Target words win; then words of looking back; then the calendar: a figure
+    for a year after the meeting, or for the meeting's own year at a meeting
+    early in that year (when plans are made), is a target.
+    """
+    if explicit_target:
+        return "target"
+    if past or year is None or not meta.date:
+        return "actual"
+    meet_year, month = int(meta.date[:4]), int(meta.date[5:7] or 0) if len(meta.date) >= 7 else 0
+    if year > meet_year or (year == meet_year and 0 < month <= 4 and meta.doc_type in ("人代会", "党代会", "政府工作报告")):
+        return "target"
+    return "actual"
+
+
+def _tight_span(text: str, label: str, a: int, b: int, na: int, nb: int) -> tuple[int, int]:
+    """Cleaned span from the label to the unit (or number to label for counts)."""
+    i = text.rfind(label, a, na)
+    if i >= 0:
+        return i, nb
+    j = text.find(label, nb, b)
+    if j >= 0:
+        return na, j + len(label)
+    return na, nb
 
 
 def _heading_at(text: str):

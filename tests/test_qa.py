@@ -131,3 +131,17 @@ def test_openai_path_against_a_real_server_on_loopback(seeded_store):
     assert qa.backend.name == "openai"
     a = qa.answer("锦丰镇有多少名人大代表出席会议？")
     assert not a.abstained and "106" in a.text and a.citations[0].doc == SEED_IDS["jinfeng"]
+
+
+def test_follow_up_keeps_the_place_from_history(qa_x):
+    first = qa_x.answer("锦丰镇有多少名人大代表出席会议？")
+    follow = qa_x.answer("选举谁为镇长？", history=[("锦丰镇有多少名人大代表出席会议？", first.text)])
+    assert follow.filters.get("place") == "锦丰镇"
+    assert any("杜锁军" in e.text for e in follow.evidence)
+
+
+@pytest.mark.slow
+def test_local_model_condenses_a_follow_up(seeded_store):
+    qa = QA(seeded_store.settings, backend="local", store=seeded_store)
+    standalone = qa.condense("选举谁为镇长？", [("锦丰镇有多少名人大代表出席会议？", "106名人大代表出席会议[1]。")])
+    assert "锦丰" in standalone

@@ -1,0 +1,255 @@
+"""TownBrief: a typed summary per document or place, assembled from the fact layer.
+
+Every field value comes from the deterministic fact layer and carries its
+provenance (doc, raw span, quote). The LLM writes only the ``summary``; any
+sentence of it whose numbers or names are not in the source is dropped, and
+without a model the summary is composed from the facts themselves.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from rag.clean import clean, normalize_query
+from rag.errors import NotFoundError
+from rag.llm import Backend
+from rag.prompts import load_prompt
+from rag.store import DocRow, Store
+
+BRIEF_KEYS = ("doc", "town", "parent", "province", "doc_type", "meeting", "date", "deputies",
+              "officials", "elected", "figures", "redacted_labels")
+_KEY_LABEL = re.compile(r"收入|投资|产值|税收|增长|总额|增加值|营业|资金|农田|种植|人均|GDP|生产总值|消费|财政|预算|改造|建设|企业|民生实事|产业集群|补助|救助")
+_MONEY_UNITS = {"亿元", "万元", "千元", "元", "亿美元", "万美元", "美元", "%", "个百分点", "万亩", "亩"}
+_NUM = re.compile(r"\d+(?:\.\d+)?")
+
+
+@dataclass
+class BriefTiming:
+    facts_s: float = 0.0
+    summary_s: float = 0.0
+
+
+def key_figure(f: dict) -> bool:
+    """The figures a reader of a brief wants: money, rates and areas of named indicators."""
+    if f.get("masked") or f.get("value") is None:
+        return False
+    label = f.get("label") or ""
+    if len(label) < 2 or len(label) > 16:
+        return False
+    if f.get("unit") in _MONEY_UNITS:
+        return bool(_KEY_LABEL.search(label)) or f.get("unit") in ("亿元", "万元")
+    return bool(_KEY_LABEL.search(label)) and f.get("unit") in ("家", "户", "个", "件", "项") and len(label) >= 3
+
+
+def _span(d: DocRow, value: str | None) -> dict | None:
+    """Provenance of a metadata value: its first occurrence in the cleaned text, as a raw span."""
+    if not value:
+        return None
+    cl = clean(d.raw)
+    i = cl.text.find(value)
+    if i < 0:
+        return {"doc": d.doc, "start": None, "end": None, "quote": None}
+    a, b = cl.raw_span(i, i + len(value))
+    return {"doc": d.doc, "start": a, "end": b, "quote": d.raw[a:b]}
+
+
+def _prov(d: DocRow, item: dict) -> dict:
+    return {"doc": d.doc, "start": item["start"], "end": item["end"], "quote": item["quote"]}
+
+
+def priorities(d: DocRow, limit: int = 8) -> list[str]:
+    """Key tasks as short phrases: "一是…二是…" clauses, else outline headings of the plan part."""
+    text = d.text
+    out: list[str] = []
+    for m in re.finditer(r"[一二三四五六七八九十]是([^；;。，,]{4,40})", text):
+        out.append(_trim(m.group(1)))
+    if len(out) < 2:
+        plan = re.search(r"(?:工作安排|工作目标|重点做好|重点抓好|工作部署)", text)
+        tail = text[plan.start():] if plan else ""
+        for m in re.finditer(r"^[（(][一二三四五六七八九十]+[)）]\s*([^。\n]{4,40})", tail, re.M):
+            out.append(_trim(m.group(1)))
+    seen: list[str] = []
+    for p in out:
+        if p not in seen:
+            seen.append(p)
+    return seen[:limit]
+
+
+def _trim(s: str) -> str:
+    s = re.sub(r"^(?:全力|持续|坚持|要)", "", s.strip())
+    return s[:24]
+
+
+def doc_brief(d: DocRow) -> dict[str, Any]:
+    """The fact-layer brief of one document (no summary yet)."""
+    m, f = d.meta, d.facts or {}
+    prov: dict[str, Any] = {}
+    for k in ("town", "meeting"):
+        if m.get(k):
+            prov[k] = _span(d, m[k])
+    for k in ("parent", "province", "doc_type", "date"):
+        if m.get(k):
+            prov[k] = {"doc": d.doc, "source": "metadata"}
+    deputies = (f.get("deputies") or {}).get("value")
+    if f.get("deputies"):
+        prov["deputies"] = _prov(d, f["deputies"])
+    officials = [{"name": p["name"], "title": p["title"], "source": _prov(d, p)} for p in f.get("officials", [])]
+    elected = [{"name": e["name"], "post": e["post"], "source": _prov(d, e)} for e in f.get("elected", [])]
+    figures: list[dict] = []
+    seen: set[tuple] = set()
+    for g in f.get("figures", []):
+        if not key_figure(g):
+            continue
+        key = (g["label"], g["value"], g["unit"], g["year"], g["kind"])
+        if key in seen:
+            continue
+        seen.add(key)
+        figures.append({"label": g["label"], "value": g["value"], "unit": g["unit"], "year": g["year"],
+                        "kind": g["kind"], "growth": g["growth"], "source": _prov(d, g)})
+    redacted: list[str] = []
+    for g in f.get("figures", []):
+        if g.get("masked") and g["label"] not in redacted and 2 <= len(g["label"]) <= 16 and "*" not in g["label"]:
+            redacted.append(g["label"])
+    return {
+        "doc": d.doc, "town": m.get("town"), "parent": m.get("parent"), "province": m.get("province"),
+        "doc_type": m.get("doc_type"), "meeting": m.get("meeting"), "date": m.get("date"),
+        "deputies": deputies, "officials": officials, "elected": elected, "figures": figures,
+        "redacted_labels": redacted, "priorities": priorities(d), "summary": "",
+        "summary_source": "none", "provenance": prov, "documents": [d.doc],
+    }
+
+
+def fact_summary(b: dict) -> str:
+    """A summary composed from the facts only (no LLM): every word is traceable."""
+    parts = []
+    what = b.get("meeting") or b.get("doc_type") or "文件"
+    when = f"{b['date']}，" if b.get("date") else ""
+    where = b.get("town") or ""
+    parts.append(f"{when}{'' if what.startswith(where) or where in what else where}{what}。")
+    if b.get("deputies"):
+        parts.append(f"{b['deputies']}名代表出席。")
+    if b.get("elected"):
+        parts.append("选举" + "、".join(f"{e['name']}为{e['post']}" for e in b["elected"]) + "。")
+    acts = [f for f in b["figures"] if f["kind"] == "actual"][:3]
+    tgts = [f for f in b["figures"] if f["kind"] == "target"][:3]
+    if acts:
+        parts.append("完成：" + "，".join(f"{f['label']}{_fmt(f['value'])}{f['unit']}" for f in acts) + "。")
+    if tgts:
+        parts.append("目标：" + "，".join(f"{f['label']}{_fmt(f['value'])}{f['unit']}" for f in tgts) + "。")
+    if b.get("redacted_labels"):
+        parts.append("原文隐去了" + "、".join(b["redacted_labels"][:3]) + "等数字。")
+    if b.get("priorities"):
+        parts.append("重点：" + "；".join(b["priorities"][:3]) + "。")
+    return "".join(parts)
+
+
+def _fmt(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else str(v)
+
+
+def llm_summary(b: dict, d: DocRow, backend: Backend) -> tuple[str, list[str]]:
+    """LLM narrative; sentences with numbers or names absent from the source are dropped."""
+    from langchain_core.output_parsers import StrOutputParser
+
+    spec = load_prompt("brief")
+    facts = fact_summary(b)
+    excerpt = d.text[:500]
+    chain = spec.template() | backend.chat | StrOutputParser()
+    text = chain.invoke({"facts": facts, "excerpt": excerpt}).strip()
+    source = normalize_query(d.text)
+    kept, dropped = [], []
+    for m in re.finditer(r"[^。！？\n]+[。！？]?", text):
+        s = m.group(0).strip()
+        if not s:
+            continue
+        ns = normalize_query(s)
+        bad_num = [n for n in _NUM.findall(ns) if n not in source]
+        bad_name = [n for n in re.findall(r"[\u4e00-\u9fff]{2,3}(?=同志|镇长|书记|主席)", ns) if n not in source]
+        if bad_num or bad_name or any(x in ns for x in ("赌场", "官网")):
+            dropped.append(s)
+        else:
+            kept.append(s)
+    return "".join(kept)[:300], dropped
+
+
+def build_brief(store: Store, *, doc: str | None = None, town: str | None = None,
+                backend: Backend | None = None) -> dict[str, Any]:
+    """A brief of one document, or of a place merging its documents newest first."""
+    t0 = time.perf_counter()
+    if doc:
+        docs = [store.get_doc(doc)]
+    else:
+        want = normalize_query(town or "")
+        docs = [d for d in store.list_docs() if d.meta.get("town") and
+                (d.meta["town"] == want or re.sub(r"(镇|乡|县|市|区)$", "", d.meta["town"]) == want)]
+        if not docs:
+            known = sorted({d.meta["town"] for d in store.list_docs() if d.meta.get("town")})
+            raise NotFoundError(f"no documents about '{town}'; places with documents: {', '.join(known) or 'none'}")
+        docs.sort(key=lambda d: d.meta.get("date") or "", reverse=True)
+    briefs = [doc_brief(d) for d in docs]
+    b = briefs[0]
+    for other in briefs[1:]:  # newest first: keep the newest scalars, add what older documents add
+        for k in ("deputies", "meeting", "parent", "province"):
+            if b.get(k) is None and other.get(k) is not None:
+                b[k] = other[k]
+        for k in ("officials", "elected"):
+            names = {x["name"] for x in b[k]}
+            b[k] += [x for x in other[k] if x["name"] not in names]
+        b["figures"] += other["figures"]
+        b["redacted_labels"] += [r for r in other["redacted_labels"] if r not in b["redacted_labels"]]
+        b["priorities"] += [p for p in other["priorities"] if p not in b["priorities"]]
+        b["documents"].append(other["doc"])
+    facts_s = time.perf_counter() - t0
+    b["summary"] = fact_summary(b)
+    b["summary_source"] = "facts"
+    b["summary_dropped"] = []
+    if backend is not None and backend.generates:
+        text, dropped = llm_summary(b, docs[0], backend)
+        if len(text) >= 40:
+            b["summary"], b["summary_source"] = text, f"{backend.name}:{backend.model}"
+        b["summary_dropped"] = dropped
+    b["timing"] = {"facts_s": round(facts_s, 3), "total_s": round(time.perf_counter() - t0, 3)}
+    return b
+
+
+def to_markdown(b: dict) -> str:
+    """A readable card: fields, figures split actual vs target, priorities, summary, sources."""
+    lines = [f"# {b.get('town') or '（未署名地点）'} · {b.get('doc_type')} · {b.get('date') or '日期不详'}", ""]
+    lines.append(b.get("summary") or "")
+    lines += ["", "| 字段 | 值 |", "|---|---|"]
+    for k, name in (("meeting", "会议"), ("parent", "上级"), ("province", "省份"), ("deputies", "出席代表")):
+        lines.append(f"| {name} | {b.get(k) if b.get(k) is not None else '—'} |")
+    if b["officials"]:
+        lines += ["", "## 人员", *[f"- {p['name']}（{p['title'] or '职务未注明'}）" for p in b["officials"]]]
+    if b["elected"]:
+        lines += ["", "## 选举产生", *[f"- {e['name']}：{e['post']}" for e in b["elected"]]]
+    for kind, title in (("actual", "## 完成情况"), ("target", "## 目标")):
+        fs = [f for f in b["figures"] if f["kind"] == kind]
+        if fs:
+            lines += ["", title, "| 指标 | 数值 | 年份 | 出处 |", "|---|---|---|---|"]
+            lines += [f"| {f['label']} | {_fmt(f['value'])}{f['unit']} | {f['year'] or '—'} | {f['source']['doc']} [{f['source']['start']}:{f['source']['end']}] |" for f in fs]
+    if b["redacted_labels"]:
+        lines += ["", "## 原文隐去的数字", *[f"- {r}：已隐去（*）" for r in b["redacted_labels"]]]
+    if b["priorities"]:
+        lines += ["", "## 重点工作", *[f"- {p}" for p in b["priorities"]]]
+    lines += ["", f"_来源：{', '.join(b['documents'])} · 摘要：{b['summary_source']}_"]
+    return "\n".join(lines) + "\n"
+
+
+def compare(store: Store, label: str) -> list[dict[str, Any]]:
+    """One row per (place, year, kind) figure whose label matches ``label``, with its source."""
+    want = normalize_query(label)
+    rows = []
+    for d in store.list_docs():
+        for g in (d.facts or {}).get("figures", []):
+            if not (key_figure(g) or g.get("masked")):
+                continue
+            if want in g["label"] or (len(g["label"]) >= 2 and g["label"] in want):
+                rows.append({"place": d.meta.get("town"), "year": g["year"], "kind": g["kind"], "label": g["label"],
+                             "value": g["value"], "unit": g["unit"], "masked": g["masked"], "growth": g["growth"],
+                             "doc": d.doc, "start": g["start"], "end": g["end"]})
+    rows.sort(key=lambda r: (r["place"] or "", r["year"] or 0, r["kind"]))
+    return rows
