@@ -268,6 +268,70 @@ def compare(
     out.print(t)
 
 
+@app.command(name="eval")
+def eval_(
+    corpus: Path = typer.Option(..., "--corpus", help="folder of documents to ingest into a fresh store"),
+    briefs: Optional[Path] = typer.Option(None, "--briefs", help="gold briefs.jsonl"),
+    qa: Optional[Path] = typer.Option(None, "--qa", help="gold qa.jsonl"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="write report.json, report.md, items.jsonl here"),
+    llm: Optional[str] = typer.Option(None, "--llm", envvar="RAG_LLM", help="local | openai | extractive"),
+    limit: Optional[int] = typer.Option(None, "--limit", help="only the first N gold items (quick runs)"),
+    kind: Optional[str] = typer.Option(None, "--kind", help="only questions of this kind: fact|list|redacted|abstain"),
+    retrieval_only: bool = typer.Option(False, "--retrieval-only", help="recall@5 / MRR only, no LLM "
+                                        "(questions from --qa, or generated from the corpus manifest.jsonl)"),
+    thresholds: Optional[Path] = typer.Option(None, "--thresholds", help="fail (exit 3) when a score drops below these floors"),
+    scoreboard: Optional[Path] = typer.Option(None, "--scoreboard", help="update this backend's row in a README scoreboard"),
+    as_json: bool = typer.Option(False, "--json", help="print report.json instead of the table"),
+) -> None:
+    """Score briefs and answers against gold labels (EVAL_FORMAT.md), deterministically."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from evals.harness import EvalConfig, check_thresholds, run_eval, update_scoreboard
+
+    if not (briefs or qa or retrieval_only):
+        _fail("give --briefs FILE and/or --qa FILE (or --retrieval-only with a corpus manifest)")
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, disable=as_json or not err.is_terminal) as bar:
+        task = bar.add_task("eval", total=None)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=total)
+
+        report = run_eval(EvalConfig(corpus=corpus, briefs=briefs, qa=qa, out=out_dir, llm=llm, limit=limit,
+                                     kind=kind, retrieval_only=retrieval_only, progress=progress))
+    if as_json:
+        _emit_json(report)
+    else:
+        t = Table("metric", "value")
+        b = report["backend"]
+        t.add_row("backend", f"{b['llm']} / {b['model']}")
+        if "briefs" in report:
+            r = report["briefs"]
+            t.add_row("brief P / R / F1", f"{r['precision']} / {r['recall']} / {r['f1']}")
+            t.add_row("brief violations", str(r["violations"]))
+            t.add_row("redacted_ok", str(r["redacted_ok"]))
+        if "qa" in report:
+            t.add_row("QA accuracy", str(report["qa"]["accuracy"]))
+            for k, v in report["qa"]["by_kind"].items():
+                t.add_row(f"  {k}", str(v))
+            t.add_row("citation accuracy", str(report["qa"]["citation_accuracy"]))
+        if "retrieval" in report:
+            t.add_row("recall@5 / MRR", f"{report['retrieval']['recall@5']} / {report['retrieval']['mrr']}")
+        for k, v in report.get("latency", {}).items():
+            t.add_row(k, str(v))
+        out.print(t)
+        if out_dir:
+            out.print(f"wrote {out_dir}/report.json, report.md, items.jsonl")
+    if scoreboard:
+        update_scoreboard(scoreboard, report)
+    if thresholds:
+        failures = check_thresholds(report, thresholds)
+        if failures:
+            for f in failures:
+                err.print(f"[bold red]below threshold:[/] {f}", highlight=False)
+            raise typer.Exit(3)
+
+
 @app.command()
 def ui(
     host: str = typer.Option("127.0.0.1", "--host", envvar="GRADIO_SERVER_NAME", help="address to listen on"),

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     embed_model: str = "text-embedding-3-small"
     embed_api_key: str | None = None
     embed_batch: int = 16
+    embed_cache: Path | None = Field(None, description="vector cache file (default DATA_DIR/embcache.sqlite)")
 
     llm: Literal["local", "openai", "extractive"] = "local"
     llm_base_url: str | None = None

@@ -109,7 +109,7 @@ def make_embeddings(settings: Settings) -> tuple[Embeddings, str]:
             timeout=60,
         ), settings.embed_base_url)
         model_id = f"openai:{settings.embed_model}@{settings.embed_base_url}"
-    return CachedEmbeddings(inner, model_id, settings.data_dir / "embcache.sqlite"), model_id
+    return CachedEmbeddings(inner, model_id, settings.embed_cache or settings.data_dir / "embcache.sqlite"), model_id
 
 
 class _GuardedEmbeddings(Embeddings):

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from evals.metrics import normalize, numbers_in, same_number, scale_value
+from evals.metrics import contains_answer, normalize, numbers_in, same_number, scale_value
 from rag.clean import clean
 from tests.conftest import ROOT, SEEDS
 
@@ -36,3 +36,27 @@ def test_brief_gold_values_occur_in_their_document(g):
         assert normalize(s) in normalize(raw), f"{s!r} never occurs in the raw file, so the check could not fail"
     for label in g["redacted_labels"]:
         assert re.search(re.escape(normalize(label)) + r".{0,4}\*", text), label
+
+
+QA = [json.loads(l) for l in (ROOT / "evals" / "gold" / "qa.jsonl").read_text("utf-8").splitlines() if l.strip()]
+_TEXTS = {p.name: normalize(clean(p.read_text("utf-8")).text) for p in SEEDS.iterdir()}
+
+
+def test_qa_gold_covers_every_kind_cross_doc_and_traditional():
+    kinds = {q["kind"] for q in QA}
+    assert len(QA) >= 40 and kinds == {"fact", "list", "redacted", "abstain"}
+    assert any(q["doc"] is None and q["kind"] == "list" for q in QA)
+    assert sum(normalize(q["question"]) != q["question"].replace(" ", "") for q in QA) >= 4  # Traditional ones
+
+
+@pytest.mark.parametrize("q", [q for q in QA if q["kind"] in ("fact", "list")], ids=lambda q: q["id"])
+def test_qa_gold_answers_occur_in_their_document(q):
+    texts = [_TEXTS[q["doc"]]] if q["doc"] else list(_TEXTS.values())
+    found = [any(contains_answer(t, a) for t in texts) for a in q["answers"]]
+    # fact: the answers are alternatives, one must be in the source; list: every item must be
+    assert (any(found) if q["kind"] == "fact" else all(found)), (q["id"], q["answers"], found)
+
+
+@pytest.mark.parametrize("q", [q for q in QA if q["kind"] == "redacted"], ids=lambda q: q["id"])
+def test_redacted_questions_point_at_masked_numbers(q):
+    assert "*亿元" in _TEXTS[q["doc"]]

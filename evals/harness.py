@@ -1,0 +1,294 @@
+"""The eval harness behind ``rag eval`` (format and scoring: ../shared/EVAL_FORMAT.md).
+
+Ingests the corpus into a fresh temporary store, produces a brief per gold
+document and an answer per gold question, scores them deterministically, and
+writes DIR/report.json, DIR/report.md and DIR/items.jsonl.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from evals.metrics import (QA_KINDS, aggregate_briefs, cites_doc, percentile, qa_correct, retrieval_ranks,
+                           score_brief)
+from rag.errors import ConfigError, NotFoundError
+
+BRIEF_REQUIRED = {"doc"}
+QA_REQUIRED = {"id", "question", "answers", "kind"}
+
+
+@dataclass
+class EvalConfig:
+    corpus: Path
+    briefs: Path | None = None
+    qa: Path | None = None
+    out: Path | None = None
+    llm: str | None = None
+    limit: int | None = None
+    kind: str | None = None
+    retrieval_only: bool = False
+    progress: Callable[[str, int, int], None] | None = None
+
+
+def load_jsonl(path: Path, required: set[str], what: str) -> list[dict]:
+    """Gold lines, or a ConfigError naming the line and what is wrong with it."""
+    if not path.exists():
+        raise ConfigError(f"{what} file {path} not found")
+    rows = []
+    for i, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise ConfigError(f"{path}:{i}: not valid JSON ({e.msg} at column {e.colno})") from None
+        if not isinstance(obj, dict):
+            raise ConfigError(f"{path}:{i}: each line must be a JSON object")
+        missing = required - set(obj)
+        if missing:
+            raise ConfigError(f"{path}:{i}: missing key(s) {sorted(missing)}")
+        if what == "qa" and obj["kind"] not in QA_KINDS:
+            raise ConfigError(f"{path}:{i}: kind '{obj['kind']}' is not one of {', '.join(QA_KINDS)}")
+        if what == "qa" and not isinstance(obj["answers"], list):
+            raise ConfigError(f"{path}:{i}: answers must be a list of strings")
+        rows.append(obj)
+    return rows
+
+
+def manifest_questions(corpus: Path, limit: int | None) -> list[dict]:
+    """Retrieval questions from a corpus manifest (place + year → its report)."""
+    rows = [json.loads(l) for l in (corpus / "manifest.jsonl").read_text("utf-8").splitlines() if l.strip()]
+    present = {p.name for p in corpus.iterdir()}
+    rows = [r for r in rows if r["file"] in present]
+    if limit:
+        rows = rows[:limit]
+    return [{"id": f"m{r['file']}", "question": f"{r['place']}{r['year']}年政府工作报告提出了哪些主要目标？",
+             "answers": [], "doc": r["file"], "town": r["place"], "kind": "fact"} for r in rows]
+
+
+def shared_embed_cache() -> Path:
+    import os
+
+    return Path(os.environ.get("RAG_EMBED_CACHE") or Path.home() / ".cache" / "townbrief" / "embcache.sqlite")
+
+
+def run_eval(cfg: EvalConfig) -> dict[str, Any]:
+    from rag.config import get_settings
+    from rag.ingest import ingest_paths
+    from rag.store import Store
+
+    briefs = load_jsonl(cfg.briefs, BRIEF_REQUIRED, "briefs") if cfg.briefs else []
+    qa_items = load_jsonl(cfg.qa, QA_REQUIRED, "qa") if cfg.qa else []
+    if cfg.retrieval_only and not qa_items and (cfg.corpus / "manifest.jsonl").exists():
+        qa_items = manifest_questions(cfg.corpus, cfg.limit)
+    if cfg.kind:
+        qa_items = [q for q in qa_items if q["kind"] == cfg.kind]
+    if cfg.limit:
+        briefs, qa_items = briefs[: cfg.limit], qa_items[: cfg.limit]
+    if not cfg.corpus.is_dir():
+        raise ConfigError(f"corpus {cfg.corpus} is not a folder of documents")
+
+    tmp = tempfile.TemporaryDirectory(prefix="rag-eval-")
+    # a fresh store, but the shared embedding cache: unchanged text is not embedded twice
+    settings = get_settings(data_dir=Path(tmp.name), llm=cfg.llm, embed_cache=shared_embed_cache())
+    store = Store(settings)
+    t0 = time.perf_counter()
+    paths = [cfg.corpus]
+    if cfg.retrieval_only and cfg.limit and (cfg.corpus / "manifest.jsonl").exists():
+        paths = [cfg.corpus / q["doc"] for q in qa_items]
+    ingest = ingest_paths(store, paths, (lambda d, n, name: cfg.progress("ingest", d, n)) if cfg.progress else None)
+    ingest_s = time.perf_counter() - t0
+    if ingest.failed and not (ingest.added or ingest.updated):
+        raise ConfigError(f"nothing in {cfg.corpus} could be ingested: {ingest.failed[0][1]}")
+
+    items: list[dict] = []
+    report: dict[str, Any] = {"backend": {}, "corpus": str(cfg.corpus),
+                              "ingest": {"docs": len(ingest.added), "chunks": ingest.chunks, "seconds": round(ingest_s, 1)}}
+
+    backend = None
+    if not cfg.retrieval_only:
+        from rag.llm import make_backend
+
+        backend = make_backend(settings, cfg.llm)
+    report["backend"] = {"llm": backend.name if backend else "none", "model": backend.model if backend else "none",
+                         "embeddings": store.model_id}
+
+    if briefs and not cfg.retrieval_only:
+        from rag.brief import build_brief
+        from rag.prompts import load_prompt
+
+        report["backend"]["brief_prompt"] = load_prompt("brief").fingerprint
+        scores, times = [], []
+        for i, g in enumerate(briefs):
+            if cfg.progress:
+                cfg.progress("briefs", i, len(briefs))
+            t = time.perf_counter()
+            try:
+                b = build_brief(store, doc=g["doc"], backend=backend)
+            except NotFoundError as e:  # a gold doc missing from the corpus scores as an empty brief
+                b = {"error": str(e)}
+            dt = time.perf_counter() - t
+            times.append(dt)
+            s = score_brief(g, b)
+            scores.append(s)
+            items.append({"type": "brief", "doc": g["doc"], "latency_s": round(dt, 3),
+                          "by_field": {k: vars(c) for k, c in s.by_field.items()},
+                          "violations": {"must_not_contain": s.must_not_contain, "not_people": s.not_people},
+                          "redacted_ok": f"{s.redacted_ok}/{s.redacted_total}", "brief": b})
+        report["briefs"] = aggregate_briefs(scores)
+        brief_times = times
+    else:
+        brief_times = []
+
+    if qa_items:
+        from rag.qa import QA
+        from rag.retrieval import Retriever
+
+        qa = QA(settings, backend=backend, store=store) if backend else None
+        retriever = qa.retriever if qa else Retriever(store)
+        if qa:
+            report["backend"]["qa_prompt"] = qa.prompt.fingerprint
+        verdicts: dict[str, list[bool]] = {}
+        cites: list[bool] = []
+        hit5, rr, ttft, total = [], [], [], []
+        for i, q in enumerate(qa_items):
+            if cfg.progress:
+                cfg.progress("qa", i, len(qa_items))
+            if qa:
+                ans = qa.answer(q["question"]).as_dict()
+                retrieved = ans["retrieved_docs"]
+            else:
+                t = time.perf_counter()
+                f = retriever.infer_filters(q["question"])
+                retrieved = [h.chunk.doc for h in retriever.search(q["question"], f, k=20)]
+                ans = {"text": "", "citations": [], "abstained": False, "masked": False,
+                       "total_s": time.perf_counter() - t, "ttft_s": None}
+            item = {"type": "qa", "id": q["id"], "kind": q["kind"], "question": q["question"],
+                    "answer": ans.get("text"), "abstained": ans.get("abstained"), "masked": ans.get("masked"),
+                    "citations": [{k: c[k] for k in ("doc", "start", "end", "quote")} for c in ans.get("citations", [])],
+                    "latency_s": round(ans.get("total_s") or 0, 3),
+                    "ttft_s": round(ans["ttft_s"], 3) if ans.get("ttft_s") is not None else None}
+            if qa:
+                ok = qa_correct(q, ans)
+                verdicts.setdefault(q["kind"], []).append(ok)
+                item["correct"] = ok
+                c = cites_doc(q, ans)
+                if c is not None:
+                    cites.append(c)
+                    item["cites_gold_doc"] = c
+                ttft.append(ans.get("ttft_s") or 0)
+                total.append(ans.get("total_s") or 0)
+            else:
+                total.append(ans["total_s"])
+            if q.get("doc"):
+                h, r = retrieval_ranks(q["doc"], retrieved)
+                hit5.append(h)
+                rr.append(r)
+                item["retrieval"] = {"hit@5": h, "rr": r}
+            items.append(item)
+        if qa:
+            all_v = [v for vs in verdicts.values() for v in vs]
+            report["qa"] = {"accuracy": round(sum(all_v) / len(all_v), 4) if all_v else 0.0,
+                            "by_kind": {k: round(sum(v) / len(v), 4) for k, v in sorted(verdicts.items())},
+                            "citation_accuracy": round(sum(cites) / len(cites), 4) if cites else 0.0,
+                            "n": len(all_v)}
+        if hit5:
+            report["retrieval"] = {"recall@5": round(sum(hit5) / len(hit5), 4), "mrr": round(sum(rr) / len(rr), 4),
+                                   "n": len(hit5)}
+        report["latency"] = {"qa_p50_s": percentile(total, 0.5), "qa_p95_s": percentile(total, 0.95)}
+        if ttft:
+            report["latency"]["qa_ttft_p50_s"] = percentile(ttft, 0.5)
+    report.setdefault("latency", {})
+    if brief_times:
+        report["latency"]["brief_p50_s"] = percentile(brief_times, 0.5)
+    if cfg.out:
+        write_report(cfg.out, report, items)
+    store.close()
+    tmp.cleanup()
+    return report
+
+
+def write_report(out: Path, report: dict, items: list[dict]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")
+    with open(out / "items.jsonl", "w", encoding="utf-8") as fh:
+        for it in items:
+            fh.write(json.dumps(it, ensure_ascii=False) + "\n")
+    (out / "report.md").write_text(render_markdown(report, items), "utf-8")
+
+
+def render_markdown(report: dict, items: list[dict]) -> str:
+    b = report["backend"]
+    lines = [f"# Eval report — {b.get('llm')} / {b.get('model')}", "",
+             f"Corpus `{report.get('corpus')}`, embeddings `{b.get('embeddings')}`.", ""]
+    if "briefs" in report:
+        r = report["briefs"]
+        lines += ["## Briefs", "", f"P {r['precision']} · R {r['recall']} · **F1 {r['f1']}** · "
+                  f"violations {r['violations']} · redacted_ok {r['redacted_ok']} · n {r['n']}", "",
+                  "| field | P | R | F1 |", "|---|---|---|---|"]
+        lines += [f"| {k} | {v['precision']} | {v['recall']} | {v['f1']} |" for k, v in r["by_field"].items()]
+        lines.append("")
+    if "qa" in report:
+        r = report["qa"]
+        lines += ["## Q&A", "", f"**accuracy {r['accuracy']}** · citation accuracy {r['citation_accuracy']} · n {r['n']}", "",
+                  "| kind | accuracy |", "|---|---|"]
+        lines += [f"| {k} | {v} |" for k, v in r["by_kind"].items()]
+        wrong = [it for it in items if it.get("type") == "qa" and it.get("correct") is False]
+        if wrong:
+            lines += ["", "### Wrong answers", ""]
+            lines += [f"- `{it['id']}` ({it['kind']}) {it['question']} → {str(it['answer'])[:120]}" for it in wrong]
+        lines.append("")
+    if "retrieval" in report:
+        r = report["retrieval"]
+        lines += ["## Retrieval", "", f"recall@5 {r['recall@5']} · MRR {r['mrr']} · n {r['n']}", ""]
+    if report.get("latency"):
+        lines += ["## Latency (s)", "", " · ".join(f"{k} {v}" for k, v in report["latency"].items()), ""]
+    return "\n".join(lines)
+
+
+def check_thresholds(report: dict, path: Path) -> list[str]:
+    """Scores below the floors in ``thresholds.toml`` (an empty list means pass)."""
+    floors = tomllib.loads(path.read_text("utf-8"))
+    failures = []
+    for section, keys in floors.items():
+        for key, floor in keys.items():
+            got: Any = report.get(section, {})
+            for part in key.split("."):
+                got = got.get(part) if isinstance(got, dict) else None
+            if got is None:
+                failures.append(f"{section}.{key}: missing from the report (floor {floor})")
+            elif got < floor:
+                failures.append(f"{section}.{key} = {got} is below the floor {floor}")
+    return failures
+
+
+SCOREBOARD_START = "<!-- scoreboard:start (written by `rag eval --scoreboard README.md`) -->"
+SCOREBOARD_END = "<!-- scoreboard:end -->"
+
+
+def update_scoreboard(readme: Path, report: dict) -> None:
+    """Insert or replace this backend's row in the README scoreboard table."""
+    text = readme.read_text("utf-8")
+    b = report["backend"]
+    q = report.get("qa", {})
+    kinds = q.get("by_kind", {})
+    row = (f"| {b['llm']} | {b['model']} | {report.get('briefs', {}).get('f1', '—')} | {q.get('accuracy', '—')} | "
+           + " | ".join(str(kinds.get(k, "—")) for k in QA_KINDS)
+           + f" | {report.get('latency', {}).get('qa_p50_s', '—')} | {report.get('latency', {}).get('brief_p50_s', '—')} |")
+    header = ["| backend | model | brief F1 | QA acc | fact | list | redacted | abstain | QA p50 s | brief p50 s |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+    if SCOREBOARD_START in text and SCOREBOARD_END in text:
+        before, rest = text.split(SCOREBOARD_START, 1)
+        body, after = rest.split(SCOREBOARD_END, 1)
+        rows = [l for l in body.strip().splitlines()[2:] if l.startswith("|")]
+        rows = [r for r in rows if not r.startswith(f"| {b['llm']} | {b['model']} |")] + [row]
+        text = before + SCOREBOARD_START + "\n" + "\n".join(header + sorted(rows)) + "\n" + SCOREBOARD_END + after
+    else:
+        text += "\n" + SCOREBOARD_START + "\n" + "\n".join(header + [row]) + "\n" + SCOREBOARD_END + "\n"
+    readme.write_text(text, "utf-8")
