@@ -253,18 +253,22 @@ def render_markdown(report: dict, items: list[dict]) -> str:
 
 
 def check_thresholds(report: dict, path: Path) -> list[str]:
-    """Scores below the floors in ``thresholds.toml`` (an empty list means pass)."""
-    floors = tomllib.loads(path.read_text("utf-8"))
+    """Scores below the floors (or above the ``max_`` ceilings) in ``thresholds.toml``; empty means pass."""
+    limits = tomllib.loads(path.read_text("utf-8"))
     failures = []
-    for section, keys in floors.items():
-        for key, floor in keys.items():
-            got: Any = report.get(section, {})
+    for section, keys in limits.items():
+        ceiling = section.startswith("max_")
+        target = section[4:] if ceiling else section
+        for key, limit in keys.items():
+            got: Any = report.get(target, {})
             for part in key.split("."):
                 got = got.get(part) if isinstance(got, dict) else None
             if got is None:
-                failures.append(f"{section}.{key}: missing from the report (floor {floor})")
-            elif got < floor:
-                failures.append(f"{section}.{key} = {got} is below the floor {floor}")
+                failures.append(f"{target}.{key}: missing from the report (limit {limit})")
+            elif ceiling and got > limit:
+                failures.append(f"{target}.{key} = {got} is above the ceiling {limit}")
+            elif not ceiling and got < limit:
+                failures.append(f"{target}.{key} = {got} is below the floor {limit}")
     return failures
 
 

@@ -24,6 +24,7 @@ from rag.clean import Cleaned, clean, normalize_query
 from rag.config import Settings, get_settings
 from rag.errors import BackendError
 from rag.llm import Backend, make_backend
+from rag.numerals import cn_int
 from rag.prompts import load_prompt
 from rag.retrieval import Filters, Hit, Retriever, tokenize
 from rag.store import Store
@@ -162,6 +163,49 @@ class QA:
                     return text, [ev]
         return None
 
+    def _fact_answer(self, question: str, filters: Filters) -> tuple[str, list[Evidence]] | None:
+        """Answer straight from the fact layer when one fact answers the question unambiguously.
+
+        Two shapes: who was elected to a post (选举谁为镇长), and a figure whose
+        label, year and kind the question names (2023年完成固定资产投资多少).
+        Small models misread such evidence often; the fact layer does not.
+        """
+        q = normalize_query(question)
+        docs = [d for d in self.store.list_docs() if filters.matches(d.meta, d.doc)]
+        m = re.search(r"(?:选举|当选|选出)[^，。？?]*?(副镇长|镇长|副县长|县长|市长|副市长|主席|副主席)", q)
+        if m and not re.search(r"哪些|哪几", q):
+            role = m.group(1)
+            found = [(d, e) for d in docs for e in (d.facts or {}).get("elected", [])
+                     if e["post"].endswith(role) and (role.startswith("副") or not e["post"].endswith("副" + role))]
+            if len({e["name"] for _, e in found}) == 1:
+                d, e = found[0]
+                ev = Evidence(1, d.doc, clean(e["quote"]).text.strip(), e["start"], e["end"], e["quote"],
+                              d.meta.get("town"), d.meta.get("date"))
+                return f"会议选举{e['name']}为{e['post']}[1]。", [ev]
+        if not re.search(r"多少|几|数额|是多少", q):
+            return None
+        year = re.search(r"((?:19|20)\d{2})年", q)
+        want_kind = "target" if re.search(r"目标|预期|计划|力争", q) else "actual" if re.search(r"完成|实现|达到|全年", q) else None
+        cands = []
+        for d in docs:
+            for g in (d.facts or {}).get("figures", []):
+                if g.get("value") is None or len(g["label"]) < 3 or g["label"] not in q:
+                    continue
+                if year and g.get("year") != int(year.group(1)):
+                    continue
+                if want_kind and g["kind"] != want_kind:
+                    continue
+                cands.append((d, g))
+        if len({(g["value"], g["unit"]) for _, g in cands}) != 1:
+            return None
+        d, g = cands[0]
+        value = f"{g['value']:g}{g['unit']}"
+        sentence = clean(g["quote"]).text.strip()
+        ev = Evidence(1, d.doc, sentence, g["start"], g["end"], g["quote"], d.meta.get("town"), d.meta.get("date"))
+        when = f"{g['year']}年" if g.get("year") else ""
+        what = "目标" if g["kind"] == "target" else ""
+        return f"{d.meta.get('town') or ''}{when}{g['label']}{what}为{value}[1]（原文：“{sentence}”）。", [ev]
+
     def _role_known(self, question: str, filters: Filters) -> bool | None:
         """None if not a role question; else whether the fact layer knows such an official."""
         m = _ROLE_Q.search(normalize_query(question))
@@ -220,6 +264,14 @@ class QA:
 
         hits = self.retriever.search(standalone, f, k=self.settings.top_k)
         ans.retrieved_docs = [h.chunk.doc for h in hits]
+        from_facts = self._fact_answer(standalone, f)
+        if from_facts:
+            ans.text, ans.evidence = from_facts
+            ans.ttft_s = time.perf_counter() - t0
+            yield {"type": "token", "text": ans.text}
+            self._cite(ans)
+            yield from self._finish(ans, t0)
+            return
         if self._role_known(standalone, f) is False:
             ans.text, ans.abstained = f"{ABSTAIN_TEXT}：所检索的文件没有写明此职务的人选。", True
             yield from self._finish(ans, t0)
@@ -258,7 +310,7 @@ class QA:
         except Exception as e:  # openai client errors vary by version; report them as one line
             raise BackendError(_backend_message(self.backend, e)) from None
         ans.text = "".join(parts).strip()
-        if re.search(ABSTAIN_TEXT + r"|没有提及|未提及|无法回答|没有相关", ans.text) and not _NUM.search(ans.text):
+        if re.search(ABSTAIN_TEXT + r"|没有提及|未提及|无法回答|没有相关", ans.text) and not _NUM.search(_MARKER.sub("", ans.text)):
             ans.abstained = True
             ans.text = ABSTAIN_TEXT
         else:
@@ -285,7 +337,7 @@ class QA:
                 continue
             cited = [int(x) for x in _MARKER.findall(sent)]
             pool = [e for e in ans.evidence if e.n in cited] or ans.evidence
-            ev_text = normalize_query("".join(e.text for e in pool))
+            ev_text = with_arabic(normalize_query("".join(e.text for e in pool)))
             body = normalize_query(_MARKER.sub("", sent))
             nums = [n for n in _NUM.findall(body) if n not in ev_text and n not in asked]
             people = [n for n in names if n in body and n not in ev_text]
@@ -327,6 +379,13 @@ class QA:
             if ev["type"] == "answer":
                 return ev["answer"]
         raise BackendError("the answer stream ended without an answer")
+
+
+def with_arabic(text: str) -> str:
+    """Append the Arabic form of each Chinese numeral (十件 → 10) so checks accept either."""
+    extra = [str(n) for m in re.finditer(r"[零〇一二两三四五六七八九十百]+", text)
+             if (n := cn_int(m.group(0))) is not None and n >= 0]
+    return text + " " + " ".join(extra)
 
 
 _QUESTION_WORDS = re.compile(r"^(?:多少|哪些|什么|是否|哪个|哪位|几个|情况|内容|目标|主要|提出|作了|报告|会议|镇)$")

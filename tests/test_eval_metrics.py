@@ -95,3 +95,28 @@ def test_brief_scoring_with_violations_and_redactions():
 def test_retrieval_ranks():
     assert retrieval_ranks("b", ["a", "a", "b"]) == (1.0, 0.5)
     assert retrieval_ranks("z", ["a", "b"]) == (0.0, 0.0)
+
+
+def test_thresholds_floors_and_ceilings(tmp_path):
+    from evals.harness import check_thresholds
+
+    t = tmp_path / "t.toml"
+    t.write_text('[qa]\naccuracy = 0.8\n"by_kind.fact" = 0.9\n[max_briefs]\n"violations.not_people" = 0\n', "utf-8")
+    good = {"qa": {"accuracy": 0.85, "by_kind": {"fact": 0.95}}, "briefs": {"violations": {"not_people": 0}}}
+    assert check_thresholds(good, t) == []
+    bad = {"qa": {"accuracy": 0.7, "by_kind": {}}, "briefs": {"violations": {"not_people": 2}}}
+    fails = check_thresholds(bad, t)
+    assert len(fails) == 3 and any("below" in f for f in fails) and any("above" in f for f in fails)
+
+
+def test_malformed_gold_names_the_line(tmp_path):
+    from evals.harness import QA_REQUIRED, load_jsonl
+    from rag.errors import ConfigError
+
+    f = tmp_path / "qa.jsonl"
+    f.write_text('{"id": "a", "question": "q", "answers": [], "kind": "fact"}\n{not json}\n', "utf-8")
+    with pytest.raises(ConfigError, match=r"qa.jsonl:2: not valid JSON"):
+        load_jsonl(f, QA_REQUIRED, "qa")
+    f.write_text('{"id": "a", "question": "q", "answers": [], "kind": "guess"}\n', "utf-8")
+    with pytest.raises(ConfigError, match=r":1: kind 'guess'"):
+        load_jsonl(f, QA_REQUIRED, "qa")

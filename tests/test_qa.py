@@ -76,6 +76,10 @@ def test_place_filter_is_inferred_and_explicit_filters_win(qa_x):
     assert {e.doc for e in b.evidence} == {SEED_IDS["gangkou"]}
 
 
+# not answerable from the fact layer alone, so the (scripted) model answers
+GROUNDING_Q = "锦丰镇人民代表大会出席会议的人大代表情况"
+
+
 def _fake_backend(text: str) -> Backend:
     # Tier 2: a scripted model; these tests are about our grounding code, not the model.
     return Backend("fake", "scripted", GenericFakeChatModel(messages=iter([text])))
@@ -83,20 +87,20 @@ def _fake_backend(text: str) -> Backend:
 
 def test_grounding_removes_a_number_not_in_the_evidence(seeded_store):
     qa = QA(seeded_store.settings, backend=_fake_backend("锦丰镇有120名人大代表出席会议[1]。"), store=seeded_store)
-    a = qa.answer("锦丰镇有多少名人大代表出席会议？")
+    a = qa.answer(GROUNDING_Q)
     assert a.abstained and not a.verified and a.removed and "120" not in a.text
 
 
 def test_grounding_keeps_a_supported_claim_and_cites_it(seeded_store):
-    qa = QA(seeded_store.settings, backend=_fake_backend("106名人大代表出席会议[1]。"), store=seeded_store)
-    a = qa.answer("锦丰镇有多少名人大代表出席会议？")
+    qa = QA(seeded_store.settings, backend=_fake_backend("106名人大代表出席会议。"), store=seeded_store)
+    a = qa.answer(GROUNDING_Q)
     assert not a.abstained and a.verified and "106" in a.text
     assert a.citations and "106" in a.citations[0].quote
 
 
 def test_grounding_removes_an_invented_person(seeded_store):
     qa = QA(seeded_store.settings, backend=_fake_backend("港口镇党委书记是周昭坚[1]。"), store=seeded_store)
-    a = qa.answer("锦丰镇有多少名人大代表出席会议？")
+    a = qa.answer(GROUNDING_Q)
     assert "周昭坚" not in a.text and a.removed
 
 
@@ -145,3 +149,14 @@ def test_local_model_condenses_a_follow_up(seeded_store):
     qa = QA(seeded_store.settings, backend="local", store=seeded_store)
     standalone = qa.condense("选举谁为镇长？", [("锦丰镇有多少名人大代表出席会议？", "106名人大代表出席会议[1]。")])
     assert "锦丰" in standalone
+
+
+def test_fact_layer_answers_elections_and_figures_directly(qa_x):
+    a = qa_x.answer("锦丰镇人代会选举谁为镇长？")
+    assert "杜锁军" in a.text and a.citations[0].doc == SEED_IDS["jinfeng"]
+    b = qa_x.answer("新界埠镇2023年完成固定资产投资多少？")
+    assert "6.7亿元" in b.text and "7.5" not in b.text
+    c = qa_x.answer("新界埠镇2024年固定资产投资目标是多少？")
+    assert "7.5亿元" in c.text
+    for x in (a, b, c):
+        _check_citations(qa_x.store, x)

@@ -1,0 +1,162 @@
+"""The Gradio page in a real browser: Debian's Chromium driven by Playwright.
+
+The page runs as users run it (``python ui.py``) on loopback, over a copy of
+the seeded store, with the default local model. Screenshots of each tab go to
+artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.conftest import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ROOT / "artifacts" / "screenshots"
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI"):
+        raise RuntimeError("CI must run the browser tests: scripts/browser-deps.sh installs Debian's chromium")
+    pytest.skip("Debian chromium not installed (scripts/browser-deps.sh)", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def page_url(seeded_dir, tmp_path_factory):
+    data = tmp_path_factory.mktemp("ui") / "data"
+    shutil.copytree(seeded_dir, data)
+    port = _free_port()
+    env = {**os.environ, "RAG_DATA_DIR": str(data), "GRADIO_SERVER_PORT": str(port),
+           "GRADIO_SERVER_NAME": "127.0.0.1", "RAG_LLM": "local"}
+    log = open(tmp_path_factory.mktemp("ui-log") / "ui.log", "w")
+    proc = subprocess.Popen([sys.executable, str(ROOT / "ui.py")], env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"ui.py exited with {proc.returncode}; see {log.name}")
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError("ui.py did not answer within 120 s")
+    yield url
+    proc.terminate()
+    proc.wait(20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, page_url):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
+    pg = ctx.new_page()
+    pg.outside_requests = []
+
+    def record(req):
+        host = urlparse(req.url).hostname
+        if req.url.startswith(("http://", "https://", "ws://", "wss://")) and host not in ("127.0.0.1", "localhost"):
+            pg.outside_requests.append(req.url)
+
+    pg.on("request", record)
+    pg.goto(page_url, wait_until="networkidle")
+    yield pg
+    ctx.close()
+
+
+def _shot(pg, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def _tab(pg, name: str) -> None:
+    pg.get_by_role("tab", name=name).click()
+
+
+def test_chat_streams_a_cited_answer_with_highlighted_source(page):
+    page.get_by_placeholder("例如").fill("副鎮長易昊宏在港口鎮作了什麼報告？")
+    page.locator("#tb-send").click()
+    page.get_by_text("有出处的回答").wait_for(timeout=120_000)
+    bubbles = page.locator("[data-testid='bot']")
+    assert "预算" in bubbles.last.inner_text()
+    radio = page.locator("#tb-cites label").first
+    radio.wait_for(timeout=10_000)
+    label = radio.inner_text()
+    mark = page.locator("#tb-source mark")
+    mark.wait_for(timeout=10_000)
+    quote_start = label.split("·", 1)[1].strip()[:10]
+    assert mark.inner_text().strip().startswith(quote_start)
+    assert "鎮(zhèn)" in mark.inner_text()  # the Traditional original, as scraped
+    _shot(page, "1-chat")
+    assert not page.outside_requests, page.outside_requests
+
+
+def test_abstention_is_shown_as_such(page):
+    page.get_by_placeholder("例如").fill("新界埠镇党委书记是谁？")
+    page.locator("#tb-send").click()
+    page.locator(".tb-abstain").wait_for(timeout=60_000)
+    assert "资料未提及" in page.locator("[data-testid='bot']").last.inner_text()
+
+
+def test_brief_card(page):
+    _tab(page, "简报")
+    page.get_by_label("地点").last.click()
+    page.get_by_role("option", name="港口镇").click()
+    page.locator("#tb-brief").click()
+    card = page.locator("#tb-card")
+    card.get_by_text("孙曙涛").first.wait_for(timeout=120_000)
+    text = card.inner_text()
+    assert "港口镇" in text and "82" in text
+    _shot(page, "2-brief")
+
+
+def test_upload_then_ask(page, tmp_path):
+    _tab(page, "文档库")
+    doc = tmp_path / "test_town.txt"
+    doc.write_text("3月1日，试验镇第一届人民代表大会第二次会议胜利召开。58名人大代表出席会议。"
+                   "会议选举林晓阳为试验镇人民政府副镇长。\n", "utf-8")
+    page.locator("input[type='file']").first.set_input_files(str(doc))
+    page.locator("#tb-upload-status").get_by_text("已导入 1").wait_for(timeout=120_000)
+    assert "test_town.txt" in page.locator("#tb-docs").inner_text()
+    _shot(page, "3-library")
+    _tab(page, "问答")
+    page.get_by_placeholder("例如").fill("试验镇人代会选举谁为副镇长？")
+    page.locator("#tb-send").click()
+    page.get_by_text("有出处的回答").wait_for(timeout=120_000)
+    assert "林晓阳" in page.locator("[data-testid='bot']").last.inner_text()
+
+
+def test_quick_eval(page):
+    _tab(page, "评测")
+    page.locator("#tb-quick-eval").click()
+    page.locator("#tb-eval-summary").get_by_text("简报 F1").wait_for(timeout=300_000)
+    assert "问答准确率" in page.locator("#tb-eval-summary").inner_text()
+    _shot(page, "4-evals")
