@@ -179,7 +179,8 @@ def build(settings: Settings | None = None) -> gr.Blocks:
                 dpick = gr.Dropdown([], label="文档", scale=2)
                 dbtn = gr.Button("删除此文档", variant="stop", scale=1)
             audit = gr.Dataframe(headers=["原文位置", "删除原因", "内容"], interactive=False, label="清洗记录")
-            upload = gr.File(label="上传文档（txt / html / md）", file_count="multiple", file_types=sorted(ALLOWED_UPLOADS))
+            upload = gr.File(label="上传文档（txt / html / md）", file_count="multiple", file_types=sorted(ALLOWED_UPLOADS),
+                             elem_id="tb-upload")
             up_status = gr.Markdown(elem_id="tb-upload-status")
 
             def refresh():

@@ -87,7 +87,8 @@ def page(browser, page_url):
             pg.outside_requests.append(req.url)
 
     pg.on("request", record)
-    pg.goto(page_url, wait_until="networkidle")
+    pg.goto(page_url, wait_until="load")
+    pg.locator("#tb-send").wait_for(timeout=60_000)
     yield pg
     ctx.close()
 
@@ -143,7 +144,7 @@ def test_upload_then_ask(page, tmp_path):
     doc = tmp_path / "test_town.txt"
     doc.write_text("3月1日，试验镇第一届人民代表大会第二次会议胜利召开。58名人大代表出席会议。"
                    "会议选举林晓阳为试验镇人民政府副镇长。\n", "utf-8")
-    page.locator("input[type='file']").first.set_input_files(str(doc))
+    page.locator("#tb-upload input[type='file']").set_input_files(str(doc))
     page.locator("#tb-upload-status").get_by_text("已导入 1").wait_for(timeout=120_000)
     assert "test_town.txt" in page.locator("#tb-docs").inner_text()
     _shot(page, "3-library")
