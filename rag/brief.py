@@ -15,6 +15,7 @@ from typing import Any
 
 from rag.clean import clean, normalize_query
 from rag.errors import NotFoundError
+from rag.facts import PERSON
 from rag.llm import Backend
 from rag.prompts import load_prompt
 from rag.store import DocRow, Store
@@ -167,7 +168,9 @@ def llm_summary(b: dict, d: DocRow, backend: Backend) -> tuple[str, list[str]]:
             continue
         ns = normalize_query(s)
         bad_num = [n for n in _NUM.findall(ns) if n not in source]
-        bad_name = [n for n in re.findall(r"[\u4e00-\u9fff]{2,3}(?=同志|镇长|书记|主席)", ns) if n not in source]
+        names = [m.group("name").replace(" ", "") for m in PERSON.finditer(ns)]
+        names += [m.group(1) for m in re.finditer(r"选举([\u4e00-\u9fff]{2,3}?)(?:同志)?为", ns)]
+        bad_name = [n for n in names if n not in source]
         if bad_num or bad_name or any(x in ns for x in ("赌场", "官网")):
             dropped.append(s)
         else:

@@ -161,3 +161,22 @@ def test_quick_eval(page):
     page.locator("#tb-eval-summary").get_by_text("简报 F1").wait_for(timeout=300_000)
     assert "问答准确率" in page.locator("#tb-eval-summary").inner_text()
     _shot(page, "4-evals")
+
+
+def test_each_user_keeps_their_own_chat(browser, page_url):
+    ctxs = [browser.new_context() for _ in range(2)]
+    pages = [c.new_page() for c in ctxs]
+    for pg in pages:
+        pg.goto(page_url, wait_until="load")
+        pg.locator("#tb-send").wait_for(timeout=60_000)
+    a, b = pages
+    a.get_by_placeholder("例如").fill("锦丰镇人代会选举谁为镇长？")
+    a.locator("#tb-send").click()
+    b.get_by_placeholder("例如").fill("港口镇人代会选举谁为副镇长？")
+    b.locator("#tb-send").click()
+    a.get_by_text("杜锁军").first.wait_for(timeout=120_000)
+    b.get_by_text("孙曙涛").first.wait_for(timeout=120_000)
+    assert "孙曙涛" not in a.locator("[data-testid='bot']").last.inner_text()
+    assert "杜锁军" not in b.locator("[data-testid='bot']").last.inner_text()
+    for c in ctxs:
+        c.close()

@@ -1,0 +1,81 @@
+"""Briefs: typed fields from the fact layer, provenance, merge per place, summary grounding."""
+
+import json
+
+import pytest
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+
+from evals.metrics import SCALAR_FIELDS
+from rag.brief import build_brief, compare, to_markdown
+from rag.errors import NotFoundError
+from rag.llm import Backend
+from tests.conftest import SEED_IDS
+
+
+def _fig(b, label, **kw):
+    return [f for f in b["figures"] if label in f["label"] and all(f[k] == v for k, v in kw.items())]
+
+
+def test_brief_has_every_eval_key_and_provenance(seeded_store):
+    b = build_brief(seeded_store, doc=SEED_IDS["gangkou"])
+    for k in ("doc", *SCALAR_FIELDS, "officials", "elected", "figures", "redacted_labels", "summary", "priorities"):
+        assert k in b, k
+    assert b["deputies"] == 82 and {"name": "孙曙涛", "post": "港口镇人民政府副镇长"}.items() <= b["elected"][0].items()
+    raw = seeded_store.get_doc(SEED_IDS["gangkou"]).raw
+    for item in b["officials"] + b["elected"] + b["figures"]:
+        s = item["source"]
+        assert raw[s["start"]:s["end"]] == s["quote"]
+    p = b["provenance"]["town"]
+    assert raw[p["start"]:p["end"]] == p["quote"]
+
+
+def test_must_show_values(seeded_store):
+    jf = build_brief(seeded_store, town="锦丰镇")
+    assert jf["deputies"] == 106
+    assert {(e["name"], e["post"][-3:]) for e in jf["elected"]} == {("杜锁军", "府镇长"), ("秦嘉恺", "副镇长"), ("陈凌霄", "副镇长")}
+    assert "赌场" not in json.dumps(jf, ensure_ascii=False)
+    xjb = build_brief(seeded_store, town="新界埠镇")
+    assert _fig(xjb, "财政税收", value=1.1, unit="亿元", year=2023, kind="actual")
+    assert _fig(xjb, "固定资产投资", value=6.7, year=2023, kind="actual")
+    assert _fig(xjb, "固定资产投资", value=7.5, year=2024, kind="target")
+    assert _fig(xjb, "一般公共预算收入增长", value=10.0, unit="%", year=2024, kind="target")
+    hj = build_brief(seeded_store, town="厚街")  # short names work too
+    assert _fig(hj, "经济增长", value=5.0, kind="target")
+    assert not {"黄楚芳", "陈伟赞"} & {p["name"] for p in hj["officials"]}
+    sp = build_brief(seeded_store, doc=SEED_IDS["speech"])
+    assert "财政总收入" in sp["redacted_labels"] and not _fig(sp, "财政总收入")
+
+
+def test_markdown_card_and_unknown_place(seeded_store):
+    md = to_markdown(build_brief(seeded_store, town="新界埠镇"))
+    assert "## 完成情况" in md and "## 目标" in md and "7.5亿元" in md
+    with pytest.raises(NotFoundError, match="places with documents"):
+        build_brief(seeded_store, town="三亚市")
+
+
+def test_llm_summary_sentences_with_unsupported_numbers_are_dropped(seeded_store):
+    # Tier 2: a scripted model; the test is about our grounding of its summary.
+    text = ("2024年2月5日，港口镇第十七届人民代表大会第七次会议召开，82名代表出席，选举孙曙涛为副镇长，"
+            "会议回顾了过去一年的工作并部署了今年的重点任务，强调要加快推进百千万工程。全镇GDP增长了12.5%。"
+            "会议还选举王大明为副镇长。")
+    fake = Backend("fake", "scripted", GenericFakeChatModel(messages=iter([text])))
+    b = build_brief(seeded_store, doc=SEED_IDS["gangkou"], backend=fake)
+    assert "12.5" not in b["summary"] and "孙曙涛" in b["summary"]
+    assert b["summary_dropped"] == ["全镇GDP增长了12.5%。", "会议还选举王大明为副镇长。"]
+    assert b["summary_source"] == "fake:scripted" and "王大明" not in b["summary"]
+
+
+@pytest.mark.slow
+def test_local_model_writes_a_grounded_summary(seeded_store):
+    from rag.llm import make_backend
+
+    b = build_brief(seeded_store, doc=SEED_IDS["jinfeng"], backend=make_backend(seeded_store.settings, "local"))
+    assert b["summary_source"].startswith("local")
+    assert 40 <= len(b["summary"]) <= 300
+    assert "赌场" not in b["summary"]
+
+
+def test_compare_across_places(seeded_store):
+    rows = compare(seeded_store, "固定资产投资")
+    assert {(r["year"], r["kind"], r["value"]) for r in rows} >= {(2023, "actual", 6.7), (2024, "target", 7.5)}
+    assert all(r["place"] == "新界埠镇" for r in rows)
