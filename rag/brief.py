@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from rag.clean import clean, normalize_query
-from rag.errors import NotFoundError
+from rag.errors import BackendError, NotFoundError
 from rag.facts import PERSON
+from rag.qa import SUSPECT, backend_message
 from rag.llm import Backend
 from rag.prompts import load_prompt
 from rag.store import DocRow, Store
@@ -159,7 +160,10 @@ def llm_summary(b: dict, d: DocRow, backend: Backend) -> tuple[str, list[str]]:
     facts = fact_summary(b)
     excerpt = d.text[:500]
     chain = spec.template() | backend.chat | StrOutputParser()
-    text = chain.invoke({"facts": facts, "excerpt": excerpt}).strip()
+    try:
+        text = chain.invoke({"facts": facts, "excerpt": excerpt}).strip()
+    except Exception as e:  # the client's error types vary; classify for one clear line
+        raise BackendError(backend_message(backend, e)) from None
     source = normalize_query(d.text)
     kept, dropped = [], []
     for m in re.finditer(r"[^。！？\n]+[。！？]?", text):
@@ -171,7 +175,7 @@ def llm_summary(b: dict, d: DocRow, backend: Backend) -> tuple[str, list[str]]:
         names = [m.group("name").replace(" ", "") for m in PERSON.finditer(ns)]
         names += [m.group(1) for m in re.finditer(r"选举([\u4e00-\u9fff]{2,3}?)(?:同志)?为", ns)]
         bad_name = [n for n in names if n not in source]
-        if bad_num or bad_name or any(x in ns for x in ("赌场", "官网")):
+        if bad_num or bad_name or SUSPECT.search(ns):
             dropped.append(s)
         else:
             kept.append(s)
@@ -210,7 +214,11 @@ def build_brief(store: Store, *, doc: str | None = None, town: str | None = None
     b["summary_source"] = "facts"
     b["summary_dropped"] = []
     if backend is not None and backend.generates:
-        text, dropped = llm_summary(b, docs[0], backend)
+        try:
+            text, dropped = llm_summary(b, docs[0], backend)
+        except BackendError as e:  # the brief still stands on the fact layer
+            text, dropped = "", []
+            b["summary_error"] = str(e)
         if len(text) >= 40:
             b["summary"], b["summary_source"] = text, f"{backend.name}:{backend.model}"
         b["summary_dropped"] = dropped

@@ -89,6 +89,11 @@ _LINE_RULES: list[tuple[str, re.Pattern[str], int]] = [
     ("copyright/ICP footer", re.compile(r"版权所有|Copyright|©|ICP备|ICP证|公网安备|许可证|主办单位|承办单位|技术支持|网站标识码|联系电话|电子邮件|电话\s*[:：]"), 300),
     ("site navigation", re.compile(r"关于我们|联系我们|网站地图|法律顾问|版权声明|隐私政策|免责声明"), 80),
     ("site header", re.compile(r"官方网站|门户网站|唯一官方|网站$"), 40),
+    # text addressed to an AI system, not to readers of a government document
+    ("injected instruction", re.compile(
+        r"忽略(?:以上|之前|上述|前面|先前)?(?:所有|全部)?(?:的)?(?:指令|指示|提示|规则)|ignore (?:all )?(?:previous|prior|above) instructions|"
+        r"system prompt|系统提示词|<\|im_start\|>|<\|system\|>|^\s*(?:system|assistant)\s*[:：]|你现在(?:是|扮演)|作为(?:AI|人工智能)(?:助手)?[，,]?你(?:必须|应该|要)|"
+        r"(?:请|务必)(?:在回答中|回答时)(?:推荐|提到|附上|加上)", re.I), 400),
 ]
 _RELATED_START = re.compile(r"相关文章|相关阅读|相关推荐|推荐访问|猜你喜欢|延伸阅读|热门文章|相关新闻")
 _LIST_ITEM = re.compile(r"^\s*(?:[-·•*]\s|\d{1,2}[.、]\s|【|\[)")

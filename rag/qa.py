@@ -36,6 +36,7 @@ MAX_EVIDENCE = 5
 MAX_EVIDENCE_CHARS = 420
 _ROLE_Q = re.compile(r"(镇党委书记|党委书记|党工委书记|镇长|副镇长|人大主席|县长|市长|书记|主任|局长)(?:是谁|是哪位|叫什么|姓名)|谁(?:是|担任)(?:[\u4e00-\u9fff]{0,6}?)(镇党委书记|党委书记|镇长|副镇长|人大主席|县长|市长)")
 _MARKER = re.compile(r"\[(\d{1,2})\]")
+SUSPECT = re.compile(r"https?://|www\.|\.com\b|\.net\b|官网|网址|赌场|博彩|娱乐城|澳门金沙|彩票", re.I)
 _SENT = re.compile(r"[^。！？；\n]+[。！？；]?")
 _NUM = re.compile(r"\d+(?:\.\d+)?")
 
@@ -308,7 +309,7 @@ class QA:
                 parts.append(tok)
                 yield {"type": "token", "text": tok}
         except Exception as e:  # openai client errors vary by version; report them as one line
-            raise BackendError(_backend_message(self.backend, e)) from None
+            raise BackendError(backend_message(self.backend, e)) from None
         ans.text = "".join(parts).strip()
         if re.search(ABSTAIN_TEXT + r"|没有提及|未提及|无法回答|没有相关", ans.text) and not _NUM.search(_MARKER.sub("", ans.text)):
             ans.abstained = True
@@ -340,6 +341,8 @@ class QA:
             ev_text = with_arabic(normalize_query("".join(e.text for e in pool)))
             body = normalize_query(_MARKER.sub("", sent))
             nums = [n for n in _NUM.findall(body) if n not in ev_text and n not in asked]
+            if SUSPECT.search(body):
+                nums.append("suspect")  # links and spam words are never shown as an answer
             people = [n for n in names if n in body and n not in ev_text]
             if nums or people:
                 removed.append(sent)
@@ -419,7 +422,8 @@ def _known_names(store: Store) -> set[str]:
     return names
 
 
-def _backend_message(backend: Backend, e: Exception) -> str:
+def backend_message(backend: Backend, e: Exception) -> str:
+    """One line that says what went wrong with the LLM endpoint and what to do."""
     kind = type(e).__name__
     where = backend.base_url or backend.name
     if "Connection" in kind:
