@@ -333,6 +333,27 @@ def eval_(
 
 
 @app.command()
+def bench(
+    out_dir: Path = typer.Option(Path("artifacts/bench"), "--out", help="write bench.json, bench.md, bench.png here"),
+    gov: Optional[Path] = typer.Option(None, "--gov", help="the gov-report corpus folder (with manifest.jsonl)"),
+    gov_docs: list[int] = typer.Option([], "--gov-docs", help="ingest sizes from --gov, e.g. --gov-docs 100 --gov-docs 795"),
+    sizes: list[int] = typer.Option([1000, 10000, 100000], "--size", help="retrieval store sizes in chunks"),
+    runs: int = typer.Option(3, "--runs", help="runs of the seed ingest"),
+    no_answers: bool = typer.Option(False, "--no-answers", help="skip the LLM answer and brief timings"),
+    llm: str = typer.Option("local", "--llm", help="backend for the answer timings"),
+    readme: Optional[Path] = typer.Option(None, "--readme", help="write the table into this README"),
+) -> None:
+    """Benchmark ingest, re-ingest, retrieval at scale, answers and briefs (JSON, Markdown, PNG)."""
+    from rag.bench import run_bench, update_readme
+
+    res = run_bench(out_dir, gov=gov, gov_docs=gov_docs, runs=runs, sizes=sizes, answers=not no_answers, llm=llm,
+                    progress=lambda m: err.print(f"[dim]bench: {m}[/]", highlight=False))
+    out.print((out_dir / "bench.md").read_text("utf-8"), highlight=False, markup=False)
+    if readme:
+        update_readme(readme, res)
+
+
+@app.command()
 def ui(
     host: str = typer.Option("127.0.0.1", "--host", envvar="GRADIO_SERVER_NAME", help="address to listen on"),
     port: int = typer.Option(7860, "--port", envvar="GRADIO_SERVER_PORT", help="port to listen on"),
