@@ -27,8 +27,8 @@ from rag.llm import make_backend  # noqa: E402
 from rag.qa import QA  # noqa: E402
 from rag.retrieval import Filters  # noqa: E402
 from rag.store import Store  # noqa: E402
+from rag.uploads import ALLOWED_UPLOADS, stage_uploads  # noqa: E402
 
-ALLOWED_UPLOADS = {".txt", ".html", ".htm", ".md"}
 CSS = """
 .tb-cite {display:block; margin:2px 0; font-size:0.9em}
 .tb-abstain {border-left:4px solid #d97706; padding-left:8px}
@@ -200,16 +200,10 @@ def build(settings: Settings | None = None) -> gr.Blocks:
             def do_upload(files, progress=gr.Progress()):
                 if not files:
                     return "没有文件", *refresh()
-                staged = Path(tempfile.mkdtemp(prefix="townbrief-upload-"))
-                paths, refused = [], []
-                for f in files:
-                    name = Path(getattr(f, "name", f)).name.replace("\x00", "")
-                    if Path(name).suffix.lower() not in ALLOWED_UPLOADS:
-                        refused.append(f"{name}：只接受 txt、html、md 文件")
-                        continue
-                    target = staged / name
-                    target.write_bytes(Path(getattr(f, "name", f)).read_bytes())
-                    paths.append(target)
+                srcs = [Path(getattr(f, "name", f)) for f in files]
+                paths, refused = stage_uploads(srcs, [p.name for p in srcs],
+                                               Path(tempfile.mkdtemp(prefix="townbrief-upload-")),
+                                               app.settings.max_file_bytes)
                 with app.store.write_lock(wait=True):
                     report = ingest_paths(app.store, paths, lambda d, n, nm: progress((d, n), desc=f"导入 {nm}"))
                 msg = [f"已导入 {len(report.added) + len(report.updated)} 个，未变 {len(report.unchanged)} 个"]

@@ -115,6 +115,10 @@ class Retriever:
         self._chunks: list[ChunkRow] = []
         self._metas: dict[str, dict] = {}
         self._bm25 = None
+        self._doc_of: np.ndarray = np.zeros(0, dtype=np.int32)  # chunk → document index
+        self._doc_names: list[str] = []
+        self._versions: dict[str, str] = {}
+        self._by_id: dict[str, int] = {}
         self.towns: list[str] = []
 
     def _ensure_index(self) -> None:
@@ -131,6 +135,11 @@ class Retriever:
             self.towns = sorted({d.meta["town"] for d in docs if d.meta.get("town")}, key=len, reverse=True)
             add_user_words(corpus_words(self.store))
             self._chunks = self.store.chunks()
+            self._doc_names = [d.doc for d in docs]
+            self._versions = {d.doc: d.version for d in docs}
+            where = {name: i for i, name in enumerate(self._doc_names)}
+            self._doc_of = np.array([where[c.doc] for c in self._chunks], dtype=np.int32)
+            self._by_id = {c.id: i for i, c in enumerate(self._chunks)}
             corpus_tokens = [tokenize(_index_text(self._metas.get(c.doc, {}), c)) or ["_"] for c in self._chunks]
             bm = bm25s.BM25()
             if corpus_tokens:
@@ -160,10 +169,13 @@ class Retriever:
         q = tokenize(question)
         if not q:
             return []
-        mask = np.array([1.0 if filters.matches(self._metas.get(c.doc, {}), c.doc) else 0.0 for c in self._chunks],
-                        dtype=np.float32)
-        if not mask.any():
-            return []
+        mask = None
+        if any(vars(filters).values()):
+            # per-document verdicts, spread to chunks with one numpy take (fast at 100k chunks)
+            ok = np.array([filters.matches(self._metas.get(d, {}), d) for d in self._doc_names], dtype=np.float32)
+            mask = ok[self._doc_of]
+            if not mask.any():
+                return []
         n = min(k, len(self._chunks))
         res, scores = self._bm25.retrieve([q], k=n, show_progress=False, weight_mask=mask)
         return [int(i) for i, s in zip(res[0], scores[0], strict=True) if s > 0]
@@ -172,7 +184,8 @@ class Retriever:
         where = _chroma_where(filters)
         vec = self.store.embeddings.embed_query(normalize_query(question))
         docs = self.store.vectors.similarity_search_by_vector_with_relevance_scores(vec, k=k, filter=where)
-        current = {d.doc: d.version for d in self.store.list_docs()}
+        self._ensure_index()
+        current = self._versions
         ids = []
         for d, _score in docs:
             m = d.metadata
@@ -184,13 +197,17 @@ class Retriever:
         """Top-k chunks by reciprocal rank fusion of BM25 and dense rankings."""
         self._ensure_index()
         filters = filters or Filters()
-        by_id = {c.id: i for i, c in enumerate(self._chunks)}
+        by_id = self._by_id
+        # the lexical and the vector search run side by side (both release the GIL in their cores)
+        dense_future = _pool().submit(self.dense, question, filters, pool)
+        lexical = self.bm25(question, filters, pool)
+        dense_ids = dense_future.result()
         scores: dict[int, float] = {}
         ranks: dict[int, list[int | None]] = {}
-        for r, i in enumerate(self.bm25(question, filters, pool)):
+        for r, i in enumerate(lexical):
             scores[i] = scores.get(i, 0) + 1 / (RRF_K + r + 1)
             ranks.setdefault(i, [None, None])[0] = r + 1
-        for r, cid in enumerate(self.dense(question, filters, pool)):
+        for r, cid in enumerate(dense_ids):
             i = by_id.get(cid)
             if i is None:
                 continue
@@ -199,6 +216,13 @@ class Retriever:
         top = sorted(scores, key=lambda i: -scores[i])[:k]
         return [Hit(self._chunks[i], scores[i], ranks[i][0], ranks[i][1], self._metas.get(self._chunks[i].doc, {}))
                 for i in top]
+
+
+@lru_cache(maxsize=1)
+def _pool():
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=4, thread_name_prefix="rag-dense")
 
 
 def _short(town: str) -> str:

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.conftest import SEED_IDS
+from tests.conftest import ROOT, SEED_IDS
 
 RAG = [sys.executable, "-m", "rag.cli"]
 
@@ -45,7 +45,7 @@ def test_show_table_mode_lists_removed_lines(seeded_dir):
     assert "copyright/ICP footer" in r.stdout and "厚街镇" in r.stdout
 
 
-@pytest.mark.parametrize("cmd", ["ingest", "docs", "show", "rm", "ui"])
+@pytest.mark.parametrize("cmd", ["ingest", "docs", "show", "rm", "ask", "brief", "compare", "eval", "bench", "ui"])
 def test_every_command_has_help(cmd):
     r = rag(cmd, "--help")
     assert "Usage" in r.stdout
@@ -70,3 +70,43 @@ def test_ingest_json_report_and_data_dirs_coexist(tmp_path):
     r = rag("--data-dir", str(tmp_path / "a"), "rm", "t.txt")
     assert json.loads(rag("docs", "--json", env_extra={"RAG_DATA_DIR": str(tmp_path / "a")}).stdout) == []
     assert len(json.loads(rag("docs", "--json", env_extra={"RAG_DATA_DIR": str(tmp_path / "b")}).stdout)) == 1
+
+
+def test_ask_brief_compare_json(seeded_dir):
+    env = {"RAG_DATA_DIR": str(seeded_dir), "RAG_LLM": "extractive"}
+    a = json.loads(rag("ask", "--json", "锦丰镇有多少名人大代表出席会议？", env_extra=env).stdout)
+    assert {"text", "citations", "abstained", "masked"} <= set(a)
+    assert set(a["citations"][0]) == {"doc", "start", "end", "quote"}
+    b = json.loads(rag("brief", "--town", "港口镇", "--json", env_extra=env).stdout)
+    assert b["deputies"] == 82 and "redacted_labels" in b and "summary" in b
+    rows = json.loads(rag("compare", "固定资产投资", "--json", env_extra=env).stdout)
+    assert {r["kind"] for r in rows} == {"actual", "target"}
+    r = rag("brief", "--town", "三亚市", env_extra=env, check=False)
+    assert r.returncode == 1 and "places with documents" in r.stderr
+
+
+def test_brief_all_writes_files(seeded_dir, tmp_path):
+    env = {"RAG_DATA_DIR": str(seeded_dir), "RAG_LLM": "extractive"}
+    rag("brief", "--all", "--out", str(tmp_path / "b"), env_extra=env)
+    names = {p.name for p in (tmp_path / "b").iterdir()}
+    assert {"港口镇.json", "港口镇.md", "004_5f3aa7875b41a2a2.json"} <= names
+
+
+def test_eval_writes_every_report_key(tmp_path):
+    out = tmp_path / "e"
+    rag("eval", "--corpus", str(ROOT / "corpora/towns"), "--briefs", str(ROOT / "evals/gold/briefs.jsonl"),
+        "--qa", str(ROOT / "evals/gold/qa.jsonl"),
+        "--llm", "extractive", "--out", str(out), "--limit", "6")
+    r = json.loads((out / "report.json").read_text("utf-8"))
+    assert set(r) >= {"backend", "briefs", "qa", "retrieval", "latency"}
+    assert set(r["backend"]) >= {"llm", "model", "embeddings"}
+    assert set(r["briefs"]) >= {"precision", "recall", "f1", "by_field", "violations", "redacted_ok", "n"}
+    assert set(r["briefs"]["violations"]) == {"must_not_contain", "not_people"}
+    assert set(r["qa"]) >= {"accuracy", "by_kind", "citation_accuracy", "n"}
+    assert set(r["retrieval"]) >= {"recall@5", "mrr"}
+    assert set(r["latency"]) >= {"qa_p50_s", "qa_p95_s", "brief_p50_s"}
+    assert (out / "items.jsonl").read_text("utf-8").count("\n") == 12 and (out / "report.md").exists()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1}\n', "utf-8")
+    e = rag("eval", "--corpus", str(ROOT / "corpora/towns"), "--qa", str(bad), check=False)
+    assert e.returncode == 1 and "bad.jsonl:1: missing key" in e.stderr

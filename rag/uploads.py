@@ -1,0 +1,46 @@
+"""Staging uploaded files safely before ingest (used by the page).
+
+Uploads come with names chosen by whoever sent them: keep only the base name,
+drop NUL and control characters, refuse path tricks and unknown types, and
+enforce the size limit before a byte is copied.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+ALLOWED_UPLOADS = {".txt", ".html", ".htm", ".md"}
+
+
+def safe_name(name: str) -> str | None:
+    """A harmless file name, or None when nothing usable is left."""
+    name = unicodedata.normalize("NFKC", name).replace("\\", "/").split("/")[-1]
+    name = re.sub(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]", "", name).strip(" .")
+    if not name or name in (".", ".."):
+        return None
+    return name[:120]
+
+
+def stage_uploads(files: list[Path | str], names: list[str], dest: Path, max_bytes: int) -> tuple[list[Path], list[str]]:
+    """Copy accepted uploads into ``dest``; return (paths, one-line refusals)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    staged: list[Path] = []
+    refused: list[str] = []
+    for src, original in zip(files, names, strict=True):
+        name = safe_name(original)
+        if name is None:
+            refused.append(f"{original!r}: 文件名无效，请改名后重新上传")
+            continue
+        if Path(name).suffix.lower() not in ALLOWED_UPLOADS:
+            refused.append(f"{name}: 只接受 txt、html、md 文件")
+            continue
+        size = Path(src).stat().st_size
+        if size > max_bytes:
+            refused.append(f"{name}: {size / 1e6:.1f} MB，超过 {max_bytes / 1e6:.1f} MB 的上限")
+            continue
+        target = dest / name
+        target.write_bytes(Path(src).read_bytes())
+        staged.append(target)
+    return staged, refused
