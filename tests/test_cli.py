@@ -105,7 +105,7 @@ def test_eval_writes_every_report_key(tmp_path):
     assert set(r["qa"]) >= {"accuracy", "by_kind", "citation_accuracy", "n"}
     assert set(r["retrieval"]) >= {"recall@5", "mrr"}
     assert set(r["latency"]) >= {"qa_p50_s", "qa_p95_s", "brief_p50_s"}
-    assert (out / "items.jsonl").read_text("utf-8").count("\n") == 12 and (out / "report.md").exists()
+    assert (out / "items.jsonl").read_text("utf-8").count("\n") == 5 + 6 and (out / "report.md").exists()  # 5 briefs, 6 questions
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": 1}\n', "utf-8")
     e = rag("eval", "--corpus", str(ROOT / "corpora/towns"), "--qa", str(bad), check=False)
