@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Government documents stay local: no telemetry from Chroma or Gradio, ever.
@@ -28,14 +28,14 @@ class Settings(BaseSettings):
     embeddings: Literal["local", "openai"] = "local"
     embed_base_url: str | None = None
     embed_model: str = "text-embedding-3-small"
-    embed_api_key: str | None = None
+    embed_api_key: SecretStr | None = None  # never printed: repr shows **********
     embed_batch: int = 16
     embed_cache: Path | None = Field(None, description="vector cache file (default DATA_DIR/embcache.sqlite)")
 
     llm: Literal["local", "openai", "extractive"] = "local"
     llm_base_url: str | None = None
     llm_model: str | None = None
-    llm_api_key: str | None = None
+    llm_api_key: SecretStr | None = None
     model_path: Path | None = Field(None, description="GGUF file for the local backend")
     llm_timeout_s: float = 120.0
     llm_threads: int | None = None

@@ -102,7 +102,7 @@ def make_embeddings(settings: Settings) -> tuple[Embeddings, str]:
 
         inner = _GuardedEmbeddings(OpenAIEmbeddings(
             base_url=settings.embed_base_url,
-            api_key=settings.embed_api_key or "not-needed",
+            api_key=settings.embed_api_key.get_secret_value() if settings.embed_api_key else "not-needed",
             model=settings.embed_model,
             check_embedding_ctx_length=False,  # no tiktoken download, send text as is
             max_retries=2,

@@ -99,7 +99,8 @@ def make_backend(settings: Settings, name: str | None = None) -> Backend:
                               "and usually RAG_LLM_API_KEY and RAG_LLM_MODEL")
         if not settings.llm_model:
             raise ConfigError("RAG_LLM=openai needs RAG_LLM_MODEL (e.g. deepseek-chat, qwen-plus, gpt-4o-mini)")
-        chat = ChatOpenAI(base_url=settings.llm_base_url, api_key=settings.llm_api_key or "not-needed",
+        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
+        chat = ChatOpenAI(base_url=settings.llm_base_url, api_key=key,
                           model=settings.llm_model, temperature=0, max_tokens=512, streaming=True,
                           timeout=settings.llm_timeout_s, max_retries=2)
         return Backend("openai", settings.llm_model, chat, settings.llm_base_url)

@@ -201,3 +201,17 @@ def test_default_paths_make_no_outbound_connection(tmp_path, monkeypatch):
     QA(store.settings, backend="extractive", store=store).answer("锦丰镇有多少名人大代表出席会议？")
     build_brief(store, town="港口镇")
     assert attempts == []
+
+
+def test_api_keys_are_never_shown(seeded_dir, bad_server):
+    secret = "sk-townbrief-test-SECRET-123"
+    _Misbehaving.mode = "500"
+    url = f"http://127.0.0.1:{bad_server.server_address[1]}/v1"
+    s = Settings(data_dir=seeded_dir, llm="openai", llm_base_url=url, llm_model="m", llm_api_key=secret)
+    assert secret not in repr(s) and secret not in str(s.model_dump())
+    env = {**os.environ, "RAG_DATA_DIR": str(seeded_dir), "RAG_LLM": "openai", "RAG_LLM_BASE_URL": url,
+           "RAG_LLM_MODEL": "m", "RAG_LLM_API_KEY": secret, "RAG_LLM_TIMEOUT_S": "2"}
+    r = subprocess.run([sys.executable, "-m", "rag.cli", "ask", "锦丰镇人民代表大会出席会议的人大代表情况"],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 1 and url in r.stderr
+    assert secret not in r.stdout + r.stderr
