@@ -23,7 +23,6 @@ from rag.brief import build_brief, compare, to_markdown  # noqa: E402
 from rag.config import Settings, get_settings  # noqa: E402
 from rag.errors import RagError  # noqa: E402
 from rag.ingest import ingest_paths  # noqa: E402
-from rag.llm import make_backend  # noqa: E402
 from rag.qa import QA  # noqa: E402
 from rag.retrieval import Filters  # noqa: E402
 from rag.store import Store  # noqa: E402

@@ -1,7 +1,6 @@
 """Bad input everywhere: uploads, odd text, property tests for parsers and the chunker."""
 
 import threading
-from pathlib import Path
 
 from hypothesis import given, settings, strategies as st
 
