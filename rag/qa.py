@@ -290,9 +290,8 @@ class QA:
 
         if not self.backend.generates:
             ans.text = "（未使用语言模型，以下为原文摘录）" + "".join(f"{e.text}[{e.n}]" for e in ans.evidence[:3])
-            for tok in (ans.text,):
-                ans.ttft_s = time.perf_counter() - t0
-                yield {"type": "token", "text": tok}
+            ans.ttft_s = time.perf_counter() - t0
+            yield {"type": "token", "text": ans.text}
             self._cite(ans)
             yield from self._finish(ans, t0)
             return
