@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from rag.clean import clean, normalize_query
+from rag.clean import clean_cached, normalize_query
 from rag.errors import BackendError, NotFoundError
 from rag.facts import PERSON
 from rag.qa import SUSPECT, backend_message
@@ -50,7 +50,7 @@ def _span(d: DocRow, value: str | None) -> dict | None:
     """Provenance of a metadata value: its first occurrence in the cleaned text, as a raw span."""
     if not value:
         return None
-    cl = clean(d.raw)
+    cl = clean_cached(d.doc, d.version, d.raw)
     i = cl.text.find(value)
     if i < 0:
         return {"doc": d.doc, "start": None, "end": None, "quote": None}

@@ -129,6 +129,12 @@ def normalize_query(text: str) -> str:
     return to_simplified(unicodedata.normalize("NFKC", text)).strip()
 
 
+@lru_cache(maxsize=64)
+def clean_cached(doc: str, version: str, raw: str) -> "Cleaned":
+    """``clean(raw)`` of a stored document version, kept for repeated reads (answers, briefs)."""
+    return clean(raw)
+
+
 # --- the cleaner ------------------------------------------------------------
 
 

@@ -17,17 +17,16 @@ import logging
 import re
 import time
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from typing import Any, Iterator
 
-from rag.clean import Cleaned, clean, normalize_query
+from rag.clean import Cleaned, clean, clean_cached, normalize_query
 from rag.config import Settings, get_settings
 from rag.errors import BackendError
 from rag.llm import Backend, make_backend
 from rag.numerals import cn_int
 from rag.prompts import load_prompt
 from rag.retrieval import Filters, Hit, Retriever, tokenize
-from rag.store import Store
+from rag.store import DocRow, Store
 
 log = logging.getLogger("rag.qa")
 
@@ -100,8 +99,8 @@ class QA:
     # --- evidence ---------------------------------------------------------------
 
     def _cleaned(self, doc: str) -> Cleaned:
-        d = self.store.get_doc(doc)
-        return _clean_cached(d.doc, d.version, d.raw)
+        d = self.retriever.document(doc)
+        return clean_cached(d.doc, d.version, d.raw)
 
     def select_evidence(self, question: str, hits: list[Hit]) -> list[Evidence]:
         """The sentences of the retrieved chunks that share most with the question."""
@@ -151,7 +150,7 @@ class QA:
 
     def _masked_answer(self, question: str, filters: Filters) -> tuple[str, list[Evidence]] | None:
         q = normalize_query(question)
-        for d in self.store.list_docs():
+        for d in self.retriever.documents():
             if not filters.matches(d.meta, d.doc):
                 continue
             for f in (d.facts or {}).get("figures", []):
@@ -172,7 +171,7 @@ class QA:
         Small models misread such evidence often; the fact layer does not.
         """
         q = normalize_query(question)
-        docs = [d for d in self.store.list_docs() if filters.matches(d.meta, d.doc)]
+        docs = [d for d in self.retriever.documents() if filters.matches(d.meta, d.doc)]
         m = re.search(r"(?:选举|当选|选出)[^，。？?]*?(副镇长|镇长|副县长|县长|市长|副市长|主席|副主席)", q)
         if m and not re.search(r"哪些|哪几", q):
             role = m.group(1)
@@ -213,7 +212,7 @@ class QA:
         if not m:
             return None
         role = m.group(1) or m.group(2)
-        for d in self.store.list_docs():
+        for d in self.retriever.documents():
             if not filters.matches(d.meta, d.doc):
                 continue
             f = d.facts or {}
@@ -328,7 +327,7 @@ class QA:
 
     def _ground(self, ans: Answer) -> None:
         """Drop sentences whose numbers or names are not in the evidence they cite."""
-        names = _known_names(self.store)
+        names = _known_names(self.retriever.documents())
         asked = set(_NUM.findall(normalize_query(ans.standalone or ans.question)))  # the user's own numbers
         kept, removed = [], []
         for m in re.finditer(r"[^。！？\n]+[。！？]?(?:\[\d+\])*", ans.text):
@@ -361,7 +360,7 @@ class QA:
         if not used and not ans.abstained:
             # the model cited nothing: cite the evidence sentences that hold its numbers and names
             body = normalize_query(ans.text)
-            names = [n for n in _known_names(self.store) if n in body]
+            names = [n for n in _known_names(self.retriever.documents()) if n in body]
             used = [e.n for e in ans.evidence
                     if any(n in e.text for n in _NUM.findall(body)) or any(n in e.text for n in names)]
             used = used or [ans.evidence[0].n]
@@ -408,14 +407,9 @@ def coverage(question: str, evidence: list[Evidence], places: list[str]) -> floa
     return sum(len(t) for t in terms if t in text) / sum(len(t) for t in terms)
 
 
-@lru_cache(maxsize=64)
-def _clean_cached(doc: str, version: str, raw: str) -> Cleaned:
-    return clean(raw)
-
-
-def _known_names(store: Store) -> set[str]:
+def _known_names(docs: list[DocRow]) -> set[str]:
     names: set[str] = set()
-    for d in store.list_docs():
+    for d in docs:
         f = d.facts or {}
         names.update(p["name"] for p in f.get("officials", []) + f.get("elected", []))
     return names

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from rag.clean import normalize_query
-from rag.store import ChunkRow, Store
+from rag.store import ChunkRow, DocRow, Store
 
 RRF_K = 60
 _TOKEN_OK = re.compile(r"[\u4e00-\u9fff]{2,}|[A-Za-z]{2,}|\d+(?:\.\d+)?")
@@ -86,16 +86,16 @@ def tokenize(text: str) -> list[str]:
     return toks
 
 
-def corpus_words(store: Store) -> list[str]:
+def corpus_words(docs: list[DocRow]) -> list[str]:
     """Places, people, meeting names and quoted phrases found in the corpus."""
     words: set[str] = set()
-    for d in store.list_docs():
+    for d in docs:
         m = d.meta
         for k in ("town", "parent", "province", "meeting"):
             if m.get(k):
                 words.add(m[k])
         if m.get("town"):
-            short = re.sub(r"(镇|乡|街道|县|市|区|省)$", "", m["town"])
+            short = _short(m["town"])
             if len(short) >= 2:
                 words.add(short)
         f = d.facts or {}
@@ -118,6 +118,8 @@ class Retriever:
         self._doc_of: np.ndarray = np.zeros(0, dtype=np.int32)  # chunk → document index
         self._doc_names: list[str] = []
         self._versions: dict[str, str] = {}
+        self._docs: list[DocRow] = []
+        self._doc_by_name: dict[str, DocRow] = {}
         self._by_id: dict[str, int] = {}
         self.towns: list[str] = []
 
@@ -131,9 +133,11 @@ class Retriever:
             import bm25s
 
             docs = self.store.list_docs()
+            self._docs = docs
+            self._doc_by_name = {d.doc: d for d in docs}
             self._metas = {d.doc: d.meta for d in docs}
             self.towns = sorted({d.meta["town"] for d in docs if d.meta.get("town")}, key=len, reverse=True)
-            add_user_words(corpus_words(self.store))
+            add_user_words(corpus_words(docs))
             self._chunks = self.store.chunks()
             self._doc_names = [d.doc for d in docs]
             self._versions = {d.doc: d.version for d in docs}
@@ -146,6 +150,15 @@ class Retriever:
                 bm.index(corpus_tokens, show_progress=False)
             self._bm25 = bm
             self._gen = gen
+
+    def documents(self) -> list[DocRow]:
+        """The current documents, loaded once per change of the store (not per question)."""
+        self._ensure_index()
+        return self._docs
+
+    def document(self, name: str) -> DocRow:
+        self._ensure_index()
+        return self._doc_by_name.get(name) or self.store.get_doc(name)
 
     # --- query understanding --------------------------------------------------
 

@@ -102,9 +102,13 @@ def _tab(pg, name: str) -> None:
     pg.get_by_role("tab", name=name).click()
 
 
+def _ask(pg, question: str) -> None:
+    pg.get_by_placeholder("例如").fill(question)
+    pg.locator("#tb-send").click()
+
+
 def test_chat_streams_a_cited_answer_with_highlighted_source(page):
-    page.get_by_placeholder("例如").fill("副鎮長易昊宏在港口鎮作了什麼報告？")
-    page.locator("#tb-send").click()
+    _ask(page, "副鎮長易昊宏在港口鎮作了什麼報告？")
     page.get_by_text("有出处的回答").wait_for(timeout=120_000)
     bubbles = page.locator("[data-testid='bot']")
     assert "预算" in bubbles.last.inner_text()
@@ -121,8 +125,7 @@ def test_chat_streams_a_cited_answer_with_highlighted_source(page):
 
 
 def test_abstention_is_shown_as_such(page):
-    page.get_by_placeholder("例如").fill("新界埠镇党委书记是谁？")
-    page.locator("#tb-send").click()
+    _ask(page, "新界埠镇党委书记是谁？")
     page.locator(".tb-abstain").wait_for(timeout=60_000)
     assert "资料未提及" in page.locator("[data-testid='bot']").last.inner_text()
 
@@ -149,8 +152,7 @@ def test_upload_then_ask(page, tmp_path):
     assert "test_town.txt" in page.locator("#tb-docs").inner_text()
     _shot(page, "3-library")
     _tab(page, "问答")
-    page.get_by_placeholder("例如").fill("试验镇人代会选举谁为副镇长？")
-    page.locator("#tb-send").click()
+    _ask(page, "试验镇人代会选举谁为副镇长？")
     page.get_by_text("有出处的回答").wait_for(timeout=120_000)
     assert "林晓阳" in page.locator("[data-testid='bot']").last.inner_text()
 
@@ -170,10 +172,8 @@ def test_each_user_keeps_their_own_chat(browser, page_url):
         pg.goto(page_url, wait_until="load")
         pg.locator("#tb-send").wait_for(timeout=60_000)
     a, b = pages
-    a.get_by_placeholder("例如").fill("锦丰镇人代会选举谁为镇长？")
-    a.locator("#tb-send").click()
-    b.get_by_placeholder("例如").fill("港口镇人代会选举谁为副镇长？")
-    b.locator("#tb-send").click()
+    _ask(a, "锦丰镇人代会选举谁为镇长？")
+    _ask(b, "港口镇人代会选举谁为副镇长？")
     a.get_by_text("杜锁军").first.wait_for(timeout=120_000)
     b.get_by_text("孙曙涛").first.wait_for(timeout=120_000)
     assert "孙曙涛" not in a.locator("[data-testid='bot']").last.inner_text()
