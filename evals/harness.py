@@ -171,7 +171,7 @@ def run_eval(cfg: EvalConfig) -> dict[str, Any]:
                        "total_s": time.perf_counter() - t, "ttft_s": None}
             item = {"type": "qa", "id": q["id"], "kind": q["kind"], "question": q["question"],
                     "answer": ans.get("text"), "abstained": ans.get("abstained"), "masked": ans.get("masked"),
-                    "citations": [{k: c[k] for k in ("doc", "start", "end", "quote")} for c in ans.get("citations", [])],
+                    "citations": ans.get("citations", []),
                     "latency_s": round(ans.get("total_s") or 0, 3),
                     "ttft_s": round(ans["ttft_s"], 3) if ans.get("ttft_s") is not None else None}
             if qa:

@@ -175,8 +175,6 @@ def ask(
     as_json: bool = typer.Option(False, "--json", help="print the answer object as JSON (no streaming)"),
 ) -> None:
     """Ask a question; the answer streams, then its citations into the raw documents."""
-    from dataclasses import asdict
-
     from rag.qa import QA
 
     qa = QA(settings(), backend=llm)
@@ -189,9 +187,7 @@ def ask(
         elif ev["type"] == "answer":
             answer = ev["answer"]
     if as_json:
-        d = asdict(answer)
-        d["citations"] = [{k: c[k] for k in ("doc", "start", "end", "quote")} for c in d["citations"]]
-        _emit_json(d)
+        _emit_json(answer.as_dict())
         return
     if streamed:
         out.print()

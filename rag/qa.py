@@ -81,7 +81,10 @@ class Answer:
     total_s: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Everything, for --json: citations as {doc, start, end, quote} (EVAL_FORMAT.md)."""
+        d = asdict(self)
+        d["citations"] = [{k: c[k] for k in ("doc", "start", "end", "quote")} for c in d["citations"]]
+        return d
 
 
 class QA:
