@@ -27,7 +27,7 @@ import struct
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal, Sequence
+from typing import Literal, Sequence
 
 import numpy as np
 
@@ -254,7 +254,6 @@ class E5Onnx:
 
         f = read_model(path)
         self.dim = f.H
-        self.precision = precision
         self.batch = max(1, batch)
         self.max_content = f.max_pos - 2  # room for <s> and </s>
         self._bos, self._eos = f.bos, f.eos
@@ -301,8 +300,7 @@ class E5Onnx:
             hidden = self._session.run(None, {"emb": emb, "mask": mask})[0]
         return (hidden * mask[:, :, None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
 
-    def encode(self, texts: Sequence[str], is_query: bool = False,
-               progress: Callable[[int], None] | None = None) -> np.ndarray:
+    def encode(self, texts: Sequence[str], is_query: bool = False) -> np.ndarray:
         """L2-normalised embeddings [len(texts), 384]."""
         windows: list[tuple[int, list[int]]] = []
         for i, t in enumerate(texts):
@@ -315,8 +313,6 @@ class E5Onnx:
             means = self._forward([w for _, w in part])
             for (i, w), m in zip(part, means):
                 sums[i] += (len(w) - 2 or 1) * m
-            if progress:
-                progress(len(part))
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
 

@@ -53,7 +53,6 @@ class E5OnnxEmbeddings(Embeddings):
     def __init__(self, precision: str = "int8", batch: int = 8, threads: int | None = None):
         self.precision, self.batch, self.threads = precision, batch, threads
         self.model_id = f"{E5Embeddings.model_id}+onnx-{precision}"
-        self.dim = 384
         self._model = None
         self._lock = threading.Lock()
 

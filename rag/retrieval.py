@@ -234,9 +234,10 @@ class Retriever:
             ranks.setdefault(i, [None, None])[1] = r + 1
         years = set(_YEAR_IN_QUESTION.findall(normalize_query(question)))
         if len(years) == 1 and not filters.year:
-            year = years.pop()
+            of_year = Filters(year=int(years.pop()))  # the same "dated that year" test as the filter
             for i in scores:
-                if str(self._metas.get(self._chunks[i].doc, {}).get("date") or "").startswith(year):
+                doc = self._chunks[i].doc
+                if of_year.matches(self._metas.get(doc, {}), doc):
                     scores[i] += YEAR_BONUS
         top = sorted(scores, key=lambda i: -scores[i])[:k]
         return [Hit(self._chunks[i], scores[i], ranks[i][0], ranks[i][1], self._metas.get(self._chunks[i].doc, {}))
