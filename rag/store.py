@@ -1,7 +1,8 @@
 """The store: a SQLite registry (documents, chunks, audit) plus Chroma vectors.
 
 SQLite is the source of truth for which version of a document is current;
-Chroma holds one vector per chunk, with ids ``doc::version::index``. A
+Chroma holds one vector (and its metadata, not its text) per chunk, with ids
+``doc::version::index``. A
 document is replaced in three steps — (1) add the new version's vectors,
 (2) swap the registry rows in one SQLite transaction, (3) delete the old
 version's vectors — so a crash at any point leaves the previous version
@@ -153,17 +154,42 @@ class Store:
             )
         return self._vectors
 
-    def add_vectors(self, ids: list[str], texts: list[str], vectors: list[list[float]], metas: list[dict]) -> None:
+    def add_vectors(self, ids: list[str], vectors: list[list[float]], metas: list[dict]) -> None:
+        """Vectors with their metadata; the chunk text stays in the registry only.
+
+        Chroma writes a document four times (its log, a string-metadata row
+        and that column's index, a full-text index): 80% of its write time and
+        most of its disk. Nothing here reads the text from Chroma, so each
+        vector gets an empty document (LangChain's ``Document`` needs a string)
+        and :meth:`chunk_texts` gives the text for ids.
+        """
         coll = self.vectors._collection
         for i in range(0, len(ids), 1000):
-            coll.upsert(ids=ids[i:i + 1000], embeddings=vectors[i:i + 1000],
-                        documents=texts[i:i + 1000], metadatas=metas[i:i + 1000])
+            part = ids[i:i + 1000]
+            coll.upsert(ids=part, embeddings=vectors[i:i + 1000], documents=[""] * len(part),
+                        metadatas=metas[i:i + 1000])
 
-    def delete_vectors(self, doc: str, keep_version: str | None = None) -> None:
-        where: dict[str, Any] = {"doc": doc}
-        if keep_version is not None:
-            where = {"$and": [{"doc": doc}, {"version": {"$ne": keep_version}}]}
-        self.vectors._collection.delete(where=where)
+    def chunk_texts(self, ids: list[str]) -> dict[str, str]:
+        """Chunk text by vector id, from the registry."""
+        out: dict[str, str] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            q = f"SELECT id, text FROM chunks WHERE id IN ({','.join('?' * len(part))})"
+            out.update(self.db.execute(q, part))
+        return out
+
+    def delete_vectors(self, doc: str) -> None:
+        """Every vector of ``doc``, whatever its version."""
+        self.vectors._collection.delete(where={"doc": doc})
+
+    def delete_vector_ids(self, ids: list[str]) -> None:
+        coll = self.vectors._collection
+        for i in range(0, len(ids), 1000):
+            coll.delete(ids=ids[i:i + 1000])
+
+    def chunk_ids(self, doc: str) -> list[str]:
+        """Vector ids of the registry's current chunks of ``doc``."""
+        return [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE doc=?", (doc,))]
 
     def collect_garbage(self) -> int:
         """Delete vectors whose (doc, version) is not current; return how many."""

@@ -95,13 +95,26 @@ class MappedText:
 
     def delete(self, spans: Iterable[tuple[int, int]]) -> "MappedText":
         """Remove the given cleaned-text spans (may overlap, any order)."""
-        keep = bytearray(b"\x01") * len(self.text)
-        for a, b in spans:
-            keep[a:b] = b"\x00" * (b - a)
-        text = "".join(c for c, k in zip(self.text, keep) if k)
-        starts = array("l", (s for s, k in zip(self.starts, keep) if k))
-        ends = array("l", (e for e, k in zip(self.ends, keep) if k))
-        return MappedText(text, starts, ends)
+        n = len(self.text)
+        # merge the spans, then copy the kept runs between them as slices
+        # (a per-character filter was 70 ms per report)
+        merged: list[list[int]] = []
+        for a, b in sorted((max(0, a), min(n, b)) for a, b in spans):
+            if a >= b:
+                continue
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        text_parts: list[str] = []
+        starts, ends = array("l"), array("l")
+        pos = 0
+        for a, b in [*merged, [n, n]]:
+            text_parts.append(self.text[pos:a])
+            starts.extend(self.starts[pos:a])
+            ends.extend(self.ends[pos:a])
+            pos = max(pos, b)
+        return MappedText("".join(text_parts), starts, ends)
 
     def translate_chars(self, convert: Callable[[str], str]) -> "MappedText":
         """Apply a converter that is expected to preserve length (t2s).

@@ -59,7 +59,8 @@ def test_ingest_and_replace_against_a_chroma_server(chroma_server, tmp_path):
     assert coll.count() == n
     hits = store.vectors.similarity_search("锦丰镇选举镇长", k=3)
     assert hits and all(h.metadata["doc"] == SEED_IDS["jinfeng"] for h in hits)
-    assert any("杜锁军" in h.page_content for h in hits)
+    texts = store.chunk_texts([h.id for h in hits])  # the text lives in the registry
+    assert len(texts) == len(hits) and any("杜锁军" in t for t in texts.values())
     store.remove_document(SEED_IDS["jinfeng"])
     assert coll.count() == 0
 

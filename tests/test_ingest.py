@@ -59,7 +59,7 @@ def test_stray_vectors_from_a_crash_are_collected(tmp_path):
     f.write_text(DOC, "utf-8")
     ingest_paths(store, [f])
     # a crash after step 1 (vectors added) but before the registry swap
-    store.add_vectors(["town.txt::dead::0"], ["x"], [store.embeddings.embed_query("x")],
+    store.add_vectors(["town.txt::dead::0"], [store.embeddings.embed_query("x")],
                       [{"doc": "town.txt", "version": "dead", "idx": 0}])
     assert store.collect_garbage() == 1
     assert store.vector_count() == store.get_doc("town.txt").n_chunks
