@@ -48,8 +48,8 @@ def literal_union(words: Iterable[str]) -> re.Pattern[str]:
 
     Same matches as ``"|".join(sorted(words, key=len, reverse=True))`` but
     built as a trie (东(?:莞市|城区)…), so the engine follows one branch per
-    character instead of trying thousands of names at every position: 25x
-    faster on a 18k-character report.
+    character instead of trying thousands of names at every position (half
+    the time over the 795 gov reports, identical matches).
     """
     trie: dict = {}
     for w in words:

@@ -2,10 +2,9 @@
 
 SQLite is the source of truth for which version of a document is current;
 Chroma holds one vector (and its metadata, not its text) per chunk, with ids
-``doc::version::index``. A
-document is replaced in three steps — (1) add the new version's vectors,
-(2) swap the registry rows in one SQLite transaction, (3) delete the old
-version's vectors — so a crash at any point leaves the previous version
+``doc::version::index``. A document is replaced in three steps — (1) add the
+new version's vectors, (2) swap the registry rows in one SQLite transaction,
+(3) delete the old version's vectors — so a crash at any point leaves the previous version
 answerable, and :meth:`Store.collect_garbage` removes stray vectors later.
 Readers only trust vectors whose (doc, version) the registry names current.
 """
