@@ -29,7 +29,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 echo "==> local chat model (hash-pinned parts, sha256-verified)"
-.venv/bin/python -m rag.models install "${RAG_MODEL_NAME:-qwen2.5-coder-1.5b}"
+.venv/bin/python -m rag.llm.models install "${RAG_MODEL_NAME:-qwen2.5-coder-1.5b}"
 
 case "${1:-run}" in
   test)

@@ -19,14 +19,14 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 import gradio as gr  # noqa: E402
 
-from rag.brief import build_brief, compare, to_markdown  # noqa: E402
+from rag.brief.build import build_brief, compare, to_markdown  # noqa: E402
 from rag.config import Settings, get_settings  # noqa: E402
 from rag.errors import RagError  # noqa: E402
-from rag.ingest import ingest_paths  # noqa: E402
-from rag.qa import QA  # noqa: E402
-from rag.retrieval import Filters  # noqa: E402
-from rag.store import Store  # noqa: E402
-from rag.uploads import ALLOWED_UPLOADS, stage_uploads  # noqa: E402
+from rag.ingest.pipeline import ingest_paths  # noqa: E402
+from rag.qa.chain import QA  # noqa: E402
+from rag.index.retrieval import Filters  # noqa: E402
+from rag.index.store import Store  # noqa: E402
+from rag.ingest.uploads import ALLOWED_UPLOADS, stage_uploads  # noqa: E402
 
 CSS = """
 .tb-cite {display:block; margin:2px 0; font-size:0.9em}

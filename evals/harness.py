@@ -80,8 +80,8 @@ def shared_embed_cache() -> Path:
 
 def run_eval(cfg: EvalConfig) -> dict[str, Any]:
     from rag.config import get_settings
-    from rag.ingest import ingest_paths
-    from rag.store import Store
+    from rag.ingest.pipeline import ingest_paths
+    from rag.index.store import Store
 
     briefs = load_jsonl(cfg.briefs, BRIEF_REQUIRED, "briefs") if cfg.briefs else []
     qa_items = load_jsonl(cfg.qa, QA_REQUIRED, "qa") if cfg.qa else []
@@ -113,15 +113,15 @@ def run_eval(cfg: EvalConfig) -> dict[str, Any]:
 
     backend = None
     if not cfg.retrieval_only:
-        from rag.llm import make_backend
+        from rag.llm.backends import make_backend
 
         backend = make_backend(settings, cfg.llm)
     report["backend"] = {"llm": backend.name if backend else "none", "model": backend.model if backend else "none",
                          "embeddings": store.model_id}
 
     if briefs and not cfg.retrieval_only:
-        from rag.brief import build_brief
-        from rag.prompts import load_prompt
+        from rag.brief.build import build_brief
+        from rag.llm.prompts import load_prompt
 
         report["backend"]["brief_prompt"] = load_prompt("brief").fingerprint
         scores, times = [], []
@@ -147,8 +147,8 @@ def run_eval(cfg: EvalConfig) -> dict[str, Any]:
         brief_times = []
 
     if qa_items:
-        from rag.qa import QA
-        from rag.retrieval import Filters, Retriever
+        from rag.qa.chain import QA
+        from rag.index.retrieval import Filters, Retriever
 
         qa = QA(settings, backend=backend, store=store) if backend else None
         retriever = qa.retriever if qa else Retriever(store)

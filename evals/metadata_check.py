@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rag.clean import clean  # noqa: E402
-from rag.load import load_file  # noqa: E402
-from rag.meta import extract_meta  # noqa: E402
+from rag.ingest.clean import clean  # noqa: E402
+from rag.ingest.load import load_file  # noqa: E402
+from rag.extract.meta import extract_meta  # noqa: E402
 
 
 def report_year(date: str | None) -> int | None:

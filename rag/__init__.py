@@ -4,7 +4,7 @@ __version__ = "0.1.0"
 
 
 def answer(question, history=None, filters=None):
-    """Answer a question over the configured store; see :func:`rag.qa.answer`."""
-    from rag.qa import answer as _answer
+    """Answer a question over the configured store; see :func:`rag.qa.chain.answer`."""
+    from rag.qa.chain import answer as _answer
 
     return _answer(question, history=history, filters=filters)

@@ -48,7 +48,7 @@ def settings(**more) -> Settings:
 
 
 def _store(s: Settings):
-    from rag.store import Store
+    from rag.index.store import Store
 
     return Store(s)
 
@@ -71,7 +71,7 @@ def ingest(
     """Ingest documents: clean, extract metadata and facts, chunk, embed, store."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from rag.ingest import ingest_paths
+    from rag.ingest.pipeline import ingest_paths
 
     s = settings()
     store = _store(s)
@@ -160,7 +160,7 @@ def rm(doc: str = typer.Argument(..., help="document id (its file name)")) -> No
 
 
 def _filters(place, year, doc_type):
-    from rag.retrieval import Filters
+    from rag.index.retrieval import Filters
 
     return Filters(place=place, year=year, doc_type=doc_type)
 
@@ -175,7 +175,7 @@ def ask(
     as_json: bool = typer.Option(False, "--json", help="print the answer object as JSON (no streaming)"),
 ) -> None:
     """Ask a question; the answer streams, then its citations into the raw documents."""
-    from rag.qa import QA
+    from rag.qa.chain import QA
 
     qa = QA(settings(), backend=llm)
     answer = None
@@ -213,8 +213,8 @@ def brief(
     as_md: bool = typer.Option(False, "--md", help="the brief as Markdown"),
 ) -> None:
     """A structured brief: who met, when, who was elected, key figures, priorities, summary."""
-    from rag.brief import build_brief, to_markdown
-    from rag.llm import make_backend
+    from rag.brief.build import build_brief, to_markdown
+    from rag.llm.backends import make_backend
 
     s = settings()
     store = _store(s)
@@ -248,7 +248,7 @@ def compare(
     as_json: bool = typer.Option(False, "--json", help="rows as JSON"),
 ) -> None:
     """A figure across places and years, with actual/target and source."""
-    from rag.brief import compare as compare_rows
+    from rag.brief.build import compare as compare_rows
 
     rows = compare_rows(_store(settings()), label)
     if as_json:
@@ -340,7 +340,7 @@ def bench(
     readme: Optional[Path] = typer.Option(None, "--readme", help="write the table into this README"),
 ) -> None:
     """Benchmark ingest, re-ingest, retrieval at scale, answers and briefs (JSON, Markdown, PNG)."""
-    from rag.bench import run_bench, update_readme
+    from bench.run import run_bench, update_readme
 
     res = run_bench(out_dir, gov=gov, gov_docs=gov_docs, runs=runs, sizes=sizes, answers=not no_answers, llm=llm,
                     progress=lambda m: err.print(f"[dim]bench: {m}[/]", highlight=False))

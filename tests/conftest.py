@@ -42,8 +42,8 @@ def seed_raw() -> dict[str, str]:
 def seeded_dir(tmp_path_factory) -> Path:
     """A data dir with the five seeds ingested (embedded Chroma, local e5)."""
     from rag.config import Settings
-    from rag.ingest import ingest_paths
-    from rag.store import Store
+    from rag.ingest.pipeline import ingest_paths
+    from rag.index.store import Store
 
     d = tmp_path_factory.mktemp("seeded")
     store = Store(Settings(data_dir=d))
@@ -58,7 +58,7 @@ def seeded_dir(tmp_path_factory) -> Path:
 def seeded_store(seeded_dir, tmp_path):
     """A private copy of the seeded data dir (tests may change it)."""
     from rag.config import Settings
-    from rag.store import Store
+    from rag.index.store import Store
 
     d = tmp_path / "seeded-copy"
     shutil.copytree(seeded_dir, d)

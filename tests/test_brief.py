@@ -6,9 +6,9 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
 from evals.metrics import SCALAR_FIELDS
-from rag.brief import build_brief, compare, to_markdown
+from rag.brief.build import build_brief, compare, to_markdown
 from rag.errors import NotFoundError
-from rag.llm import Backend
+from rag.llm.backends import Backend
 from tests.conftest import SEED_IDS
 
 
@@ -67,7 +67,7 @@ def test_llm_summary_sentences_with_unsupported_numbers_are_dropped(seeded_store
 
 @pytest.mark.slow
 def test_local_model_writes_a_grounded_summary(seeded_store):
-    from rag.llm import make_backend
+    from rag.llm.backends import make_backend
 
     b = build_brief(seeded_store, doc=SEED_IDS["jinfeng"], backend=make_backend(seeded_store.settings, "local"))
     assert b["summary_source"].startswith("local")

@@ -11,8 +11,8 @@ import pytest
 
 from rag.config import Settings
 from rag.errors import BackendError
-from rag.ingest import ingest_paths
-from rag.store import Store, make_chroma_client
+from rag.ingest.pipeline import ingest_paths
+from rag.index.store import Store, make_chroma_client
 from tests.conftest import SEED_IDS, SEEDS
 
 

@@ -2,9 +2,9 @@ import re
 
 import pytest
 
-from rag.chunking import chunk_text, count_tokens, heading_level
-from rag.clean import PINYIN_NOTE, clean, to_simplified
-from rag.load import load_file
+from rag.ingest.chunking import chunk_text, count_tokens, heading_level
+from rag.ingest.clean import PINYIN_NOTE, clean, to_simplified
+from rag.ingest.load import load_file
 from tests.conftest import SEEDS
 
 

@@ -2,7 +2,7 @@ import re
 
 from hypothesis import given, settings, strategies as st
 
-from rag.clean import PINYIN_NOTE, clean, to_simplified
+from rag.ingest.clean import PINYIN_NOTE, clean, to_simplified
 from tests.conftest import SEED_IDS
 
 

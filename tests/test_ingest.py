@@ -3,8 +3,8 @@ import sys
 
 
 from rag.config import Settings
-from rag.ingest import ingest_paths
-from rag.store import Store
+from rag.ingest.pipeline import ingest_paths
+from rag.index.store import Store
 from tests.conftest import SEED_IDS
 
 DOC = "2月5日，测试镇第一届人民代表大会第二次会议胜利召开。50名人大代表出席会议。\n会议选举张三为测试镇人民政府副镇长。\n"
@@ -100,7 +100,7 @@ def test_bad_inputs_fail_alone_and_leave_nothing(tmp_path):
 def test_second_writer_is_refused_clearly(tmp_path):
     store = _store(tmp_path)
     with store.write_lock():
-        code = ("from rag.config import Settings; from rag.store import Store; import sys\n"
+        code = ("from rag.config import Settings; from rag.index.store import Store; import sys\n"
                 f"s = Store(Settings(data_dir={str(tmp_path / 'd')!r}))\n"
                 "try:\n    s.write_lock().__enter__()\nexcept Exception as e:\n    print(e); sys.exit(3)\n")
         r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

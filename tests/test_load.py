@@ -2,9 +2,9 @@ import codecs
 
 import pytest
 
-from rag.clean import clean
+from rag.ingest.clean import clean
 from rag.errors import IngestError
-from rag.load import decode_bytes, load_file
+from rag.ingest.load import decode_bytes, load_file
 
 TEXT = "锦丰镇第二十一届人民代表大会第五次会议胜利召开。106名人大代表出席会议。"
 

@@ -1,7 +1,7 @@
 import pytest
 
-from rag.clean import clean
-from rag.meta import arabic_dates, extract_meta
+from rag.ingest.clean import clean
+from rag.extract.meta import arabic_dates, extract_meta
 from tests.conftest import SEED_IDS
 
 EXPECTED = {

@@ -10,8 +10,8 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
 from rag.config import Settings
 from rag.errors import ConfigError
-from rag.llm import Backend, make_backend
-from rag.qa import QA
+from rag.llm.backends import Backend, make_backend
+from rag.qa.chain import QA
 from tests.conftest import SEED_IDS
 
 
@@ -68,7 +68,7 @@ def test_cross_document_question_cites_both_towns(qa_x):
 
 
 def test_place_filter_is_inferred_and_explicit_filters_win(qa_x):
-    from rag.retrieval import Filters
+    from rag.index.retrieval import Filters
 
     a = qa_x.answer("锦丰镇有多少名人大代表出席会议？")
     assert a.filters.get("place") == "锦丰镇" and {c.doc for c in a.citations} == {SEED_IDS["jinfeng"]}
@@ -125,8 +125,8 @@ def test_local_model_streams_a_cited_answer(seeded_store):
 
 @pytest.mark.slow
 def test_openai_path_against_a_real_server_on_loopback(seeded_store):
-    from rag.llm import local_server
-    from rag.models import model_path
+    from rag.llm.backends import local_server
+    from rag.llm.models import model_path
 
     url = local_server(model_path())  # llama.cpp's OpenAI-compatible server, on 127.0.0.1
     assert url.startswith("http://127.0.0.1:")

@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
-from rag.brief import build_brief
+from rag.brief.build import build_brief
 from rag.config import Settings
 from rag.errors import BackendError
-from rag.ingest import ingest_paths
-from rag.llm import Backend
-from rag.qa import QA
-from rag.store import Store
+from rag.ingest.pipeline import ingest_paths
+from rag.llm.backends import Backend
+from rag.qa.chain import QA
+from rag.index.store import Store
 
 HOSTILE = Path(__file__).parent / "data" / "hostile"
 SPAM = ("lucky-casino", "spam.example", "红包", "99亿", "张三", "VISIT")

@@ -2,7 +2,7 @@ import re
 
 from hypothesis import given, strategies as st
 
-from rag.textmap import MappedText
+from rag.text.offsets import MappedText
 
 
 def test_identity_maps_each_char():

@@ -62,7 +62,7 @@ class E5OnnxEmbeddings(Embeddings):
         # command that only reads the store never pays for it
         with self._lock:
             if self._model is None:
-                from rag.e5onnx import E5Onnx
+                from rag.index.e5onnx import E5Onnx
 
                 try:
                     self._model = E5Onnx(self.precision, threads=self.threads, batch=self.batch)  # type: ignore[arg-type]

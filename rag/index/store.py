@@ -127,7 +127,7 @@ class Store:
     @property
     def embeddings(self):
         if self._embeddings is None:
-            from rag.embeddings import make_embeddings
+            from rag.index.embeddings import make_embeddings
 
             self._embeddings, self._model_id = make_embeddings(self.settings)
         return self._embeddings

@@ -11,9 +11,9 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from rag.clean import Cleaned
-from rag.gazetteer import Place, gazetteer
-from rag.numerals import CN_DIGITS, cn_int
+from rag.ingest.clean import Cleaned
+from rag.extract.gazetteer import Place, gazetteer
+from rag.text.zh import CN_DIGITS, cn_int
 
 DOC_TYPES = ("政府工作报告", "人代会", "党代会", "讲话", "其他")
 

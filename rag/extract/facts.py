@@ -11,10 +11,10 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from rag.chunking import heading_level
-from rag.clean import Cleaned
-from rag.meta import DocMeta
-from rag.numerals import cn_int
+from rag.ingest.chunking import heading_level
+from rag.ingest.clean import Cleaned
+from rag.extract.meta import DocMeta
+from rag.text.zh import cn_int
 
 # --- numbers -------------------------------------------------------------------
 

@@ -36,7 +36,7 @@ class Backend:
 
 def _verified(path: Path) -> None:
     """sha256 of the default models is checked once per file version (size+mtime stamp)."""
-    from rag.models import MODELS, verify
+    from rag.llm.models import MODELS, verify
 
     spec = next((m for m in MODELS.values() if m.filename == path.name), None)
     if spec is None:
@@ -57,7 +57,7 @@ def local_server(model_path: Path, threads: int | None = None, n_ctx: int = 4096
         if key in _servers:
             return _servers[key].listening_address  # type: ignore[attr-defined]
         if not model_path.exists():
-            raise ConfigError(f"local model {model_path} is missing; run ./run.sh (or `python -m rag.models install`), "
+            raise ConfigError(f"local model {model_path} is missing; run ./run.sh (or `python -m rag.llm.models install`), "
                               "set RAG_MODEL_PATH to a GGUF file, or use RAG_LLM=extractive")
         _verified(model_path)
         import xllamacpp as xlc
@@ -85,7 +85,7 @@ def make_backend(settings: Settings, name: str | None = None) -> Backend:
     from langchain_openai import ChatOpenAI
 
     if name == "local":
-        from rag.models import model_path
+        from rag.llm.models import model_path
 
         path = settings.model_path or model_path()
         url = local_server(Path(path), settings.llm_threads)

@@ -15,13 +15,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from rag.chunking import chunk_text
-from rag.clean import clean
+from rag.ingest.chunking import chunk_text
+from rag.ingest.clean import clean
 from rag.errors import IngestError, RagError
-from rag.facts import extract_facts
-from rag.load import SUPPORTED_SUFFIXES, load_file
-from rag.meta import extract_meta
-from rag.store import ChunkRow, DocRow, Store, now
+from rag.extract.facts import extract_facts
+from rag.ingest.load import SUPPORTED_SUFFIXES, load_file
+from rag.extract.meta import extract_meta
+from rag.index.store import ChunkRow, DocRow, Store, now
 
 # Bump when cleaning, metadata, facts or chunking change what is stored, so
 # that re-ingest refreshes documents whose bytes did not change.

@@ -13,13 +13,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from rag.clean import clean_cached, normalize_query
+from rag.ingest.clean import clean_cached, normalize_query
 from rag.errors import BackendError, NotFoundError
-from rag.facts import PERSON
-from rag.qa import SUSPECT, backend_message
-from rag.llm import Backend
-from rag.prompts import load_prompt
-from rag.store import DocRow, Store
+from rag.extract.facts import PERSON
+from rag.qa.chain import SUSPECT, backend_message
+from rag.llm.backends import Backend
+from rag.llm.prompts import load_prompt
+from rag.index.store import DocRow, Store
 
 BRIEF_KEYS = ("doc", "town", "parent", "province", "doc_type", "meeting", "date", "deputies",
               "officials", "elected", "figures", "redacted_labels")

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.textmap import MappedText
+from rag.text.offsets import MappedText
 
 _SENTENCE = re.compile(r"[^。！？；!?;…\n]*(?:(?:[。！？；!?;]|…+)[”’」』）)】]*|\n|$)")
 _CLAUSE = re.compile(r"[^，,、：:]*[，,、：:]?")

@@ -1,6 +1,6 @@
 """Raw scraped text → clean Simplified text, with an offset map and an audit.
 
-Steps, in order (each keeps the offset map of :class:`rag.textmap.MappedText`):
+Steps, in order (each keeps the offset map of :class:`rag.text.offsets.MappedText`):
 
 1. HTML → text (for pages), line endings and invisible characters.
 2. Front matter (``---`` / ``title:`` blocks of the gov-report corpus).
@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rag.textmap import MappedText
+from rag.text.offsets import MappedText
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,7 @@ def clean_cached(doc: str, version: str, raw: str) -> "Cleaned":
 
 def clean(raw: str, is_html: bool = False) -> Cleaned:
     """Clean one raw document; see the module docstring for the steps."""
-    from rag.load import html_to_text
+    from rag.ingest.load import html_to_text
 
     mt = MappedText.identity(raw)
     audit: list[AuditEntry] = []

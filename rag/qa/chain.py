@@ -19,16 +19,16 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterator
 
-from rag.clean import Cleaned, clean, clean_cached, normalize_query
+from rag.ingest.clean import Cleaned, clean, clean_cached, normalize_query
 from rag.config import Settings, get_settings
 from rag.errors import BackendError
-from rag.llm import Backend, make_backend
-from rag.numerals import cn_int
-from rag.prompts import load_prompt
-from rag.retrieval import Filters, Hit, Retriever, tokenize
-from rag.store import DocRow, Store
+from rag.llm.backends import Backend, make_backend
+from rag.text.zh import cn_int
+from rag.llm.prompts import load_prompt
+from rag.index.retrieval import Filters, Hit, Retriever, tokenize
+from rag.index.store import DocRow, Store
 
-log = logging.getLogger("rag.qa")
+log = logging.getLogger("rag.qa.chain")
 
 ABSTAIN_TEXT = "资料未提及"
 MAX_EVIDENCE = 5

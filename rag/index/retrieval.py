@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from rag.clean import normalize_query
-from rag.store import ChunkRow, DocRow, Store
+from rag.ingest.clean import normalize_query
+from rag.index.store import ChunkRow, DocRow, Store
 
 RRF_K = 60
 # A year named in the question is evidence about which report is meant: chunks

@@ -17,7 +17,7 @@ from langchain_core.prompts import ChatPromptTemplate
 
 from rag.errors import ConfigError
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 
 
 @dataclass(frozen=True)

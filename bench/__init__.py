@@ -1,0 +1,1 @@
+"""``rag bench``: throughput, latency and memory of each stage (outside the runtime package)."""

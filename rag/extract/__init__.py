@@ -1,0 +1,1 @@
+"""Extraction without an LLM: places (``gazetteer``), document metadata (``meta``), typed facts (``facts``)."""

@@ -1,0 +1,1 @@
+"""The index: the SQLite registry and Chroma vectors (``store``), embeddings, hybrid retrieval."""

@@ -1,0 +1,1 @@
+"""LLM backends (``backends``), the hash-pinned local models (``models``), prompt templates (``prompts``)."""

@@ -1,0 +1,1 @@
+"""Answering questions: the chain from question to checked, cited :class:`Answer`."""
