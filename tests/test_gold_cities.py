@@ -86,6 +86,14 @@ def test_the_selection_spans_provinces_years_and_levels():
 # --- briefs -----------------------------------------------------------------------------
 
 
+def _same(want: tuple[float, str], got: tuple[float, str]) -> bool:
+    """Equal value; a percentage must be written as one (the eval's same_number lets a unit-less
+    "6" of 6大片区 match "6%"), other units may be unread in the text (8万多人, 111.5亿美元)."""
+    if not same_number(want, got):
+        return False
+    return got[1] == want[1] or (want[1] != "%" and got[1] == "")
+
+
 def _anchors(label: str) -> set[str]:
     """Ways the indicator of a label is written: 城镇居民… may read 城乡居民…分别, GDP may read 生产总值."""
     core = _MEASURE.sub("", normalize(label)) or normalize(label)
@@ -105,7 +113,7 @@ def _value_near_label(text: str, label: str, want: tuple[float, str], window: in
     for anchor in _anchors(label):
         key = anchor[:4] if len(anchor) > 4 else anchor
         for m in re.finditer(re.escape(key), text):
-            if any(same_number(want, n) for n in numbers_in(text[m.start(): m.end() + window])):
+            if any(_same(want, n) for n in numbers_in(text[m.start(): m.end() + window])):
                 return True
     return False
 
@@ -170,9 +178,24 @@ def test_city_qa_covers_the_question_classes():
 @pytest.mark.parametrize("q", [q for q in QA if q["kind"] in ("fact", "list")], ids=lambda q: q["id"])
 def test_city_qa_answers_occur_in_their_document(q):
     texts = [_TEXTS[q["doc"]]] if q["doc"] else list(_TEXTS.values())
-    found = [any(contains_answer(t, a) for t in texts) for a in q["answers"]]
+    found = [any(contains_answer(t, a) and _answer_in(t, a) for t in texts) for a in q["answers"]]
     # fact: the answers are alternatives, one must be in the source; list: every item must be
     assert (any(found) if q["kind"] == "fact" else all(found)), (q["id"], q["answers"], found)
+
+
+_BARE_NUMBER = re.compile(r"[\d.]+(?:万亿|亿|万|千)?(?:元|%|人|美元)?")
+
+
+def _answer_in(text: str, answer: str) -> bool:
+    """Stricter than the eval's substring rule, so that a wrong gold number cannot hide inside
+    another one ("6%" in "16%"): a bare number is compared by value with the document's numbers,
+    any other answer must occur with no digit glued before it."""
+    a = normalize(answer)
+    if _BARE_NUMBER.fullmatch(a) and "万亿" not in a:
+        want = numbers_in(a)
+        # the unit must agree too: the eval's same_number lets a unit-less "6" (6大片区) match "6%"
+        return len(want) == 1 and any(_same(want[0], n) for n in numbers_in(text))
+    return re.search(r"(?<![\d.])" + re.escape(a), text) is not None
 
 
 _HELD_TOWNS = {normalize(b["town"]) for b in BRIEFS}
