@@ -245,6 +245,24 @@ class QA:
         out = chain.invoke({"history": hist, "question": question}).strip().splitlines()
         return out[0].strip() if out and out[0].strip() else question
 
+    def needs_model(self, question: str, history: list[tuple[str, str]] | None = None,
+                    filters: Filters | None = None) -> bool:
+        """Whether :meth:`stream` would call a generating model for this question, whatever
+        the configured backend: a follow-up is condensed by it; masked, fact-layer and
+        abstained answers return before it. Costs one retrieval, no model call.
+
+        Mirrors the early returns of :meth:`stream` (tests/test_serve.py checks the two
+        agree on every gold question); the server queues on it, cold ``rag ask`` loads on it.
+        """
+        if history:
+            return True
+        q = normalize_query(question)
+        f = self.retriever.infer_filters(q, filters)
+        if self._masked_answer(q, f) or self._fact_answer(q, f) or self._role_known(q, f) is False:
+            return False
+        evidence = self.select_evidence(q, self.retriever.search(q, f, k=self.settings.top_k))
+        return bool(evidence) and coverage(q, evidence, self.retriever.towns) >= 0.5
+
     def stream(self, question: str, history: list[tuple[str, str]] | None = None,
                filters: Filters | None = None) -> Iterator[dict[str, Any]]:
         """Events: ``{"type": "token", "text": …}`` while generating, then ``{"type": "answer", "answer": Answer}``."""
