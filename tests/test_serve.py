@@ -500,10 +500,8 @@ def test_local_model_streams_through_the_openai_sdk(seeded_dir, tmp_path, seed_r
 
     with rag_serve(_copy(seeded_dir, tmp_path), "--llm", "local") as url:
         client = OpenAI(base_url=url + "/v1", api_key="x", max_retries=0)
-        t0 = time.perf_counter()
         chunks = list(client.chat.completions.create(
             model="townbrief", stream=True, messages=[{"role": "user", "content": "副鎮長易昊宏在港口鎮作了什麼報告？"}]))
-        first_token = None
         texts = [c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content]
         assert len(texts) > 3  # streamed token by token, not one blob
         content = "".join(texts)
@@ -512,5 +510,4 @@ def test_local_model_streams_through_the_openai_sdk(seeded_dir, tmp_path, seed_r
         assert final.model_extra["abstained"] is False
         check_citations(final.model_extra["citations"], seed_raw)
         health = httpx.get(url + "/v1/health", timeout=30).json()
-        assert health["llm"] == "local" and health["gate"]["served"] == 1
-        del first_token, t0
+        assert health["llm"] == "local" and health["gate"]["served"] == 1  # it went through the gate

@@ -42,6 +42,7 @@ from rag.serve import openai_compat as oa
 from rag.serve.queue import ModelGate, QueueFull, Ticket
 
 MAX_UPLOAD_FILES = 20
+MODEL_HEADER = "X-TownBrief-Model"
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
@@ -116,6 +117,7 @@ class ThreadedStream:
         self._queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         self._cancelled = threading.Event()
         self._make, self._ticket = make, ticket
+        self.gated = ticket is not None
         threading.Thread(target=self._work, daemon=True, name="townbrief-answer").start()
 
     def _put(self, item: tuple[str, Any]) -> None:
@@ -174,6 +176,11 @@ async def _answer_stream(svc: Service, question: str, history: list[tuple[str, s
                          filters: Filters | None) -> ThreadedStream:
     ticket = await _admit(svc, question, history, filters)
     return ThreadedStream(lambda: svc.qa.stream(question, history, filters), ticket)
+
+
+def _model_header(stream: ThreadedStream) -> dict[str, str]:
+    """Tells clients (and the load test) whether this answer waited for the model."""
+    return {MODEL_HEADER: "queued" if stream.gated else "not-needed"}
 
 
 async def _final(stream: ThreadedStream) -> Answer:
@@ -255,7 +262,7 @@ def create_app(svc: Service, api_key: str | None = None, cors_origins: list[str]
         if not req.stream:
             ans = await _final(stream)
             content = ans.text + oa.sources_block(ans)
-            return oa.completion(cid, created, content, ans, question)
+            return JSONResponse(oa.completion(cid, created, content, ans, question), headers=_model_header(stream))
         include_usage = bool(req.stream_options and req.stream_options.include_usage)
 
         async def sse() -> AsyncIterator[str]:
@@ -280,7 +287,7 @@ def create_app(svc: Service, api_key: str | None = None, cors_origins: list[str]
                 return
             yield oa.sse("[DONE]")
 
-        return StreamingResponse(sse(), media_type="text/event-stream", headers=_SSE_HEADERS)
+        return StreamingResponse(sse(), media_type="text/event-stream", headers={**_SSE_HEADERS, **_model_header(stream)})
 
     # --- REST ---------------------------------------------------------------------------
 
@@ -289,7 +296,7 @@ def create_app(svc: Service, api_key: str | None = None, cors_origins: list[str]
         """The Answer object of `rag ask --json` (or its events as SSE with `stream: true`)."""
         stream = await _answer_stream(svc, req.question, req.history, _filters(req.filters))
         if not req.stream:
-            return (await _final(stream)).as_dict()
+            return JSONResponse((await _final(stream)).as_dict(), headers=_model_header(stream))
 
         async def sse() -> AsyncIterator[str]:
             try:
@@ -301,7 +308,7 @@ def create_app(svc: Service, api_key: str | None = None, cors_origins: list[str]
             except RagError as e:
                 yield oa.sse({"type": "error", **oa.error_body(str(e), *_kind(e))})
 
-        return StreamingResponse(sse(), media_type="text/event-stream", headers=_SSE_HEADERS)
+        return StreamingResponse(sse(), media_type="text/event-stream", headers={**_SSE_HEADERS, **_model_header(stream)})
 
     @v1.get("/documents", tags=["documents"])
     async def documents() -> list[dict[str, Any]]:
