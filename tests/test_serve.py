@@ -382,6 +382,9 @@ class _HeldLLM(ThreadingHTTPServer):
         self.release = threading.Event()
         self.calls = 0
 
+    def handle_error(self, request, client_address):  # a caller that hung up: expected here
+        pass
+
 
 class _HeldHandler(BaseHTTPRequestHandler):
     def log_message(self, *args):  # quiet
@@ -455,9 +458,10 @@ def test_full_queue_is_503_while_facts_and_listings_do_not_wait(gated):
     def ask(name: str) -> None:
         results[name] = httpx.post(url + "/v1/ask", json={"question": LLM_Q}, headers=h, timeout=120)
 
+    calls = llm.calls
     running = threading.Thread(target=ask, args=("running",))
     running.start()
-    _until(lambda: llm.calls >= 1)  # holds the model
+    _until(lambda: llm.calls == calls + 1)  # holds the model
     waiting = threading.Thread(target=ask, args=("waiting",))
     waiting.start()
     _until(lambda: gate()["waiting"] == 1)  # the one place in the queue is taken
@@ -480,8 +484,43 @@ def test_full_queue_is_503_while_facts_and_listings_do_not_wait(gated):
     for name in ("running", "waiting"):
         a = results[name].json()
         assert results[name].status_code == 200 and a["backend"] == "openai" and "出席了会议" in a["text"], a
+        assert results[name].headers["x-townbrief-model"] == "queued"
+    assert fact.headers["x-townbrief-model"] == "not-needed"
     g = gate()
     assert g["running"] == g["waiting"] == 0 and g["rejected"] >= 2
+
+
+def test_a_client_that_gives_up_leaves_the_queue(gated):
+    url, llm = gated
+    h = {"Authorization": f"Bearer {KEY}"}
+    llm.release.clear()
+
+    def gate() -> dict:
+        return httpx.get(url + "/v1/health", headers=h, timeout=30).json()["gate"]
+
+    calls = llm.calls
+    done: dict[str, httpx.Response] = {}
+    running = threading.Thread(target=lambda: done.update(
+        running=httpx.post(url + "/v1/ask", json={"question": LLM_Q}, headers=h, timeout=120)))
+    running.start()
+    _until(lambda: llm.calls == calls + 1)
+    # a plain request and a streaming one wait for the model, then their clients give up
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(url + "/v1/ask", json={"question": LLM_Q}, headers=h, timeout=httpx.Timeout(2.0, connect=5))
+    _until(lambda: gate()["waiting"] == 0, timeout=10)
+    with pytest.raises(httpx.ReadTimeout):
+        with httpx.stream("POST", url + "/v1/chat/completions", headers=h, timeout=httpx.Timeout(2.0, connect=5),
+                          json={"model": "townbrief", "stream": True,
+                                "messages": [{"role": "user", "content": LLM_Q}]}) as r:
+            for _ in r.iter_lines():
+                pass
+    _until(lambda: gate()["waiting"] == 0, timeout=10)
+    assert gate()["running"] == 1 and "running" not in done  # the first still holds the model
+    llm.release.set()
+    running.join(120)
+    assert done["running"].status_code == 200
+    time.sleep(1)
+    assert llm.calls == calls + 1  # the abandoned questions never reached the model
 
 
 def _until(cond, timeout: float = 60) -> None:

@@ -21,7 +21,7 @@ import shutil
 import tempfile
 import threading
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Iterator
@@ -128,7 +128,9 @@ class ThreadedStream:
 
     def _work(self) -> None:
         try:
-            with self._ticket or nullcontext():
+            if self._ticket is not None and not self._ticket.acquire(self._cancelled):
+                return  # the client left while waiting for the model
+            try:
                 if self._cancelled.is_set():
                     return
                 it = self._make()
@@ -141,6 +143,9 @@ class ThreadedStream:
                     close = getattr(it, "close", None)
                     if close:
                         close()  # closes the model's HTTP stream, so generation stops too
+            finally:
+                if self._ticket is not None:
+                    self._ticket.release()
         except BaseException as e:  # noqa: BLE001 - handed to the request, raised there
             self._put(("error", e))
         finally:
@@ -183,11 +188,25 @@ def _model_header(stream: ThreadedStream) -> dict[str, str]:
     return {MODEL_HEADER: "queued" if stream.gated else "not-needed"}
 
 
-async def _final(stream: ThreadedStream) -> Answer:
-    async for ev in stream.events():
-        if ev["type"] == "answer":
-            return ev["answer"]
-    raise BackendError("the answer stream ended without an answer")
+async def _final(stream: ThreadedStream, request: Request | None = None) -> Answer:
+    """The answer; a client that disconnects meanwhile cancels the job (and frees its queue place)."""
+    watcher = asyncio.create_task(_cancel_on_disconnect(request, stream)) if request is not None else None
+    try:
+        async for ev in stream.events():
+            if ev["type"] == "answer":
+                return ev["answer"]
+    finally:
+        if watcher:
+            watcher.cancel()
+    raise BackendError("the answer stream ended without an answer (the client went away?)")
+
+
+async def _cancel_on_disconnect(request: Request, stream: ThreadedStream) -> None:
+    # A streaming response notices a disconnect by itself (Starlette listens for it);
+    # a plain one would otherwise let an abandoned question keep, or wait for, the model.
+    while not await request.is_disconnected():
+        await asyncio.sleep(0.25)
+    stream.cancel()
 
 
 def _filters(f: oa.FiltersIn | None) -> Filters | None:
@@ -251,7 +270,7 @@ def create_app(svc: Service, api_key: str | None = None, cors_origins: list[str]
         return {"object": "list", "data": [oa.model_card()]}
 
     @v1.post("/chat/completions", tags=["openai"], response_model=None)
-    async def chat_completions(req: oa.ChatRequest) -> Any:
+    async def chat_completions(req: oa.ChatRequest, request: Request) -> Any:
         """OpenAI chat completions; the last user message is the question, earlier turns the history."""
         if req.model != oa.MODEL_ID:
             return JSONResponse(oa.error_body(f"the model '{req.model}' does not exist; use '{oa.MODEL_ID}'",
@@ -260,7 +279,7 @@ def create_app(svc: Service, api_key: str | None = None, cors_origins: list[str]
         stream = await _answer_stream(svc, question, history or None, _filters(req.filters))
         cid, created = oa.new_id(), int(time.time())
         if not req.stream:
-            ans = await _final(stream)
+            ans = await _final(stream, request)
             content = ans.text + oa.sources_block(ans)
             return JSONResponse(oa.completion(cid, created, content, ans, question), headers=_model_header(stream))
         include_usage = bool(req.stream_options and req.stream_options.include_usage)
@@ -292,11 +311,11 @@ def create_app(svc: Service, api_key: str | None = None, cors_origins: list[str]
     # --- REST ---------------------------------------------------------------------------
 
     @v1.post("/ask", tags=["answers"], response_model=None)
-    async def ask(req: AskRequest) -> Any:
+    async def ask(req: AskRequest, request: Request) -> Any:
         """The Answer object of `rag ask --json` (or its events as SSE with `stream: true`)."""
         stream = await _answer_stream(svc, req.question, req.history, _filters(req.filters))
         if not req.stream:
-            return JSONResponse((await _final(stream)).as_dict(), headers=_model_header(stream))
+            return JSONResponse((await _final(stream, request)).as_dict(), headers=_model_header(stream))
 
         async def sse() -> AsyncIterator[str]:
             try:

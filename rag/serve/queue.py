@@ -76,21 +76,27 @@ class ModelGate:
 
 
 class Ticket:
-    """Hold the model for one job: ``with ticket:`` waits for it (in a worker thread)."""
+    """One admitted job's place: :meth:`acquire` waits for the model (in a worker thread),
+    :meth:`release` frees it; ``with ticket:`` does both."""
 
     def __init__(self, gate: ModelGate):
         self._gate = gate
         self._t0 = 0.0
         self._done = False
 
-    def __enter__(self) -> "Ticket":
-        self._gate._model.acquire()
+    def acquire(self, cancelled: threading.Event | None = None) -> bool:
+        """Wait for the model; False, with the place given back, if ``cancelled`` is set first
+        (a client that gave up must not keep its place, nor later hold the model)."""
+        while not self._gate._model.acquire(timeout=0.2):
+            if cancelled is not None and cancelled.is_set():
+                self.cancel()
+                return False
         with self._gate._count:
             self._gate._running += 1
         self._t0 = time.perf_counter()
-        return self
+        return True
 
-    def __exit__(self, *exc) -> None:
+    def release(self) -> None:
         g = self._gate
         with g._count:
             g._running -= 1
@@ -100,8 +106,15 @@ class Ticket:
             self._done = True
         g._model.release()
 
+    def __enter__(self) -> "Ticket":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
     def cancel(self) -> None:
-        """Give back a ticket that was never used (the request failed before its job started)."""
+        """Give back a place that never got the model."""
         g = self._gate
         with g._count:
             if not self._done:
