@@ -550,3 +550,19 @@ def test_local_model_streams_through_the_openai_sdk(seeded_dir, tmp_path, seed_r
         check_citations(final.model_extra["citations"], seed_raw)
         health = httpx.get(url + "/v1/health", timeout=30).json()
         assert health["llm"] == "local" and health["gate"]["served"] == 1  # it went through the gate
+
+
+def test_cors_is_off_by_default_and_on_per_origin(server, seeded_store):
+    r = httpx.get(server + "/v1/models", headers={"Origin": "http://elsewhere.example"}, timeout=30)
+    assert r.status_code == 200 and "access-control-allow-origin" not in r.headers
+    from fastapi.testclient import TestClient
+
+    from rag.serve.api import Service, create_app
+
+    app = create_app(Service(seeded_store.settings, "extractive"), cors_origins=["http://newsroom.example"])
+    with TestClient(app) as c:
+        pre = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"}
+        ok = c.options("/v1/chat/completions", headers={"Origin": "http://newsroom.example", **pre})
+        assert ok.headers["access-control-allow-origin"] == "http://newsroom.example"
+        other = c.options("/v1/chat/completions", headers={"Origin": "http://elsewhere.example", **pre})
+        assert "access-control-allow-origin" not in other.headers
