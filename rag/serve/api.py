@@ -21,14 +21,20 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, Iterator
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, StreamingResponse
+from fastapi.responses import (
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    StreamingResponse,
+)
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
@@ -146,7 +152,7 @@ class ThreadedStream:
             finally:
                 if self._ticket is not None:
                     self._ticket.release()
-        except BaseException as e:  # noqa: BLE001 - handed to the request, raised there
+        except BaseException as e:
             self._put(("error", e))
         finally:
             self._put(("end", None))
@@ -345,7 +351,7 @@ def create_app(svc: Service, api_key: str | None = None, cors_origins: list[str]
         """Upload files (multipart field `files`: .txt .html .htm .md) → the ingest report."""
         limit = svc.settings.max_file_bytes
         length = request.headers.get("content-length")
-        if length is None:
+        if length is None or not length.isdigit():
             raise HTTPException(411, "send Content-Length with the upload")
         if int(length) > MAX_UPLOAD_FILES * limit + (1 << 20):
             raise HTTPException(413, f"upload too large: at most {MAX_UPLOAD_FILES} files of "
@@ -359,12 +365,9 @@ def create_app(svc: Service, api_key: str | None = None, cors_origins: list[str]
             try:
                 srcs, names = [], []
                 for i, f in enumerate(files):
-                    src = tmp / "in" / str(i)
-                    src.parent.mkdir(exist_ok=True)
-                    with open(src, "wb") as out:
-                        await asyncio.to_thread(shutil.copyfileobj, f.file, out)
-                    srcs.append(src)
+                    srcs.append(tmp / "in" / str(i))
                     names.append(f.filename or "")
+                await asyncio.to_thread(_save_uploads, [f.file for f in files], srcs)
                 return await asyncio.to_thread(_ingest_uploads, svc, srcs, names, tmp / "staged")
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -426,6 +429,13 @@ async def _final_event(stream: ThreadedStream) -> Any:
     async for ev in stream.events():
         out = ev
     return out
+
+
+def _save_uploads(streams: list, paths: list[Path]) -> None:
+    for src, path in zip(streams, paths, strict=True):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as out:
+            shutil.copyfileobj(src, out)
 
 
 def _ingest_uploads(svc: Service, srcs: list[Path], names: list[str], dest: Path) -> dict[str, Any]:

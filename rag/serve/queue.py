@@ -53,7 +53,7 @@ class ModelGate:
         self._rejected = 0
         self._recent: deque[float] = deque(maxlen=20)  # seconds per gated job, for Retry-After
 
-    def admit(self) -> "Ticket":
+    def admit(self) -> Ticket:
         """A ticket for one gated job, or :class:`QueueFull` (never blocks)."""
         with self._count:
             if self._admitted >= 1 + self.max_waiting:
@@ -106,7 +106,7 @@ class Ticket:
             self._done = True
         g._model.release()
 
-    def __enter__(self) -> "Ticket":
+    def __enter__(self) -> Ticket:
         self.acquire()
         return self
 
