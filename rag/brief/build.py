@@ -92,6 +92,12 @@ def doc_brief(d: DocRow) -> dict[str, Any]:
     if f.get("deputies"):
         prov["deputies"] = _prov(d, f["deputies"])
     officials = [{"name": p["name"], "title": p["title"], "source": _prov(d, p)} for p in f.get("officials", [])]
+    speaker = f.get("speaker")
+    if speaker and speaker.get("title"):  # the report's speaker leads the officials (with the title as written)
+        officials = [o for o in officials if o["name"] != speaker["name"]]
+        officials.insert(0, {"name": speaker["name"], "title": speaker["title"], "source": _prov(d, speaker)})
+    elif speaker and not any(o["name"] == speaker["name"] for o in officials):
+        officials.insert(0, {"name": speaker["name"], "title": None, "source": _prov(d, speaker)})
     elected = [{"name": e["name"], "post": e["post"], "source": _prov(d, e)} for e in f.get("elected", [])]
     figures: list[dict] = []
     seen: set[tuple] = set()

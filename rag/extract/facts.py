@@ -13,6 +13,7 @@ from typing import Any
 
 from rag.ingest.clean import Cleaned
 from rag.extract.meta import DocMeta
+from rag.extract.speaker import find_speaker
 from rag.text.zh import (CN_NUMERAL, COUNT_UNITS, MASK_MARK, ROLE_RE, UNIT_RE, base_value, clause_spans, cn_int,
                          cn_number, heading_lookup, valid_name)
 
@@ -72,6 +73,7 @@ class Facts:
     officials: list[Person] = field(default_factory=list)
     elected: list[Election] = field(default_factory=list)
     deputies: dict[str, Any] | None = None
+    speaker: dict[str, Any] | None = None  # who delivered the report (rag.extract.speaker)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -286,4 +288,5 @@ def extract_facts(cleaned: Cleaned, meta: DocMeta, doc_id: str = "") -> dict[str
         officials=extract_people(cleaned),
         elected=extract_elections(cleaned),
         deputies=extract_deputies(cleaned),
+        speaker=(s.as_dict() if (s := find_speaker(cleaned)) else None),
     ).as_dict()

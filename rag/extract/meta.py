@@ -55,6 +55,15 @@ class DocMeta:
         return asdict(self)
 
 
+def report_year(meta: dict) -> int | None:
+    """The year a report is for: its delivery year, or the next one for a report delivered in December
+    (湘潭's report delivered 2023-12-29 is its 2024 report)."""
+    d = str(meta.get("date") or "")
+    if not d[:4].isdigit():
+        return None
+    return int(d[:4]) + (1 if d[5:7] == "12" else 0)
+
+
 def _trim_place(run: str) -> str | None:
     """The place name at the end of a run of characters before 第…届."""
     gz = gazetteer()

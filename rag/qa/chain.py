@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from dataclasses import dataclass
 from typing import Any, Iterator
 
 from rag.config import Settings, get_settings
@@ -28,7 +29,8 @@ from rag.llm.errors import ENDPOINT_ERRORS, backend_error
 from rag.llm.prompts import load_prompt
 from rag.qa import checks
 from rag.qa.evidence import coverage, select_evidence
-from rag.qa.facts_answer import fact_answer, masked_answer, role_known
+from rag.qa.facts_answer import fact_answer, masked_answer, role_known, speaker_answer, unknown_place
+from rag.text.indicators import measure_mismatch
 from rag.qa.types import ABSTAIN_TEXT, Answer, Citation, Evidence
 from rag.text.zh import CITATION_MARKER, normalize_query, numbers
 
@@ -36,6 +38,17 @@ __all__ = ["ABSTAIN_TEXT", "QA", "Answer", "Citation", "Evidence", "answer"]
 
 log = logging.getLogger("rag.qa.chain")
 _REFUSAL = re.compile(ABSTAIN_TEXT + r"|没有提及|未提及|无法回答|没有相关")
+
+
+@dataclass
+class Route:
+    """The road of one question: ``masked`` / ``facts`` (answered from the fact layer), ``abstain``,
+    or ``model`` (evidence for the LLM, or for the extractive answer without one)."""
+
+    kind: str
+    text: str
+    evidence: list[Evidence]
+    retrieved: list[str]
 
 
 class QA:
@@ -78,6 +91,47 @@ class QA:
         out = chain.invoke({"history": hist, "question": question}).strip().splitlines()
         return out[0].strip() if out and out[0].strip() else question
 
+    def needs_model(self, question: str, history: list[tuple[str, str]] | None = None,
+                    filters: Filters | None = None) -> bool:
+        """Whether :meth:`stream` would call a generating model for this question, whatever
+        the configured backend: a follow-up is condensed by it; masked, fact-layer and
+        abstained answers return before it. Costs one retrieval, no model call.
+
+        The server queues on it, cold ``rag ask`` loads on it; it asks the same
+        :meth:`route` that :meth:`stream` follows.
+        """
+        if history:
+            return True
+        q = normalize_query(question)
+        return self.route(q, self.retriever.infer_filters(q, filters)).kind == "model"
+
+    def route(self, standalone: str, f: Filters) -> "Route":
+        """Which road a (standalone, normalised) question takes, decided before any model call."""
+        docs = self.retriever.documents()
+        missing = unknown_place(standalone, docs)
+        if missing:
+            return Route("abstain", f"{ABSTAIN_TEXT}：资料库中没有关于{missing}的文件。", [], [])
+        masked = masked_answer(standalone, docs, f)
+        if masked:
+            return Route("masked", masked[0], masked[1], [e.doc for e in masked[1]])
+        hits = self.retriever.search(standalone, f, k=self.settings.top_k)
+        retrieved = [h.chunk.doc for h in hits]
+        from_facts = speaker_answer(standalone, docs, f) or fact_answer(standalone, docs, f)
+        if from_facts:
+            return Route("facts", from_facts[0], from_facts[1], retrieved)
+        if role_known(standalone, docs, f) is False:
+            return Route("abstain", f"{ABSTAIN_TEXT}：所检索的文件没有写明此职务的人选。", [], retrieved)
+        evidence = self.select_evidence(standalone, hits)
+        if not evidence:
+            return Route("abstain", f"{ABSTAIN_TEXT}：没有找到与问题相关的原文。", [], retrieved)
+        if coverage(standalone, evidence, self.retriever.towns, self.retriever.tokenizer.tokenize) < 0.5:
+            return Route("abstain", f"{ABSTAIN_TEXT}：原文中没有找到问题里的关键内容。", [], retrieved)
+        # asked for a level, the retrieved text gives only the rate (or the reverse): say so, never the wrong measure
+        why = measure_mismatch(standalone, "\n".join(h.chunk.text for h in hits))
+        if why:
+            return Route("abstain", f"{ABSTAIN_TEXT}：{why}。", evidence, retrieved)
+        return Route("model", "", evidence, retrieved)
+
     def stream(self, question: str, history: list[tuple[str, str]] | None = None,
                filters: Filters | None = None) -> Iterator[dict[str, Any]]:
         """Events: ``{"type": "token", "text": …}`` while generating, then ``{"type": "answer", "answer": Answer}``."""
@@ -88,40 +142,22 @@ class QA:
         ans.standalone = standalone
         f = self.retriever.infer_filters(standalone, filters)
         ans.filters = {k: v for k, v in vars(f).items() if v}
-
-        docs = self.retriever.documents()
-        masked = masked_answer(standalone, docs, f)
-        if masked:
-            ans.text, ans.evidence = masked
-            ans.masked = True
+        road = self.route(standalone, f)
+        ans.evidence, ans.retrieved_docs = road.evidence, road.retrieved
+        if road.kind == "masked":
+            ans.text, ans.masked = road.text, True
             ans.citations = [Citation(e.doc, e.start, e.end, e.quote, e.n) for e in ans.evidence]
-            ans.retrieved_docs = [e.doc for e in ans.evidence]
             yield from self._finish(ans, t0)
             return
-
-        hits = self.retriever.search(standalone, f, k=self.settings.top_k)
-        ans.retrieved_docs = [h.chunk.doc for h in hits]
-        from_facts = fact_answer(standalone, docs, f)
-        if from_facts:
-            ans.text, ans.evidence = from_facts
+        if road.kind == "facts":
+            ans.text = road.text
             ans.ttft_s = time.perf_counter() - t0
             yield {"type": "token", "text": ans.text}
             self._cite(ans)
             yield from self._finish(ans, t0)
             return
-        if role_known(standalone, docs, f) is False:
-            ans.text, ans.abstained = f"{ABSTAIN_TEXT}：所检索的文件没有写明此职务的人选。", True
-            yield from self._finish(ans, t0)
-            return
-        ans.evidence = self.select_evidence(standalone, hits)
-        if ans.evidence and coverage(standalone, ans.evidence, self.retriever.towns,
-                                     self.retriever.tokenizer.tokenize) < 0.5:
-            ans.text, ans.abstained = f"{ABSTAIN_TEXT}：原文中没有找到问题里的关键内容。", True
-            ans.evidence = []
-            yield from self._finish(ans, t0)
-            return
-        if not ans.evidence:
-            ans.text, ans.abstained = f"{ABSTAIN_TEXT}：没有找到与问题相关的原文。", True
+        if road.kind == "abstain":
+            ans.text, ans.abstained = road.text, True
             yield from self._finish(ans, t0)
             return
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 
+from rag.extract.gazetteer import gazetteer
+from rag.extract.meta import report_year
 from rag.index.documents import cleaned
 from rag.index.retrieval import Filters
 from rag.index.store import DocRow
 from rag.qa.types import Evidence
-from rag.text.zh import ELECTED_POSTS, HEAD_ROLES, normalize_query, role_matches
+from rag.text.zh import ELECTED_POSTS, HEAD_ROLES, normalize_query, role_matches, short_place
 
 _ROLE_ALT = "|".join(sorted(HEAD_ROLES, key=len, reverse=True))
 _ROLE_Q = re.compile(rf"({_ROLE_ALT})(?:是谁|是哪位|叫什么|姓名)|谁(?:是|担任)(?:[\u4e00-\u9fff]{{0,6}}?)({_ROLE_ALT})")
@@ -92,3 +94,53 @@ def role_known(question: str, docs: list[DocRow], filters: Filters) -> bool | No
         if any(role_matches(t, role) for t in titles):
             return True
     return False
+
+
+# "who delivered it / in what role": 由哪位市长作, 是谁作的, 报告人的职务, 作报告时是什么职务
+_SPEAKER_Q = re.compile(r"(?:谁|哪位[\u4e00-\u9fff]{0,4}?)(?:作|做)(?:的|了)?|由(?:谁|哪位)|报告人|作报告的(?:是|人)|"
+                        r"作[^，。？?]{0,20}报告时[^，。？?]{0,4}(?:职务|身份)|(?:什么|何)职务")
+
+
+def speaker_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple[str, list[Evidence]] | None:
+    """Who delivered a work report (and in what role), from the speaker fact of the place's report(s).
+
+    The report is chosen by place and, when the question names one, by the year the report is for;
+    without a year every report of the place answers, one line each.
+    """
+    q = normalize_query(question)
+    if not (_SPEAKER_Q.search(q) and "报告" in q):
+        return None
+    year = _YEAR.search(q)
+    mine = [d for d in docs if filters.place and d.meta.get("town") == filters.place and
+            (not year or report_year(d.meta) == int(year.group(1)))]
+    if not mine:
+        return None
+    mine.sort(key=lambda d: report_year(d.meta) or 0)
+    lines, evidence = [], []
+    for d in mine:
+        s = (d.facts or {}).get("speaker")
+        if not s:
+            continue
+        n = len(evidence) + 1
+        ev = _evidence(d, s["start"], s["end"], s["name"])
+        evidence.append(Evidence(n, ev.doc, ev.text, ev.start, ev.end, ev.quote, ev.place, ev.date))
+        who = f"{s['title']}{s['name']}" if s.get("title") else s["name"]
+        lines.append(f"{d.meta.get('town')}{report_year(d.meta) or ''}年政府工作报告由{who}作[{n}]。")
+    if not lines:
+        return None
+    return "".join(lines), evidence
+
+
+def unknown_place(question: str, docs: list[DocRow]) -> str | None:
+    """A place the question names that no document is about (nor lies in); None when every named place is held.
+
+    A question about 湘西州 when the collection has no 湘西 report must not borrow another place's figure.
+    """
+    q = normalize_query(question)
+    held: set[str] = set()
+    for d in docs:
+        held.update(x for k in ("town", "parent", "province") if (x := d.meta.get(k)))
+    if any(p in q or (len(short_place(p)) >= 2 and short_place(p) in q) for p in held):
+        return None
+    named = [p for p in gazetteer().mentions(q) if p not in held]
+    return named[0] if named else None
