@@ -135,7 +135,7 @@ def ingest_file(store: Store, path: Path, timer: PhaseTimer | None = None) -> tu
     """Ingest one file; return (added|updated|unchanged, chunks, embedded tokens)."""
     timer = timer or PhaseTimer()
     with timer("read"):
-        loaded = load_file(path, store.settings.max_file_bytes)
+        loaded = load_file(path, store.settings.max_file_bytes, store.settings.max_pages, store.settings.max_ocr_pages)
         data_sha = hashlib.sha256(loaded.raw.encode("utf-8")).hexdigest()
         version = document_version(data_sha, store)
         previous = store.doc_version(loaded.doc_id)
@@ -175,6 +175,7 @@ def ingest_file(store: Store, path: Path, timer: PhaseTimer | None = None) -> tu
                 encoding=loaded.encoding, raw=loaded.raw, text=cleaned.text, meta=meta.as_dict(),
                 audit=[asdict(a) for a in cleaned.audit], masks=[asdict(m) for m in cleaned.masks],
                 facts=facts, n_chunks=len(rows), ingested_at=now(),
+                layout=loaded.source.layout() if loaded.source else None,
             ),
             rows,
         )
