@@ -29,8 +29,9 @@ from rag.ingest.formats.base import Extracted, Line, Page, Removed
 CELL = " | "
 # a gap this many line heights wide between two pieces of one row is a cell border
 # (justified Chinese text has gaps under 0.5, Latin word gaps under 1)
-_CELL_GAP = 2.0
+_CELL_GAP = 1.5
 _OCR_CELL_GAP = 1.0  # OCR already splits a line where ink stops: a smaller gap suffices
+_SOFT_GAP = 0.6  # most of a character: a cell border when the next or previous row has one there too
 _BAND = 0.1  # top and bottom tenth of the page: where running headers and footers live
 
 _PAGE_NUMBER = re.compile(
@@ -89,42 +90,66 @@ class PageInput:
 
 
 def build_rows(segs: list[Seg], rules: list[tuple[float, float, float, float]] = ()) -> list[Row]:
-    """Group pieces into rows (same baseline), left to right, top to bottom."""
-    rows: list[list[Seg]] = []
+    """Group pieces into rows (same baseline), left to right, top to bottom.
+
+    Between two pieces of a row: a ruled line or a gap of 1.5 line heights is
+    a cell border; a gap of most of a character is one too when the row above
+    or below has a gap at the same place (a borderless table's columns), and
+    otherwise a space between Latin words or nothing between Chinese.
+    """
+    groups: list[list[Seg]] = []
+    top = bottom = 0.0  # the current row's band: the mean top and bottom of its pieces
     for s in sorted((s for s in segs if s.text.strip()), key=lambda s: s.cy):
-        if rows:
-            last = rows[-1]
-            top = statistics.median(x.y0 for x in last)
-            bottom = statistics.median(x.y1 for x in last)
-            overlap = min(bottom, s.y1) - max(top, s.y0)
-            if overlap >= 0.5 * min(bottom - top, s.h):
+        if groups:
+            last = groups[-1]
+            if min(bottom, s.y1) - max(top, s.y0) >= 0.5 * min(bottom - top, s.h):
+                k = len(last)
+                top, bottom = (top * k + s.y0) / (k + 1), (bottom * k + s.y1) / (k + 1)
                 last.append(s)
                 continue
-        rows.append([s])
-    return [_row(r, rules) for r in rows]
+        groups.append([s])
+        top, bottom = s.y0, s.y1
+    gaps = [_gaps(g, rules) for g in groups]
+    for i, g in enumerate(gaps):
+        near = [gaps[j] for j in (i - 1, i + 1) if 0 <= j < len(gaps)]
+        for gap in g:
+            if gap[3] == "soft" and any(o[1] < gap[2] and o[2] > gap[1] for n in near for o in n):
+                gap[3] = "cell"
+    return [_row(g, {gap[0] for gap in gg if gap[3] == "cell"}) for g, gg in zip(groups, gaps)]
 
 
-def _row(segs: list[Seg], rules) -> Row:
+def _gaps(segs: list[Seg], rules) -> list[list]:
+    """[index, x_from, x_to, "cell" | "soft"] for each wide gap of a row (sorts the row's pieces)."""
     segs.sort(key=lambda s: s.x0)
     h = statistics.median(s.h for s in segs)
     ocr = any(s.source == "ocr" for s in segs)
     y0, y1 = min(s.y0 for s in segs), max(s.y1 for s in segs)
-    parts: list[str] = [segs[0].text]
-    table = False
-    for prev, s in zip(segs, segs[1:]):
+    out = []
+    for j, (prev, s) in enumerate(zip(segs, segs[1:]), 1):
         gap = s.x0 - prev.x1
         ruled = any(prev.x1 - 1 <= (rx0 + rx1) / 2 <= s.x0 + 1 and ry0 < y1 and ry1 > y0 for rx0, ry0, rx1, ry1 in rules)
         if ruled or gap >= (_OCR_CELL_GAP if ocr else _CELL_GAP) * h:
+            out.append([j, prev.x1, s.x0, "cell"])
+        elif gap >= _SOFT_GAP * h and not ocr:
+            out.append([j, prev.x1, s.x0, "soft"])
+    return out
+
+
+def _row(segs: list[Seg], cells: set[int]) -> Row:
+    h = statistics.median(s.h for s in segs)
+    ocr = any(s.source == "ocr" for s in segs)
+    parts: list[str] = [segs[0].text]
+    for j, (prev, s) in enumerate(zip(segs, segs[1:]), 1):
+        if j in cells:
             parts.append(CELL)
-            table = True
-        elif gap > 0.2 * h and _LATIN.match(prev.text[-1]) and _LATIN.match(s.text[0]):
+        elif s.x0 - prev.x1 > 0.2 * h and (_LATIN.match(prev.text[-1]) or _LATIN.match(s.text[0])):
             parts.append(" ")
         parts.append(s.text)
     text = "".join(parts).strip()
     confs = [(s.conf, len(s.text)) for s in segs if s.conf is not None]
     conf = sum(c * n for c, n in confs) / sum(n for _, n in confs) if confs else None
-    return Row(text, min(s.x0 for s in segs), y0, max(s.x1 for s in segs), y1, h,
-               "ocr" if ocr else segs[0].source, conf, table)
+    return Row(text, min(s.x0 for s in segs), min(s.y0 for s in segs), max(s.x1 for s in segs),
+               max(s.y1 for s in segs), h, "ocr" if ocr else segs[0].source, conf, bool(cells))
 
 
 def _key(text: str) -> str:

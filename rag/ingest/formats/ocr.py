@@ -23,6 +23,10 @@ from rag.errors import IngestError
 from rag.ingest.formats.layout import Seg
 
 _LOCK = threading.Lock()  # one OCR at a time per process: it already uses every core
+DET_SIDE = 1024  # longest side of the image text lines are looked for in
+# lines the recogniser scores below this are noise (specks, seal fragments), not
+# text; lines between it and base.LOW_CONFIDENCE are kept and marked
+MIN_SCORE = 0.5
 
 
 @lru_cache(maxsize=1)
@@ -32,9 +36,9 @@ def _engine():
     except ImportError:
         raise IngestError("OCR is not installed (rapidocr-onnxruntime); reinstall the exact versions in "
                           "requirements.lock (./run.sh)") from None
-    # text_score: lines the recogniser scores below 0.5 are noise (specks, seal
-    # fragments), not text; lines between 0.5 and LOW_CONFIDENCE are kept and marked
-    return RapidOCR(text_score=0.5, print_verbose=False)
+    # rec_batch_num=1: one line at a time is 4x faster than the default batches
+    # of 6 on 2 cores (6.3 s against 23.7 s for 14 lines of an A4 page)
+    return RapidOCR(print_verbose=False, rec_batch_num=1)
 
 
 def to_gray(rgb: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
@@ -65,20 +69,35 @@ def to_gray(rgb: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, int, int]
 def read(gray: np.ndarray) -> list[Seg]:
     """OCR one grayscale image; one :class:`Seg` per text line, in pixels.
 
-    A line's box is kept at its true height (the distance between the top and
-    bottom edges of the detected quadrilateral), centred on it, so the lines
-    of a slightly rotated scan do not overlap into one row.
+    Lines are found on the image scaled down to DET_SIDE pixels (7x faster on
+    an A4 page at 150 dpi, the same lines found) and read from the full image.
+    The angle classifier is off: on JPEG-compressed scans it turned upright
+    lines upside down, which then read as nothing. A line's box keeps its true
+    height (between the top and bottom edges of the detected quadrilateral),
+    centred on it, so the lines of a slightly rotated scan do not overlap into
+    one row.
     """
+    import cv2
+
     if gray.size == 0 or float(gray.std()) < 2.0:  # a blank page: nothing to read
         return []
+    h, w = gray.shape[:2]
+    f = min(1.0, DET_SIDE / max(h, w))
+    small = cv2.resize(gray, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA) if f < 1 else gray
     with _LOCK:
-        result, _ = _engine()(gray)
+        eng = _engine()
+        boxes, _ = eng(small, use_det=True, use_cls=False, use_rec=False)
+        if not boxes:
+            return []
+        quads = [np.asarray(b, dtype=np.float32) / f for b in boxes]
+        crops = eng.get_crop_img_list(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR), quads)
+        recognised, _ = eng.text_rec(crops)
     segs = []
-    for quad, text, conf in result or []:
-        q = np.asarray(quad, dtype=np.float64)
+    for q, (text, conf, *_) in zip(quads, recognised):
         text = text.strip()
-        if not text:
+        if not text or conf < MIN_SCORE:
             continue
+        q = q.astype(np.float64)
         height = (np.linalg.norm(q[3] - q[0]) + np.linalg.norm(q[2] - q[1])) / 2
         cy = q[:, 1].mean()
         segs.append(Seg(text, float(q[:, 0].min()), float(cy - height / 2), float(q[:, 0].max()),

@@ -142,6 +142,8 @@ def _glyphs(tp, pdfium_c, height: float) -> list[Seg]:
     """Every non-space character of the text layer with its box (top-left origin)."""
     out: list[Seg] = []
     n = tp.count_chars()
+    tp = tp.raw  # the C handle: the wrapper converts itself on every call
+    rect = pdfium_c.FS_RECTF()
     i = 0
     while i < n:
         if pdfium_c.FPDFText_IsGenerated(tp, i) == 1:  # spaces and line breaks PDFium made up
@@ -155,31 +157,39 @@ def _glyphs(tp, pdfium_c, height: float) -> list[Seg]:
                 u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00)
                 step = 2
         ch = chr(u) if u else "\ufffd"
-        if not ch.isspace():
-            left, bottom, right, top = tp.get_charbox(i, loose=True)
-            if right > left or top > bottom:
-                out.append(Seg(ch, left, height - top, right, height - bottom))
+        if not ch.isspace() and pdfium_c.FPDFText_GetLooseCharBox(tp, i, rect):
+            if rect.right > rect.left or rect.top > rect.bottom:
+                out.append(Seg(ch, rect.left, height - rect.top, rect.right, height - rect.bottom))
         i += step
     return out
 
 
 def _objects(page, pdfium_c, height: float):
-    """(image boxes, vertical ruled lines, number of objects) of a page, top-left origin."""
+    """(image boxes, vertical ruled lines, number of objects) of a page, top-left origin.
+
+    Top-level objects only, through PDFium's C API (the Python wrapper costs
+    20 ms a page for a page of text objects); an image inside a form XObject
+    still counts as something drawn, so a page made of one is OCR'd whole.
+    """
+    import ctypes
+
     images, rules = [], []
-    count = 0
-    for obj in page.get_objects(max_depth=2):
-        count += 1
-        if count > 20000:  # a page of vector outlines: it will be OCR'd, no need to see more
-            break
-        if obj.level > 0:  # inside a form XObject: bounds are not in page space
+    page = page.raw
+    n = pdfium_c.FPDFPage_CountObjects(page)
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    for i in range(min(n, 20000)):  # more: a page of vector outlines, OCR'd anyway
+        obj = pdfium_c.FPDFPage_GetObject(page, i)
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind not in (pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_PATH):
             continue
-        left, bottom, right, top = obj.get_bounds()
-        box = (left, height - top, right, height - bottom)
-        if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+        if not pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+            continue
+        box = (left.value, height - top.value, right.value, height - bottom.value)
+        if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
             images.append(box)
-        elif obj.type == pdfium_c.FPDF_PAGEOBJ_PATH and right - left <= 2.5 and top - bottom >= 4:
+        elif right.value - left.value <= 2.5 and top.value - bottom.value >= 4:
             rules.append(box)
-    return images, rules, count
+    return images, rules, n
 
 
 # characters one of the two common-character sets covers: GB2312 level 1
