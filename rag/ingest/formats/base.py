@@ -108,7 +108,7 @@ class Extracted:
             "low_conf_lines": sum(1 for ln in self.lines if ln.low),
             "table_rows": sum(1 for ln in self.lines if ln.table),
             "pages": [asdict(p) for p in self.pages],
-            "lines": [{**asdict(ln), "box": [round(v, 1) for v in ln.box],
+            "lines": [{**asdict(ln), "box": [round(v, 1) for v in ln.box], "low": ln.low,
                        "conf": None if ln.conf is None else round(ln.conf, 4)} for ln in self.lines],
             "removed": [asdict(r) for r in self.removed],
             "headings": [list(h) for h in self.headings],

@@ -172,7 +172,8 @@ def _read_layers(content: ET.Element | None, pin: PageInput, dx: float = 0.0, dy
                 adv = _advances(code.get("DeltaX"))[: max(0, len(text) - 1)]
                 width = (sum(adv) + size) * sx if adv else len(text) * size * sx
                 em = size * sy
-                pin.segs.append(Seg(re.sub(r"\s+", " ", text.strip()), cx, base - 0.85 * em, cx + width, base + 0.15 * em))
+                # a box from the ascent to below the descent, like a PDF glyph's loose box
+                pin.segs.append(Seg(re.sub(r"\s+", " ", text.strip()), cx, base - 1.0 * em, cx + width, base + 0.25 * em))
         elif tag == "PathObject" and w <= 0.8 and h >= 1.5:
             pin.rules.append((x, y, x + w, y + h))
         elif tag == "ImageObject" and w * h >= 0.05 * pin.width * pin.height:

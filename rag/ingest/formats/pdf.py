@@ -20,6 +20,7 @@ and cryptography for tables we already get.
 
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
 
@@ -54,9 +55,12 @@ def extract_pdf(data: bytes, max_pages: int, max_ocr_pages: int, progress: Progr
         try:
             pdf = pdfium.PdfDocument(data)
         except pdfium.PdfiumError as e:
-            if e.err_code == pdfium_c.FPDF_ERR_PASSWORD:
+            # PDFium's error code can be stale (a global), so the bytes must agree
+            if e.err_code == pdfium_c.FPDF_ERR_PASSWORD and b"/Encrypt" in data:
                 raise IngestError("the PDF is encrypted (password-protected); open it with its password and "
                                   "save or print an unprotected copy, then ingest that") from None
+            if not re.search(rb"/Type\s*/Page(?![A-Za-z])", data) and re.search(rb"/Count\s+0\b", data):
+                raise IngestError("the PDF has no pages; nothing to ingest") from None  # PDFium refuses to open these
             raise IngestError("the PDF is damaged or not a PDF (PDFium cannot open it); re-export or re-scan it") from None
         try:
             return _extract(pdf, pdfium, pdfium_c, max_pages, max_ocr_pages, progress)
