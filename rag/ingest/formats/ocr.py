@@ -6,10 +6,11 @@ nothing is downloaded at run time (later ``rapidocr`` releases fetch their
 models on first use, which an offline service cannot do).
 
 Red official seals are stamped over the text of Chinese government
-documents. Before OCR each red blob shaped like a seal (round or oval, 3–45 %
-of the page width) is replaced by the image's red channel there: red ink turns
-white, the black text under it stays dark. A red document header (红头, a wide
-line of red type) is not seal-shaped and is kept.
+documents. Before OCR each red blob shaped like a seal (round or oval, 8–45 %
+of the image width) is replaced by the image's red channel there, red ink
+set to white: the seal's own ring and words go, the black text under it stays
+dark. A red document header (红头: big red type and a red rule) is not
+seal-shaped and is kept.
 """
 
 from __future__ import annotations
@@ -59,10 +60,17 @@ def to_gray(rgb: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, int, int]
     seals = []
     for c in contours:
         x, y, bw, bh = cv2.boundingRect(c)
-        if 0.03 * w <= min(bw, bh) and max(bw, bh) <= 0.45 * w and 0.6 <= bw / bh <= 1.67:
-            # the red channel: red ink is as bright as paper there, black text stays dark
-            gray[y:y + bh, x:x + bw] = np.maximum(gray[y:y + bh, x:x + bw], rgb[y:y + bh, x:x + bw, 0])
-            seals.append((x, y, bw, bh))
+        if not (0.08 * w <= min(bw, bh) and max(bw, bh) <= 0.45 * w and 0.6 <= bw / bh <= 1.67):
+            continue
+        (_, _), radius = cv2.minEnclosingCircle(c)
+        if cv2.contourArea(c) < 0.6 * np.pi * radius * radius:  # not round: big red type, a logo
+            continue
+        # red ink becomes paper; elsewhere in the seal the red channel, in which
+        # red is as bright as paper and the black text under the seal stays dark
+        box = (slice(y, y + bh), slice(x, x + bw))
+        gray[box] = np.maximum(gray[box], rgb[box][..., 0])
+        gray[box][red[box].astype(bool)] = 255
+        seals.append((x, y, bw, bh))
     return gray, seals
 
 
