@@ -308,14 +308,14 @@ def test_noisy_rotated_low_resolution_scan(clean_pdf, capsys):
     pdf = pdfium.PdfDocument(str(clean_pdf))
     page = pdf[0].render(scale=200 / 72).to_pil().convert("RGB")
     pdf.close()
-    data = _degrade(page, 200, 110, angle=1.5, noise=14, quality=35)
+    data = _degrade(page, 200, 96, angle=3.0, noise=20, quality=25)
     t = time.perf_counter()
     ext = extract(".jpg", data)
     seconds = time.perf_counter() - t
     rate = cer(page_texts(clean_pdf)[0], ext.text)
-    assert ext.method == "OCR" and rate <= 0.10, rate
+    assert ext.method == "OCR" and rate <= 0.05, rate
     with capsys.disabled():
-        print(f"\n[formats] OCR, 110 dpi + 1.5° rotation + noise + JPEG q35: CER {rate:.2%}, "
+        print(f"\n[formats] OCR, 96 dpi + 3° rotation + noise σ20 + JPEG q25: CER {rate:.2%}, "
               f"mean confidence {ext.mean_conf}, {sum(ln.low for ln in ext.lines)}/{len(ext.lines)} lines "
               f"marked low-confidence, {seconds:.1f}s")
 
