@@ -268,6 +268,11 @@ def test_scanned_pdf_is_ocrd_with_pages_boxes_and_confidence(scan_store, clean_p
         assert ln["source"] == "ocr" and 0.5 <= ln["conf"] <= 1 and len(ln["box"]) == 4
         x0, y0, x1, y1 = ln["box"]
         assert 0 <= x0 < x1 <= 612 and 0 <= y0 < y1 <= 842  # points on an A4/Letter page
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "rag.cli", "--data-dir", str(scan_store.settings.data_dir), "show",
+                        "gangkou-scan.pdf"], capture_output=True, text=True, timeout=120)
+    assert re.search(r"source: pdf · OCR · 2 pages · OCR on 2 \(pages 1, 2\), mean confidence 0\.9\d\d", r.stdout)
     with capsys.disabled():
         print(f"\n[formats] OCR, clean 150-dpi JPEG scan: CER {', '.join(f'{r:.2%}' for r in rates)} "
               f"(pages 1, 2); mean confidence {layout['mean_conf']}; "
@@ -359,11 +364,31 @@ def test_red_seal_over_text_is_dropped_before_ocr(clean_pdf, tmp_path, capsys):
     assert "专用章" not in ext.text  # the seal's own words are not read as text
     with_drop = cer(ref, ext.text)
     # the same image read as plain grayscale, the seal left in: worse
-    without = cer(ref, "".join(s.text for s in ocr.read(np.asarray(sealed.convert("L")))))
+    without = cer(ref, "".join(s.text for s in ocr.read(np.asarray(sealed.convert("L")))[0]))
     assert with_drop <= 0.03 and with_drop < without, (with_drop, without)
     with capsys.disabled():
         print(f"\n[formats] red seal over 6 lines: CER {with_drop:.2%} with the red channel dropped, "
               f"{without:.2%} without")
+
+
+@needs_chromium
+@pytest.mark.parametrize("angle, turns", [(90, 1), (180, 2)])
+def test_sideways_and_upside_down_scans_are_turned_upright(clean_pdf, tmp_path, angle, turns):
+    import pypdfium2 as pdfium
+
+    ref_ext = extract(".pdf", clean_pdf.read_bytes())
+    first = ref_ext.lines[:5]
+    ref = "".join(ref_ext.text[ln.start:ln.end] for ln in first)
+    cut = (first[-1].box[3] + ref_ext.lines[5].box[1]) / 2 * 150 / 72
+    pdf = pdfium.PdfDocument(str(clean_pdf))
+    page = pdf[0].render(scale=150 / 72).to_pil().convert("RGB")
+    pdf.close()
+    path = tmp_path / "turned.png"
+    page.crop((0, 0, page.width, int(cut))).rotate(angle, expand=True).save(path)  # PIL turns anticlockwise
+    ext = extract(".png", path.read_bytes())
+    assert ext.pages[0].turns == turns
+    assert cer(ref, ext.text) <= 0.03
+    assert paragraphs(ext.text)[0].startswith("2月5日")  # top to bottom in reading order
 
 
 def test_red_document_header_is_not_a_seal():
@@ -422,6 +447,68 @@ def test_mixed_pdf_text_pages_and_a_scanned_page(text_pdf, tmp_path):
     p2 = ext.pages[1]
     assert "民生实事候选项目共十件" in ext.text[p2.start:p2.end]
     assert "82名人大代表" in ext.text[:p2.start]
+
+
+def _outlined_text_pdf(lines: list[str], dpi: int = 200) -> bytes:
+    """A PDF page whose text is vector outlines (as when Word or a print driver turns
+    glyphs into curves): no text layer, no image — only filled paths."""
+    import ctypes
+
+    import cv2
+    import numpy as np
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as c
+    from PIL import Image, ImageDraw, ImageFont
+
+    w_pt, h_pt = 595, 842
+    k = dpi / 72
+    img = Image.new("L", (int(w_pt * k), int(h_pt * k)), 255)
+    d = ImageDraw.Draw(img)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", int(12 * k))
+    for i, line in enumerate(lines):
+        d.text((int(60 * k), int((80 + i * 22) * k)), line, font=font, fill=0)
+    ink = (np.asarray(img) < 128).astype(np.uint8)
+    contours, _ = cv2.findContours(ink, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    pdf = pdfium.PdfDocument.new()
+    page = pdf.new_page(w_pt, h_pt)
+    path = None
+    for cnt in contours:
+        pts = [(x / k, h_pt - y / k) for x, y in cnt[:, 0, :]]
+        if len(pts) < 3:
+            continue
+        if path is None:
+            path = c.FPDFPageObj_CreateNewPath(*pts[0])
+        else:
+            c.FPDFPath_MoveTo(path, *pts[0])
+        for x, y in pts[1:]:
+            c.FPDFPath_LineTo(path, x, y)
+        c.FPDFPath_Close(path)
+    c.FPDFPageObj_SetFillColor(path, 0, 0, 0, 255)
+    c.FPDFPath_SetDrawMode(path, c.FPDF_FILLMODE_ALTERNATE, ctypes.c_int(0))
+    c.FPDFPage_InsertObject(page.raw, path)
+    c.FPDFPage_GenerateContent(page.raw)
+    buf = io.BytesIO()
+    pdf.save(buf)
+    return buf.getvalue()
+
+
+def test_text_turned_into_vector_outlines_is_ocrd():
+    lines = paragraphs(clean(GANGKOU, False).text)[0][:30], "港口镇人民政府 2024年2月5日"
+    data = _outlined_text_pdf(list(lines))
+    assert page_texts_from_bytes(data) == [""]  # no text layer at all
+    ext = extract(".pdf", data)
+    assert ext.method == "OCR" and ext.notes == ["page 1: no text layer, OCR'd"]
+    assert cer("".join(lines), ext.text) <= 0.03
+
+
+def page_texts_from_bytes(data: bytes) -> list[str]:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(data)
+    try:
+        return [pdf[i].get_textpage().get_text_range() for i in range(len(pdf))]
+    finally:
+        pdf.close()
 
 
 # --- Word ----------------------------------------------------------------------------

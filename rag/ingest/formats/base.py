@@ -61,6 +61,9 @@ class Page:
     width: float = 0.0  # page size in the units of its line boxes
     height: float = 0.0
     conf: float | None = None  # mean OCR confidence of the page's OCR lines
+    # quarter turns clockwise the page was turned before OCR (a scan fed in sideways
+    # or upside down); its line boxes are in the turned page
+    turns: int = 0
 
 
 @dataclass
@@ -86,8 +89,10 @@ class Extracted:
 
     @property
     def method(self) -> str:
-        """How the text was obtained, in words: "text layer", "OCR", "text layer + OCR", "docx"."""
+        """How the text was obtained, in words: "text layer", "OCR", "text layer + OCR", "Word text".""""
         kinds = {p.method for p in self.pages if p.method != "empty"}
+        if self.format == "docx":
+            return "Word text"
         if not self.pages:
             return self.format
         has_ocr = bool(kinds & {"ocr", "text+ocr"})

@@ -40,7 +40,9 @@ def extract_image(data: bytes, max_pages: int, max_ocr_pages: int, progress: Pro
         for i, frame in enumerate(ImageSequence.Iterator(img)):
             frame = ImageOps.exif_transpose(frame).convert("RGB")
             gray, seals = ocr.to_gray(np.asarray(frame))
-            pin = PageInput(i + 1, float(frame.width), float(frame.height), ocr.read(gray), "ocr")
+            segs, turns = ocr.read(gray)
+            w, h = (frame.height, frame.width) if turns % 2 else (frame.width, frame.height)
+            pin = PageInput(i + 1, float(w), float(h), segs, "ocr", turns=turns)
             pin.removed = [Removed(i + 1, f"red seal at ({x}, {y}) {w}×{h} px", "red seal") for x, y, w, h in seals]
             inputs.append(pin)
             if progress:

@@ -87,6 +87,7 @@ class PageInput:
     method: str = "text"
     rules: list[tuple[float, float, float, float]] = field(default_factory=list)  # vertical ruled lines (x0, y0, x1, y1)
     removed: list[Removed] = field(default_factory=list)  # found while reading the page (e.g. red seals)
+    turns: int = 0  # quarter turns clockwise before OCR; width and height are of the turned page
 
 
 def build_rows(segs: list[Seg], rules: list[tuple[float, float, float, float]] = ()) -> list[Row]:
@@ -317,5 +318,5 @@ def assemble(fmt: str, inputs: list[PageInput], notes: list[str] | None = None) 
         confs = [r.conf for r in rows if r.conf is not None]
         method = p.method if rows else "empty"
         out_pages.append(Page(p.number, pos if start is None else start, pos, method, p.width, p.height,
-                              round(sum(confs) / len(confs), 4) if confs else None))
+                              round(sum(confs) / len(confs), 4) if confs else None, p.turns))
     return Extracted("".join(text), fmt, out_pages, lines, removed, notes=list(notes or []))

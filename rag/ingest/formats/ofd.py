@@ -197,5 +197,5 @@ def _ocr_image(blob: bytes, box: tuple[float, float, float, float], pin: PageInp
     gray, seals = ocr.to_gray(rgb)
     pin.removed.extend(Removed(pin.number, f"red seal at ({x + sx * kx:.0f}, {y + sy * ky:.0f}) mm", "red seal")
                        for sx, sy, _, _ in seals)
-    for s in ocr.read(gray):
+    for s in ocr.read(gray, upright=False)[0]:
         pin.segs.append(Seg(s.text, x + s.x0 * kx, y + s.y0 * ky, x + s.x1 * kx, y + s.y1 * ky, s.conf, "ocr"))
