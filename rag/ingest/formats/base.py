@@ -89,7 +89,7 @@ class Extracted:
 
     @property
     def method(self) -> str:
-        """How the text was obtained, in words: "text layer", "OCR", "text layer + OCR", "Word text".""""
+        """How the text was obtained, in words: "text layer", "OCR", "text layer + OCR", "Word text"."""
         kinds = {p.method for p in self.pages if p.method != "empty"}
         if self.format == "docx":
             return "Word text"
