@@ -290,6 +290,15 @@ def test_scanned_pdf_answers_with_page_citations(scan_store, clean_pdf):
     assert 2 in check_citations(scan_store, b, ref)
 
 
+@needs_chromium
+def test_reingesting_an_unchanged_scan_does_no_ocr(scan_store):
+    path = Path(scan_store.get_doc("gangkou-scan.pdf").source_path)
+    t = time.perf_counter()
+    report = ingest_paths(scan_store, [path])
+    assert report.unchanged == ["gangkou-scan.pdf"]
+    assert time.perf_counter() - t < 5  # OCR of the two pages took ~40 s
+
+
 def _degrade(img, dpi_from: int, dpi_to: int, angle: float, noise: float, quality: int):
     """A poor scan: lower resolution, a slight rotation, sensor noise, heavy JPEG."""
     import numpy as np

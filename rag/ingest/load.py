@@ -9,6 +9,7 @@ the page as it was downloaded.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import html
 import re
 from dataclasses import dataclass
@@ -109,6 +110,7 @@ def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, max_pages: int = D
         raise IngestError("file is empty; nothing to ingest")
     if path.suffix.lower() in FORMAT_SUFFIXES:
         ext = extract(path.suffix.lower(), data, max_pages, max_ocr_pages, progress)
+        ext.file_sha256 = hashlib.sha256(data).hexdigest()
         return LoadedFile(path.name, ext.text, ext.format, False, len(data), ext)
     if looks_binary(data):
         raise IngestError("file looks binary, not text; give a .txt, .md or .html document")

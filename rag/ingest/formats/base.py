@@ -86,6 +86,7 @@ class Extracted:
     removed: list[Removed] = field(default_factory=list)
     headings: list[tuple[int, int, int]] = field(default_factory=list)  # (level, start, end) from the file's own outline
     notes: list[str] = field(default_factory=list)
+    file_sha256: str = ""  # of the file's bytes: re-ingest knows an unchanged file without extracting it again
 
     @property
     def method(self) -> str:
@@ -121,6 +122,7 @@ class Extracted:
             "removed": [asdict(r) for r in self.removed],
             "headings": [list(h) for h in self.headings],
             "notes": self.notes,
+            "file_sha256": self.file_sha256,
         }
 
 
