@@ -18,12 +18,15 @@ Everything removed is listed in the audit with its raw span and a reason.
 
 from __future__ import annotations
 
+import bisect
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rag.text.offsets import MappedText
+from rag.text.zh import MASK_UNITS, SPAM_FRAGMENT, SPAM_MARKER, normalize_query, to_simplified
+
+__all__ = ["Cleaned", "clean", "clean_cached", "normalize_query", "to_simplified"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,16 @@ class Cleaned:
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         return self.mapped.raw_span(start, end)
 
+    def clean_span(self, raw_start: int, raw_end: int) -> tuple[int, int]:
+        """The cleaned span whose characters come from ``raw[raw_start:raw_end]``."""
+        starts = self.mapped.starts
+        return bisect.bisect_left(starts, raw_start), bisect.bisect_left(starts, raw_end)
+
+    def text_of_raw(self, raw_start: int, raw_end: int) -> str:
+        """The cleaned (Simplified, de-spammed) text of a raw span, e.g. of a fact's quote."""
+        a, b = self.clean_span(raw_start, raw_end)
+        return self.text[a:b].strip()
+
 
 # --- patterns ---------------------------------------------------------------
 
@@ -70,14 +83,6 @@ _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 # It must contain a tone-marked vowel, so (GDP), (试行) or (2024) stay.
 PINYIN_NOTE = re.compile(
     rf"(?<=[\u3400-\u9fff])[(（][a-zü{_TONED}]{{0,6}}[{_TONED}][a-zü{_TONED}]{{0,6}}[)）]"
-)
-
-_SPAM_TERMS = r"(?:赌场|赌城|博彩|娱乐城|娱乐场|百家乐|老虎机|真人荷官|时时彩|六合彩|彩票网|澳门金沙|金沙城中心|新葡京|威尼斯人|太阳城集团|澳门银河)"
-_SPAM_MARKER = re.compile(r"官网|官方网站|网站|网址|平台|娱乐|app|APP|\.com|\.net|澳门金沙|金沙城中心|新葡京|威尼斯人")
-# a run of spam words joined by _ - | · (e.g. 金沙城中心赌场_澳门金沙官网:)
-SPAM_FRAGMENT = re.compile(
-    rf"[\u4e00-\u9fffA-Za-z0-9]{{0,10}}{_SPAM_TERMS}[\u4e00-\u9fffA-Za-z0-9]{{0,8}}"
-    r"(?:[_\-—|·]+[\u4e00-\u9fffA-Za-z0-9.]{1,14})*\s*[:：]?"
 )
 
 _LINE_RULES: list[tuple[str, re.Pattern[str], int]] = [
@@ -108,31 +113,17 @@ _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad]"
 _SPACES = re.compile(r"[\u00a0\u3000\t\u2002-\u200a\u202f\u205f]")
 
 # masked numbers: * or ＊ runs, ×× or xx placeholders, followed by a unit / %
-_UNITS = r"(?:亿元|万元|千元|元|亿美元|万美元|亿|万|%|％|个|家|项|名|人次|人|户|亩|吨|公里|平方米|倍|件|次|条|所|座|套|批|月|日|年|大|期|线|号)"
-MASK = re.compile(rf"(?:\*+|＊+|×{{2,}}|[xX]{{2,}}|X+)\s?(?=(?P<unit>{_UNITS})?)")
-
-
-@lru_cache(maxsize=1)
-def _t2s():
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-def to_simplified(text: str) -> str:
-    """Traditional → Simplified (OpenCC t2s), e.g. 鎮長周昭堅 → 镇长周昭坚."""
-    return _t2s().convert(text)
-
-
-def normalize_query(text: str) -> str:
-    """What a user typed → the form our cleaned text has (NFKC + t2s)."""
-    return to_simplified(unicodedata.normalize("NFKC", text)).strip()
+MASK = re.compile(rf"(?:\*+|＊+|×{{2,}}|[xX]{{2,}}|X+)\s?(?=(?P<unit>{MASK_UNITS})?)")
 
 
 @lru_cache(maxsize=64)
-def clean_cached(doc: str, version: str, raw: str) -> "Cleaned":
-    """``clean(raw)`` of a stored document version, kept for repeated reads (answers, briefs)."""
-    return clean(raw)
+def clean_cached(doc: str, version: str, raw: str, is_html: bool) -> "Cleaned":
+    """``clean(raw, is_html)`` of a stored document version, kept for repeated reads (answers, briefs).
+
+    ``is_html`` must be how the document was cleaned at ingest (its ``meta["format"]``):
+    see :func:`rag.index.documents.cleaned`, the one way readers get it.
+    """
+    return clean(raw, is_html)
 
 
 # --- the cleaner ------------------------------------------------------------
@@ -185,7 +176,7 @@ def clean(raw: str, is_html: bool = False) -> Cleaned:
 
     frag: list[tuple[tuple[int, int], str]] = []
     for m in SPAM_FRAGMENT.finditer(mt.text):
-        if _SPAM_MARKER.search(m.group(0)):
+        if SPAM_MARKER.search(m.group(0)):
             frag.append((m.span(), "spam"))
     for reason, pat in _FRAGMENT_RULES:
         frag.extend((m.span(), reason) for m in pat.finditer(mt.text))
@@ -247,7 +238,7 @@ def _is_spam_line(line: str) -> bool:
     """A line that is nothing but spam fragments and separators."""
     rest = line
     for m in SPAM_FRAGMENT.finditer(line):
-        if _SPAM_MARKER.search(m.group(0)):
+        if SPAM_MARKER.search(m.group(0)):
             rest = rest.replace(m.group(0), "")
     return rest != line and not re.sub(r"[\s_\-—|·:：>]+", "", rest)
 

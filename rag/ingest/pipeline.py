@@ -25,7 +25,7 @@ from rag.index.store import ChunkRow, DocRow, Store, now
 
 # Bump when cleaning, metadata, facts or chunking change what is stored, so
 # that re-ingest refreshes documents whose bytes did not change.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"  # 2: meta.format persisted (how the raw text is cleaned); 千/万 numerals
 
 
 @dataclass
@@ -150,6 +150,7 @@ def ingest_file(store: Store, path: Path, timer: PhaseTimer | None = None) -> tu
         raise IngestError("no content left after removing navigation, spam and footers; is this a document page?")
     with timer("analyse"):
         meta = extract_meta(cleaned)
+        meta.format = "html" if loaded.is_html else "text"
         facts = extract_facts(cleaned, meta, loaded.doc_id)
     with timer("chunk"):
         chunks = chunk_text(loaded.doc_id, cleaned.mapped, store.settings.chunk_tokens,
