@@ -129,11 +129,14 @@ def show(
     """Show a document's cleaned text, metadata and the audit of what was removed."""
     d = _store(settings()).get_doc(doc)
     if as_json:
-        _emit_json({"doc": d.doc, "metadata": d.meta, "text": d.text, "audit": d.audit, "masks": d.masks})
+        _emit_json({"doc": d.doc, "metadata": d.meta, "text": d.text, "audit": d.audit, "masks": d.masks,
+                    "source": _source_summary(d.layout)})
         return
     out.rule(f"[bold]{d.doc}")
     for k, v in d.meta.items():
         out.print(f"[bold]{k}[/]: {v if v is not None else '—'}", highlight=False)
+    if d.layout:
+        _show_source(d.layout)
     out.rule("cleaned text")
     out.print(d.text, highlight=False, markup=False)
     out.rule(f"removed ({len(d.audit)})")
@@ -148,6 +151,47 @@ def show(
         out.rule(f"masked values ({len(d.masks)})")
         out.print("  " + "  ".join(d.raw[m["raw_start"]:m["raw_end"]] + (m["unit"] or "") for m in d.masks[:40]),
                   highlight=False, markup=False)
+
+
+def _source_summary(layout: dict | None) -> dict | None:
+    """How a PDF/image/Word/OFD document's text was obtained (no per-line detail)."""
+    if not layout:
+        return None
+    keys = ("format", "method", "n_pages", "ocr_pages", "mean_conf", "low_conf_lines", "table_rows", "removed", "notes")
+    return {k: layout.get(k) for k in keys}
+
+
+def _show_source(layout: dict) -> None:
+    """The 'how was this text obtained' block of `rag show`."""
+    line = f"[bold]source[/]: {layout['format']} · {layout['method']}"
+    if layout.get("n_pages"):
+        line += f" · {layout['n_pages']} pages"
+    if layout.get("ocr_pages"):
+        pages = layout["ocr_pages"]
+        shown = ", ".join(map(str, pages[:20])) + (" …" if len(pages) > 20 else "")
+        line += f" · OCR on {len(pages)} (pages {shown}), mean confidence {layout['mean_conf']:.3f}"
+        if layout.get("low_conf_lines"):
+            line += f", {layout['low_conf_lines']} low-confidence lines"
+    if layout.get("table_rows"):
+        line += f" · {layout['table_rows']} table rows"
+    out.print(line, highlight=False)
+    for n in layout.get("notes", []):
+        out.print(f"  note: {n}", highlight=False, markup=False)
+    from collections import Counter
+
+    removed = layout.get("removed", [])
+    if removed:
+        counts = ", ".join(f"{r}: {c}" for r, c in Counter(x["reason"] for x in removed).most_common())
+        out.print(f"  left out of the text ({counts}):", highlight=False, markup=False)
+        seen: set[tuple[str, str]] = set()
+        for x in removed:
+            if (x["reason"], x["text"]) not in seen:
+                seen.add((x["reason"], x["text"]))
+                page = f"p.{x['page']} " if x["page"] else ""
+                out.print(f"    {page}{x['reason']}: {x['text'][:100]}", highlight=False, markup=False)
+    low = [ln for ln in layout.get("lines", []) if ln.get("low")]
+    for ln in low[:10]:
+        out.print(f"  low confidence {ln['conf']:.2f} p.{ln['page']} [{ln['start']}:{ln['end']}]", highlight=False)
 
 
 @app.command()

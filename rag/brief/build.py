@@ -15,16 +15,19 @@ from typing import Any
 from rag.errors import BackendError, NotFoundError
 from rag.index.documents import cleaned
 from rag.index.store import DocRow, Store
+from rag.extract.meta import report_year
 from rag.llm.backends import Backend
 from rag.llm.errors import ENDPOINT_ERRORS, backend_error
 from rag.llm.prompts import load_prompt
 from rag.qa import checks
+from rag.text.indicators import indicators_in
 from rag.text.zh import AREA_UNITS, MONEY_UNITS, RATE_UNITS, answer_sentences, normalize_query, short_place
 
 BRIEF_KEYS = ("doc", "town", "parent", "province", "doc_type", "meeting", "date", "deputies",
               "officials", "elected", "figures", "redacted_labels")
 _KEY_LABEL = re.compile(r"收入|投资|产值|税收|增长|总额|增加值|营业|资金|农田|种植|人均|GDP|生产总值|消费|财政|预算|改造|建设|企业|民生实事|产业集群|补助|救助")
 _VALUE_UNITS = MONEY_UNITS | RATE_UNITS | AREA_UNITS
+_CITY_OR_PROVINCE = ("市", "州", "盟", "地区", "省", "自治区")
 
 
 def key_figure(f: dict) -> bool:
@@ -37,6 +40,31 @@ def key_figure(f: dict) -> bool:
     if f.get("unit") in _VALUE_UNITS:
         return bool(_KEY_LABEL.search(label)) or f.get("unit") in ("亿元", "万元")
     return bool(_KEY_LABEL.search(label)) and f.get("unit") in ("家", "户", "个", "件", "项") and len(label) >= 3
+
+
+def headline_figures(meta: dict, figures: list[dict]) -> list[dict]:
+    """The figures a reader of a city's or province's work report wants first: its headline indicators.
+
+    A prefecture or province report states some ninety figures; its headline ones are
+    the named indicators (rag/text/indicators.yaml: GDP, fiscal revenue, investment,
+    retail sales, incomes, jobs, trade …) for the year reviewed (actual) and the year
+    planned (target), one per indicator, measure, kind and year, first stated first.
+    A town's report seldom names them: it keeps its key figures. Every figure stays in
+    ``all_figures``.
+    """
+    town, ry = meta.get("town") or "", report_year(meta)
+    if not town.endswith(_CITY_OR_PROVINCE) or ry is None:
+        return figures
+    out, seen = [], set()
+    for g in figures:
+        named = indicators_in(g["label"])
+        if not named or g["year"] != (ry - 1 if g["kind"] == "actual" else ry):
+            continue
+        key = (named[0][0], g["growth"], g["kind"], g["year"])
+        if key not in seen:
+            seen.add(key)
+            out.append(g)
+    return out if len(out) >= 3 else figures
 
 
 def _span(d: DocRow, value: str | None) -> dict | None:
@@ -99,7 +127,7 @@ def doc_brief(d: DocRow) -> dict[str, Any]:
     elif speaker and not any(o["name"] == speaker["name"] for o in officials):
         officials.insert(0, {"name": speaker["name"], "title": None, "source": _prov(d, speaker)})
     elected = [{"name": e["name"], "post": e["post"], "source": _prov(d, e)} for e in f.get("elected", [])]
-    figures: list[dict] = []
+    all_figures: list[dict] = []
     seen: set[tuple] = set()
     for g in f.get("figures", []):
         if not key_figure(g):
@@ -108,8 +136,9 @@ def doc_brief(d: DocRow) -> dict[str, Any]:
         if key in seen:
             continue
         seen.add(key)
-        figures.append({"label": g["label"], "value": g["value"], "unit": g["unit"], "year": g["year"],
-                        "kind": g["kind"], "growth": g["growth"], "source": _prov(d, g)})
+        all_figures.append({"label": g["label"], "value": g["value"], "unit": g["unit"], "year": g["year"],
+                            "kind": g["kind"], "growth": g["growth"], "source": _prov(d, g)})
+    figures = headline_figures(m, all_figures)
     redacted: list[str] = []
     for g in f.get("figures", []):
         if g.get("masked") and g["label"] not in redacted and 2 <= len(g["label"]) <= 16 and "*" not in g["label"]:
@@ -118,6 +147,7 @@ def doc_brief(d: DocRow) -> dict[str, Any]:
         "doc": d.doc, "town": m.get("town"), "parent": m.get("parent"), "province": m.get("province"),
         "doc_type": m.get("doc_type"), "meeting": m.get("meeting"), "date": m.get("date"),
         "deputies": deputies, "officials": officials, "elected": elected, "figures": figures,
+        "all_figures": all_figures,
         "redacted_labels": redacted, "priorities": priorities(d), "summary": "",
         "summary_source": "none", "provenance": prov, "documents": [d.doc],
     }

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from rag.ingest.clean import Cleaned
-from rag.extract.meta import DocMeta
+from rag.extract.meta import DocMeta, report_year
 from rag.extract.speaker import find_speaker
 from rag.text.zh import (CN_NUMERAL, COUNT_UNITS, MASK_MARK, ROLE_RE, UNIT_RE, base_value, clause_spans, cn_int,
                          cn_number, heading_lookup, valid_name)
@@ -24,6 +24,8 @@ from rag.text.zh import (CN_NUMERAL, COUNT_UNITS, MASK_MARK, ROLE_RE, UNIT_RE, b
 NUMBER = re.compile(rf"(?P<num>\d+(?:\.\d+)?|{CN_NUMERAL[:-1]}*?)\s*(?P<approx>余|多)?\s*(?P<unit>{UNIT_RE})")
 _MASKED = re.compile(rf"{MASK_MARK}\s?(?P<unit>{UNIT_RE})")
 _TARGET = re.compile(r"目标|预期|力争|确保|争取|计划(?!的)|要|将|拟|不少于|不低于|达到.*以上")
+# in a review section only these mean a plan (要 / 将 there are about what was done)
+_STRONG_TARGET = re.compile(r"目标|预期|力争|争取|计划(?!的)")
 _GROWTH = re.compile(r"(?:同比|比上年|年均)?(?:增长|下降|提高|减少|增幅)$")
 _LEAD_VERBS = re.compile(r"^(?:其中|全年|全镇|全县|全市|今年|去年|共|累计|实现|完成|达到|达|为|新增|新建|建设|完成了|落实了|成功|获得|引进|拓展|发放|投入|打造了?|安装|拆除|清理|打捞|关闭|整改提升|设立|化解|排查出?|受理|收集办理|开展|招录|协助企业解决|代办|培育|提升|年均|同比|比上年|约|超过?|突破|近)+")
 _TAIL_VERBS = re.compile(r"(?:完成|实现|达到|达|为|共|累计|约|超过?|突破|近|达到了)+$")
@@ -99,24 +101,37 @@ def _label_after(text: str, end: int, ceil: int) -> str:
     return (seg[:m.start()] if m else seg)[:14].strip()
 
 
+_REVIEW_HEADING = re.compile(r"回顾|过去一年|过去的一年|工作总结|主要工作|成效|成绩")
+_PLAN_HEADING = re.compile(r"安排|目标|计划|任务|部署|今年|总体要求|重点工作")
+
+
 def _year_context(text: str, sent: tuple[int, int], heading: str, meta: DocMeta) -> tuple[int | None, str | None]:
-    """(year, kind hint) from the sentence, then its heading, then the document."""
+    """(year, kind hint) from the sentence, then its heading, then the document.
+
+    The hint is the section's: a review (回顾, 过去一年) states results, a plan
+    (安排, 目标任务) targets. A heading without a year refers to the report's
+    own year (plan) or the year before it (review).
+    """
     s = text[sent[0]:sent[1]]
-    doc_year = meta.year
-    if meta.date and meta.date[5:7] == "12":
-        doc_year = (doc_year or 0) + 1 or None  # a December report plans the next year
+    doc_year = report_year(meta.as_dict())
+    plan, review = _PLAN_HEADING.search(heading), _REVIEW_HEADING.search(heading)
+    # the innermost heading decides when both words occur along the path
+    hint = None
+    if plan or review:
+        hint = "target" if (plan and (not review or plan.start() > review.start())) else "actual"
     m = re.search(r"((?:19|20)\d{2})年", s)
     if m and not re.search(r"到(?:19|20)\d{2}年", s):
-        return int(m.group(1)), None
+        return int(m.group(1)), hint
     if re.search(r"今年|本年", s):
         return doc_year, None
     if re.search(r"去年|上年|过去一年|一年来", s):
         return (doc_year - 1) if doc_year else None, "actual"
     hm = re.search(r"((?:19|20)\d{2})年", heading)
     if hm:
-        hint = "target" if re.search(r"安排|目标|计划|任务|部署", heading) else "actual" if re.search(r"回顾|成效|成绩", heading) else None
         return int(hm.group(1)), hint
-    return doc_year, None
+    if hint == "actual" and doc_year:
+        return doc_year - 1, hint
+    return doc_year, hint
 
 
 def extract_figures(cleaned: Cleaned, meta: DocMeta) -> list[Figure]:
@@ -127,7 +142,7 @@ def extract_figures(cleaned: Cleaned, meta: DocMeta) -> list[Figure]:
         sent = text[a:b]
         heading = headings(a)
         sent_year, hint = _year_context(text, (a, b), heading, meta)
-        explicit_target = bool(_TARGET.search(sent)) or hint == "target"
+        explicit_target = bool((_STRONG_TARGET if hint == "actual" else _TARGET).search(sent)) or hint == "target"
         past = hint == "actual" or bool(re.search(r"去年|上年|过去一年|一年来|回顾", sent))
         prev_label = ""
         matches = [(m, False) for m in NUMBER.finditer(text, a, b)] + [(m, True) for m in _MASKED.finditer(text, a, b)]

@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS docs (
     audit TEXT NOT NULL,
     masks TEXT NOT NULL,
     facts TEXT NOT NULL DEFAULT '{}',
-    offsets BLOB,
+    offsets BLOB,  -- JSON layout of PDF/image/Word/OFD documents (page map, OCR lines); NULL for text files
     n_chunks INTEGER NOT NULL,
     ingested_at REAL NOT NULL
 );
@@ -84,6 +84,9 @@ class DocRow:
     facts: dict[str, Any]
     n_chunks: int
     ingested_at: float
+    # PDF, image, Word, OFD: how the raw text was extracted — page map, line
+    # boxes, OCR confidence, dropped headers (rag.ingest.formats.base.Extracted.layout)
+    layout: dict[str, Any] | None = None
 
 
 def make_chroma_client(settings: Settings):
@@ -223,9 +226,10 @@ class Store:
             self.db.execute("DELETE FROM chunks WHERE doc=?", (row.doc,))
             self.db.execute(
                 "INSERT OR REPLACE INTO docs (doc, version, sha256, source_path, encoding, raw, text, meta, audit,"
-                " masks, facts, n_chunks, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " masks, facts, n_chunks, ingested_at, offsets) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (row.doc, row.version, row.sha256, row.source_path, row.encoding, row.raw, row.text,
-                 _j(row.meta), _j(row.audit), _j(row.masks), _j(row.facts), row.n_chunks, row.ingested_at),
+                 _j(row.meta), _j(row.audit), _j(row.masks), _j(row.facts), row.n_chunks, row.ingested_at,
+                 None if row.layout is None else _j(row.layout)),
             )
             self.db.executemany(
                 "INSERT INTO chunks (id, doc, version, idx, text, start, end, heading, n_tokens) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -247,7 +251,9 @@ class Store:
         r = self.db.execute(f"SELECT {_DOC_COLS} FROM docs WHERE doc=?", (doc,)).fetchone()
         if not r:
             raise NotFoundError(f"no document '{doc}' in {self.settings.data_dir}; see `rag docs`")
-        return self._doc(r)
+        row = self._doc(r)
+        row.layout = self.layout(doc)  # not in list_docs: a long scan's layout is large
+        return row
 
     def chunks(self, doc: str | None = None) -> list[ChunkRow]:
         q = "SELECT id, doc, version, idx, text, start, end, heading, n_tokens FROM chunks"
@@ -269,6 +275,14 @@ class Store:
         """Changes whenever documents change (for in-memory index caches)."""
         r = self.db.execute("SELECT COUNT(*), COALESCE(MAX(ingested_at), 0), COALESCE(SUM(n_chunks), 0) FROM docs").fetchone()
         return f"{r[0]}:{r[1]}:{r[2]}"
+
+    def layout(self, doc: str) -> dict[str, Any] | None:
+        """How a PDF/image/Word/OFD document's raw text was extracted (page map, lines); None for text files.
+
+        ``rag.ingest.formats.page_of(store.layout(doc), start)`` is a citation's page.
+        """
+        r = self.db.execute("SELECT offsets FROM docs WHERE doc=?", (doc,)).fetchone()
+        return json.loads(r[0]) if r and r[0] else None
 
     def set_facts(self, doc: str, facts: dict[str, Any]) -> None:
         with self.db:

@@ -9,15 +9,19 @@ the page as it was downloaded.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import IngestError
+from rag.ingest.formats import DEFAULT_MAX_OCR_PAGES, DEFAULT_MAX_PAGES, FORMAT_SUFFIXES, Extracted, Progress, extract
 from rag.text.offsets import MappedText
 
-SUPPORTED_SUFFIXES = {".txt", ".md", ".html", ".htm", ".text", ""}
+TEXT_SUFFIXES = {".txt", ".md", ".html", ".htm", ".text", ""}
+# PDF, images, Word, OFD: their raw text is the text extracted from them (rag.ingest.formats)
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | FORMAT_SUFFIXES
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 
 
@@ -28,6 +32,7 @@ class LoadedFile:
     encoding: str
     is_html: bool
     n_bytes: int
+    source: Extracted | None = None  # page map, OCR lines and audit of an extracted document
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:
@@ -79,10 +84,12 @@ def is_html(path: Path, text: str) -> bool:
     return path.suffix.lower() in {".html", ".htm"} or bool(_HTML_SNIFF.match(text[:512]))
 
 
-def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedFile:
-    """Read and decode one document, or raise :class:`IngestError` with a reason."""
+def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, max_pages: int = DEFAULT_MAX_PAGES,
+              max_ocr_pages: int = DEFAULT_MAX_OCR_PAGES, progress: Progress | None = None) -> LoadedFile:
+    """Read and decode (or extract) one document, or raise :class:`IngestError` with a reason."""
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise IngestError(f"unsupported file type '{path.suffix}'; give .txt, .md or .html files")
+        raise IngestError(f"unsupported file type '{path.suffix}'; give .txt, .md, .html, .pdf, .docx, .ofd, "
+                          ".png or .jpg files")
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -101,6 +108,10 @@ def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedFile:
         raise IngestError(f"cannot read the file ({e.strerror}); check the path and permissions") from None
     if not data.strip():
         raise IngestError("file is empty; nothing to ingest")
+    if path.suffix.lower() in FORMAT_SUFFIXES:
+        ext = extract(path.suffix.lower(), data, max_pages, max_ocr_pages, progress)
+        ext.file_sha256 = hashlib.sha256(data).hexdigest()
+        return LoadedFile(path.name, ext.text, ext.format, False, len(data), ext)
     if looks_binary(data):
         raise IngestError("file looks binary, not text; give a .txt, .md or .html document")
     text, enc = decode_bytes(data)

@@ -19,7 +19,7 @@ from rag.ingest.chunking import chunk_text
 from rag.ingest.clean import clean
 from rag.errors import IngestError, RagError
 from rag.extract.facts import extract_facts
-from rag.ingest.load import SUPPORTED_SUFFIXES, load_file
+from rag.ingest.load import FORMAT_SUFFIXES, SUPPORTED_SUFFIXES, load_file
 from rag.extract.meta import extract_meta
 from rag.index.store import ChunkRow, DocRow, Store, now
 
@@ -135,7 +135,9 @@ def ingest_file(store: Store, path: Path, timer: PhaseTimer | None = None) -> tu
     """Ingest one file; return (added|updated|unchanged, chunks, embedded tokens)."""
     timer = timer or PhaseTimer()
     with timer("read"):
-        loaded = load_file(path, store.settings.max_file_bytes)
+        if path.suffix.lower() in FORMAT_SUFFIXES and _unchanged_file(store, path):
+            return "unchanged", 0, 0  # a PDF, scan, Word or OFD file: known before extracting (OCR) it again
+        loaded = load_file(path, store.settings.max_file_bytes, store.settings.max_pages, store.settings.max_ocr_pages)
         data_sha = hashlib.sha256(loaded.raw.encode("utf-8")).hexdigest()
         version = document_version(data_sha, store)
         previous = store.doc_version(loaded.doc_id)
@@ -176,6 +178,7 @@ def ingest_file(store: Store, path: Path, timer: PhaseTimer | None = None) -> tu
                 encoding=loaded.encoding, raw=loaded.raw, text=cleaned.text, meta=meta.as_dict(),
                 audit=[asdict(a) for a in cleaned.audit], masks=[asdict(m) for m in cleaned.masks],
                 facts=facts, n_chunks=len(rows), ingested_at=now(),
+                layout=loaded.source.layout() if loaded.source else None,
             ),
             rows,
         )
@@ -184,6 +187,22 @@ def ingest_file(store: Store, path: Path, timer: PhaseTimer | None = None) -> tu
         # collect_garbage
         store.delete_vector_ids(old_ids)
     return ("updated" if previous else "added"), len(rows), sum(r.n_tokens for r in rows)
+
+
+def _unchanged_file(store: Store, path: Path) -> bool:
+    """True when the stored document came from these very bytes (its layout keeps
+    their sha256) through the same pipeline and settings (its version says so)."""
+    previous = store.doc_version(path.name)
+    if not previous or document_version(previous[1], store) != previous[0]:
+        return False
+    try:
+        if path.stat().st_size > store.settings.max_file_bytes:
+            return False
+        file_sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return False  # load_file says why
+    layout = store.layout(path.name)
+    return layout is not None and layout.get("file_sha256") == file_sha
 
 
 def embedding_text(meta: dict, heading: str, text: str) -> str:

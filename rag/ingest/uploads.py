@@ -11,7 +11,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-ALLOWED_UPLOADS = {".txt", ".html", ".htm", ".md"}
+ALLOWED_UPLOADS = {".txt", ".html", ".htm", ".md", ".pdf", ".docx", ".ofd", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 
 
 def safe_name(name: str) -> str | None:
@@ -34,7 +34,8 @@ def stage_uploads(files: list[Path | str], names: list[str], dest: Path, max_byt
             refused.append(f"{original!r}: 文件名无效，请改名后重新上传")
             continue
         if Path(name).suffix.lower() not in ALLOWED_UPLOADS:
-            refused.append(f"{name}: 只接受 txt、html、md 文件")
+            refused.append(f"{name}: 只接受 txt、html、md、pdf、docx、ofd 文件和 png、jpg、tif 图片"
+                           + ("（旧版 .doc/.wps 请先另存为 .docx）" if Path(name).suffix.lower() in (".doc", ".wps") else ""))
             continue
         size = Path(src).stat().st_size
         if size > max_bytes:

@@ -24,6 +24,7 @@ from rag.index.documents import cleaned
 from rag.index.retrieval import Filters, Hit, Retriever
 from rag.index.store import Store
 from rag.ingest.clean import Cleaned
+from rag.ingest.formats.base import page_of
 from rag.llm.backends import Backend, make_backend
 from rag.llm.errors import ENDPOINT_ERRORS, backend_error
 from rag.llm.prompts import load_prompt
@@ -146,7 +147,7 @@ class QA:
         ans.evidence, ans.retrieved_docs = road.evidence, road.retrieved
         if road.kind == "masked":
             ans.text, ans.masked = road.text, True
-            ans.citations = [Citation(e.doc, e.start, e.end, e.quote, e.n) for e in ans.evidence]
+            ans.citations = [self._citation(e) for e in ans.evidence]
             yield from self._finish(ans, t0)
             return
         if road.kind == "facts":
@@ -225,7 +226,11 @@ class QA:
                 if e.place and e.place in body and e.doc not in cited_docs:
                     used.append(e.n)
                     cited_docs.add(e.doc)
-        ans.citations = [Citation(by_n[n].doc, by_n[n].start, by_n[n].end, by_n[n].quote, n) for n in used]
+        ans.citations = [self._citation(by_n[n]) for n in used]
+
+    def _citation(self, e: Evidence) -> Citation:
+        """A citation of evidence ``e``, with its page when the source has a page map (PDF, scan, Word, OFD)."""
+        return Citation(e.doc, e.start, e.end, e.quote, e.n, page_of(self.store.layout(e.doc), e.start))
 
     def answer(self, question: str, history: list[tuple[str, str]] | None = None,
                filters: Filters | None = None) -> Answer:

@@ -116,7 +116,8 @@ def speaker_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple
     if not mine:
         return None
     mine.sort(key=lambda d: report_year(d.meta) or 0)
-    lines, evidence = [], []
+    lines: list[str] = []
+    evidence: list[Evidence] = []
     for d in mine:
         s = (d.facts or {}).get("speaker")
         if not s:

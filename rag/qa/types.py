@@ -29,6 +29,7 @@ class Citation:
     end: int
     quote: str
     n: int = 0
+    page: int | None = None  # 1-based page of a PDF / scan / Word / OFD source; None for text files
 
 
 @dataclass
@@ -53,5 +54,6 @@ class Answer:
     def as_dict(self) -> dict[str, Any]:
         """Everything, for --json: citations as {doc, start, end, quote} (EVAL_FORMAT.md)."""
         d = asdict(self)
-        d["citations"] = [{k: c[k] for k in ("doc", "start", "end", "quote")} for c in d["citations"]]
+        d["citations"] = [{k: c[k] for k in ("doc", "start", "end", "quote")} | ({"page": c["page"]} if c["page"] else {})
+                          for c in d["citations"]]
         return d

@@ -176,6 +176,8 @@ HEADING_PATTERNS = [
 def heading_level(line: str) -> int | None:
     """Outline level of a heading line (一、 （一） 1. （1）, or a short unpunctuated line), or None."""
     s = line.strip()
+    if " | " in s:
+        return None  # a table row ("指标 | 2023年 | 增长%"), not a heading
     for level, pat in HEADING_PATTERNS:
         if pat.match(s) and len(s) <= 60:
             return level
