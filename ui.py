@@ -14,8 +14,7 @@ import os
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+import rag  # noqa: F401  first: rag.privacy turns every library's telemetry off before gradio loads
 
 import gradio as gr  # noqa: E402
 
