@@ -144,3 +144,11 @@ def test_any_markup_soup_maps_back(parts):
     _maps_back(c, raw, strict=False)
     for e in c.audit:
         assert raw[e.start:e.end] == e.text
+
+
+def test_placeholder_look_alikes_in_the_page_change_nothing():
+    fake = "\U000F0000\U00100000"  # what the parser's first placeholder looks like
+    raw = page(f"<p>港口镇召开人代会。</p><!{fake}><p title='{fake}'>第二段{fake}。</p>")
+    c = clean(raw, is_html=True)
+    assert "港口镇召开人代会。" in c.text and "第二段" in c.text
+    _maps_back(c, raw)

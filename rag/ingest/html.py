@@ -327,8 +327,8 @@ class _Reader:
                 self.pieces.append(("lit", s[pos:m.start()]))
             pos = m.end()
             i = _run_index(m.group(0))
-            if i >= len(self.runs) or i in self.seen:
-                continue
+            if i >= len(self.runs) or i in self.seen or self.runs[i].kind == "comment":
+                continue  # (a placeholder look-alike the page itself carried in a bogus comment)
             self.seen.add(i)
             if self.runs[i].kind == "dropped":
                 continue
@@ -344,7 +344,7 @@ class _Reader:
         if not m:
             return  # a bogus comment (<!x>, <?x?>): markup
         i = _run_index(m.group(0))
-        if i >= len(self.runs) or i in self.seen:
+        if i >= len(self.runs) or i in self.seen or self.runs[i].kind != "comment":
             return
         self.seen.add(i)
         r = self.runs[i]
