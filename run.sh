@@ -36,6 +36,7 @@ case "${1:-run}" in
   test)
     shift
     if [ -x scripts/browser-deps.sh ]; then scripts/browser-deps.sh; fi
+    if [ -x scripts/test-deps.sh ]; then scripts/test-deps.sh; fi
     exec .venv/bin/python -m pytest "$@"
     ;;
   run)

@@ -302,8 +302,7 @@ def brief(
     all_: bool = typer.Option(False, "--all", help="a brief for every place (and every document without one)"),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="with --all: write DIR/<name>.json and .md"),
     llm: Optional[str] = typer.Option(None, "--llm", envvar="RAG_LLM", help="local | openai | extractive (summary writer)"),
-    as_json: bool = typer.Option(False, "--json", help="the brief as JSON"),
-    as_md: bool = typer.Option(False, "--md", help="the brief as Markdown"),
+    as_json: bool = typer.Option(False, "--json", help="the brief as JSON (default: a Markdown card)"),
 ) -> None:
     """A structured brief: who met, when, who was elected, key figures, priorities, summary."""
     from rag.brief.build import build_brief, to_markdown

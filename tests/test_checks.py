@@ -37,3 +37,33 @@ def test_chinese_numerals_in_the_source_support_arabic_numbers():
 def test_links_and_spam_never_pass():
     v = checks.check("详情见www.example.com。", checks.source_form("详情见www.example.com。"))
     assert v.suspect and not v.ok
+
+
+def test_citation_markers_written_in_a_document_are_never_parsed():
+    from rag.text.zh import CITATION_MARKER, defuse_markers
+
+    text = defuse_markers("镇长张三[3]主持会议。")
+    assert text == "镇长张三［3］主持会议。" and not CITATION_MARKER.search(text)
+
+
+def test_every_road_drops_spam_evidence_and_document_markers(tmp_path):
+    """Extractive answers get the same link/spam check as model answers, and a [3] written in a
+    document is shown as text, never taken for a citation (issue 19 item 5)."""
+    from rag.config import Settings
+    from rag.index.store import Store
+    from rag.ingest.pipeline import ingest_paths
+    from rag.qa.chain import QA
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text("某镇召开人代会\n某镇招商引资详情请见www.casino-example.com官网。\n"
+                               "某镇新建道路的资金由县财政统一安排[3]。\n", "utf-8")
+    store = Store(Settings(data_dir=tmp_path / "d"))
+    assert not ingest_paths(store, [src]).failed
+    qa = QA(store.settings, backend="extractive", store=store)
+    spam = qa.answer("某镇招商引资详情请见哪里？")
+    assert "www." not in spam.text and "官网" not in spam.text
+    assert not any("官网" in c.quote for c in spam.citations)
+    marker = qa.answer("某镇新建道路的资金由谁统一安排？")
+    assert "县财政" in marker.text and "［3］" in marker.text
+    assert not any("[3]" in e.text for e in marker.evidence)

@@ -2,22 +2,20 @@
 
 The *raw text* of a document is its bytes decoded to ``str``; every offset we
 emit points into that string. HTML is kept as raw text too, and turned into
-plain text by :func:`html_to_text` with an offset map, so citations point into
-the page as it was downloaded.
+plain text by :func:`rag.ingest.html.html_to_text` (a real parser) with an
+offset map, so citations point into the page as it was downloaded.
 """
 
 from __future__ import annotations
 
 import codecs
 import hashlib
-import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import IngestError
 from rag.ingest.formats import DEFAULT_MAX_OCR_PAGES, DEFAULT_MAX_PAGES, FORMAT_SUFFIXES, Extracted, Progress, extract
-from rag.text.offsets import MappedText
 
 TEXT_SUFFIXES = {".txt", ".md", ".html", ".htm", ".text", ""}
 # PDF, images, Word, OFD: their raw text is the text extracted from them (rag.ingest.formats)
@@ -118,22 +116,3 @@ def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, max_pages: int = D
     if not text.strip():
         raise IngestError("file holds only whitespace; nothing to ingest")
     return LoadedFile(path.name, text, enc, is_html(path, text), len(data))
-
-
-_DROP_BLOCKS = re.compile(r"<(script|style|noscript|template)\b[^>]*>.*?</\1\s*>|<!--.*?-->", re.S | re.I)
-_BLOCK_TAGS = re.compile(r"</?(?:p|div|br|li|ul|ol|tr|table|h[1-6]|section|article|header|footer|nav|title|dd|dt|blockquote)\b[^>]*>", re.I)
-_ANY_TAG = re.compile(r"<[^>]{0,2000}>")
-_ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-
-
-def html_to_text(mt: MappedText) -> MappedText:
-    """Strip tags, scripts and styles; block tags become line breaks; entities decode."""
-    mt = mt.sub(_DROP_BLOCKS, "")
-    mt = mt.sub(_BLOCK_TAGS, lambda m: "\n")
-    mt = mt.sub(_ANY_TAG, "")
-
-    def unescape(m: re.Match[str]) -> str:
-        s = html.unescape(m.group(0))
-        return " " if s == "\xa0" else s
-
-    return mt.sub(_ENTITY, unescape)

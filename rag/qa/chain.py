@@ -33,7 +33,7 @@ from rag.qa.evidence import coverage, select_evidence
 from rag.qa.facts_answer import fact_answer, masked_answer, role_known, speaker_answer, unknown_place
 from rag.text.indicators import measure_mismatch
 from rag.qa.types import ABSTAIN_TEXT, Answer, Citation, Evidence
-from rag.text.zh import CITATION_MARKER, normalize_query, numbers
+from rag.text.zh import CITATION_MARKER, SUSPECT, normalize_query, numbers
 
 __all__ = ["ABSTAIN_TEXT", "QA", "Answer", "Citation", "Evidence", "answer"]
 
@@ -150,6 +150,9 @@ class QA:
             ans.citations = [self._citation(e) for e in ans.evidence]
             yield from self._finish(ans, t0)
             return
+        if road.kind == "facts" and SUSPECT.search(road.text):  # one trust check for every road
+            road = Route("abstain", f"{ABSTAIN_TEXT}：相关原文含链接或垃圾信息，不作为回答。", [], road.retrieved)
+            ans.evidence = []
         if road.kind == "facts":
             ans.text = road.text
             ans.ttft_s = time.perf_counter() - t0
@@ -163,7 +166,12 @@ class QA:
             return
 
         if not self.backend.generates:
-            ans.text = "（未使用语言模型，以下为原文摘录）" + "".join(f"{e.text}[{e.n}]" for e in ans.evidence[:3])
+            clean_ev = [e for e in ans.evidence if not SUSPECT.search(e.text)][:3]  # the same trust check as model answers
+            if not clean_ev:
+                ans.text, ans.abstained, ans.evidence = f"{ABSTAIN_TEXT}：相关原文含链接或垃圾信息，不作为回答。", True, []
+                yield from self._finish(ans, t0)
+                return
+            ans.text = "（未使用语言模型，以下为原文摘录）" + "".join(f"{e.text}[{e.n}]" for e in clean_ev)
             ans.ttft_s = time.perf_counter() - t0
             yield {"type": "token", "text": ans.text}
             self._cite(ans)

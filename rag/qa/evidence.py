@@ -8,7 +8,7 @@ from typing import Callable
 from rag.index.retrieval import Hit
 from rag.ingest.clean import Cleaned
 from rag.qa.types import Evidence
-from rag.text.zh import NUMBER, clauses, normalize_query, short_place
+from rag.text.zh import NUMBER, clauses, defuse_markers, normalize_query, short_place
 
 MAX_EVIDENCE = 5
 MAX_EVIDENCE_CHARS = 420
@@ -60,7 +60,7 @@ def select_evidence(question: str, hits: list[Hit], cleaned_of: Callable[[str], 
     for i, (_, _, h, a, b) in enumerate(chosen, start=1):
         cl = cleaned_of(h.chunk.doc)
         ra, rb = cl.raw_span(a, b)
-        out.append(Evidence(i, h.chunk.doc, cl.text[a:b].strip(), ra, rb, cl.raw[ra:rb],
+        out.append(Evidence(i, h.chunk.doc, defuse_markers(cl.text[a:b].strip()), ra, rb, cl.raw[ra:rb],
                             h.meta.get("town"), h.meta.get("date")))
     return out
 

@@ -15,7 +15,7 @@ from rag.index.documents import cleaned
 from rag.index.retrieval import Filters
 from rag.index.store import DocRow
 from rag.qa.types import Evidence
-from rag.text.zh import ELECTED_POSTS, HEAD_ROLES, normalize_query, role_matches, short_place
+from rag.text.zh import ELECTED_POSTS, HEAD_ROLES, defuse_markers, normalize_query, role_matches, short_place
 
 _ROLE_ALT = "|".join(sorted(HEAD_ROLES, key=len, reverse=True))
 _ROLE_Q = re.compile(rf"({_ROLE_ALT})(?:是谁|是哪位|叫什么|姓名)|谁(?:是|担任)(?:[\u4e00-\u9fff]{{0,6}}?)({_ROLE_ALT})")
@@ -27,7 +27,7 @@ _YEAR = re.compile(r"((?:19|20)\d{2})年")
 
 def _evidence(d: DocRow, start: int, end: int, fallback: str) -> Evidence:
     """Evidence [1] for a fact's raw span: the cleaned sentence of that span."""
-    text = cleaned(d).text_of_raw(start, end) or fallback
+    text = defuse_markers(cleaned(d).text_of_raw(start, end) or fallback)
     return Evidence(1, d.doc, text, start, end, d.raw[start:end], d.meta.get("town"), d.meta.get("date"))
 
 

@@ -330,3 +330,8 @@ SPAM_FRAGMENT = re.compile(
 # never shown as (part of) an answer or a summary: links and spam words
 SUSPECT = re.compile(r"https?://|www\.|\.com\b|\.net\b|官网|网址|" + SPAM_TERMS[3:-1] + r"|彩票", re.I)
 CITATION_MARKER = re.compile(r"\[(\d{1,2})\]")
+
+
+def defuse_markers(text: str) -> str:
+    """Citation markers are made by code only: a ``[3]`` written in a document becomes ``［3］`` (shown, never parsed)."""
+    return CITATION_MARKER.sub(lambda m: f"［{m.group(1)}］", text)
