@@ -1,0 +1,89 @@
+"""The 文档库 tab: the documents in the store, their cleaning audit, upload and delete."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from rag.ingest.pipeline import ingest_paths
+from rag.ingest.uploads import ALLOWED_UPLOADS, discard, limit_text, stage_uploads
+from rag.page.common import App, as_text
+
+
+@dataclass
+class LibraryTab:
+    """The components other parts of the page refresh, and the events that change the store."""
+
+    table: gr.Dataframe
+    pick: gr.Dropdown
+
+
+def doc_rows(app: App) -> list[list[Any]]:
+    return [[d.doc, d.meta.get("town"), d.meta.get("parent"), d.meta.get("province"), d.meta.get("doc_type"),
+             d.meta.get("meeting"), d.meta.get("date"), d.n_chunks] for d in app.store.list_docs()]
+
+
+def _refresh(app: App) -> tuple[list[list[Any]], Any]:
+    rows = doc_rows(app)
+    return rows, gr.update(choices=[r[0] for r in rows])
+
+
+def _audit(app: App, doc: str | None) -> list[list[Any]]:
+    if not doc:
+        return []
+    d = app.store.get_doc(doc)
+    rows = [[f"{a['start']}:{a['end']}", a["reason"], a["text"].strip()[:80]] for a in d.audit]
+    rows += [[f"{m['raw_start']}:{m['raw_end']}", "数字已隐去（保留并标记）", d.raw[m["raw_start"]:m["raw_end"]] + (m["unit"] or "")]
+             for m in d.masks]
+    return rows
+
+
+def _upload(app: App, demo: gr.Blocks, files: list | None, progress: gr.Progress) -> str:
+    if not files:
+        return "没有文件"
+    srcs = [Path(getattr(f, "name", f)) for f in files]
+    try:
+        # staged copies live only while they are ingested; the store keeps the text
+        with tempfile.TemporaryDirectory(prefix="townbrief-upload-") as stage:
+            paths, refused = stage_uploads(srcs, [p.name for p in srcs], Path(stage), app.settings.max_file_bytes)
+            with app.store.write_lock(wait=True):
+                report = ingest_paths(app.store, paths, lambda d, n, nm: progress((d, n), desc=f"导入 {nm}"))
+    finally:
+        discard(srcs, inside=Path(demo.GRADIO_CACHE))  # Gradio's own temp copies
+    msg = [as_text(f"已导入 {len(report.added) + len(report.updated)} 个，未变 {len(report.unchanged)} 个")]
+    msg += [f"- {as_text(f'未导入 {Path(p).name}：{r}')}" for p, r in report.failed]
+    msg += [f"- {as_text(r)}" for r in refused]
+    return "\n".join(msg)
+
+
+def build_library(app: App, demo: gr.Blocks) -> LibraryTab:
+    """Lay out the 文档库 tab (inside a ``gr.Tab``) and wire its events."""
+    docs_table = gr.Dataframe(headers=["文档", "地点", "上级", "省份", "类型", "会议", "日期", "分块"],
+                              interactive=False, elem_id="tb-docs")
+    with gr.Row():
+        dpick = gr.Dropdown([], label="文档", scale=2)
+        dbtn = gr.Button("删除此文档", variant="stop", scale=1)
+    audit = gr.Dataframe(headers=["原文位置", "删除原因", "内容"], interactive=False, label="清洗记录")
+    limit = limit_text(app.settings.max_file_bytes)
+    upload = gr.File(label=f"上传文档（txt / html / md，{limit}；导入后不保留上传副本）", file_count="multiple",
+                     file_types=sorted(ALLOWED_UPLOADS), elem_id="tb-upload")
+    up_status = gr.Markdown(elem_id="tb-upload-status")
+
+    def do_upload(files, progress=gr.Progress()):
+        return _upload(app, demo, files, progress), None, *_refresh(app)
+
+    def do_delete(doc):
+        if doc:
+            with app.store.write_lock(wait=True):
+                app.store.remove_document(doc)
+        return _refresh(app)
+
+    demo.load(lambda: _refresh(app), None, [docs_table, dpick])
+    dpick.change(lambda doc: _audit(app, doc), dpick, audit)
+    upload.upload(do_upload, upload, [up_status, upload, docs_table, dpick])
+    dbtn.click(do_delete, dpick, [docs_table, dpick])
+    return LibraryTab(table=docs_table, pick=dpick)
