@@ -86,4 +86,8 @@ def build_chat(app: App) -> ChatTab:
     send.click(ask, ins, outs, concurrency_limit=5).then(lambda: "", None, box)
     box.submit(ask, ins, outs, concurrency_limit=5).then(lambda: "", None, box)
     cite_pick.change(lambda lab, lc: _show(app, lab, lc), [cite_pick, cites_state], source)
+    # 清空对话 (the chat's own clear button) clears what the next question is read against too:
+    # the hidden history, the citations and the shown source
+    chat.clear(lambda: ([], [], gr.update(choices=[], value=None), "", ""), None,
+               [history, cites_state, cite_pick, status, source])
     return ChatTab(place=place, year=year)

@@ -65,12 +65,22 @@ def _tab(pg, name: str) -> None:
 
 
 def _answer(pg, question: str) -> str:
-    """Ask, wait for the finished answer, return the last bot bubble's text."""
-    n = pg.locator(".tb-answer-done").count()
+    """Ask, wait for the answer to appear and settle, return the last bot bubble's text."""
+    bots = pg.locator("[data-testid='bot']")
+    n = bots.count()
     pg.get_by_placeholder("例如").fill(question)
     pg.locator("#tb-send").click()
-    pg.wait_for_function(f"document.querySelectorAll('.tb-answer-done').length > {n}", timeout=120_000)
-    return pg.locator("[data-testid='bot']").last.inner_text()
+    pg.wait_for_function(f"document.querySelectorAll(\"[data-testid='bot']\").length > {n}", timeout=120_000)
+    last, since = "", time.time()
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        now = bots.last.inner_text().strip()
+        if now != last:
+            last, since = now, time.time()
+        elif now and time.time() - since > 2:
+            return now
+        time.sleep(0.3)
+    raise AssertionError(f"the answer to {question!r} did not settle: {last!r}")
 
 
 def _options(pg, elem: str) -> list[str]:
