@@ -15,6 +15,7 @@ from rag.page.chat import build_chat
 from rag.page.common import CSS, App, as_text, escape_brief
 from rag.page.evals import build_evals
 from rag.page.library import build_library
+from rag.page.lists import wire
 
 __all__ = ["CSS", "as_text", "build", "escape_brief"]
 
@@ -28,14 +29,20 @@ def build(settings: Settings | None = None) -> gr.Blocks:
     with gr.Blocks(title="镇情通 TownBrief", delete_cache=(3600, 3600)) as demo:
         gr.Markdown(f"## 镇情通 TownBrief\n后端：`{app.backend.name} / {app.backend.model}` · "
                     f"数据：`{app.settings.data_dir}` · 离线运行，所有回答均附原文出处")
-        with gr.Tab("问答", id="chat"):
-            build_chat(app)
-        with gr.Tab("简报", id="brief"):
-            build_briefs(app)
-        with gr.Tab("文档库", id="library"):
-            build_library(app, demo)
+        with gr.Tab("问答", id="chat") as t_chat:
+            chat = build_chat(app)
+        with gr.Tab("简报", id="brief") as t_brief:
+            briefs = build_briefs(app)
+        with gr.Tab("文档库", id="library") as t_lib:
+            library = build_library(app, demo)
         with gr.Tab("评测", id="evals"):
             build_evals(app, demo)
+        lists = [chat.place, chat.year, briefs.place, library.table, library.pick]
+        # the store may change under the page (its own upload/delete, or another process):
+        # every list reads the store's generation when it is shown
+        triggers = [t.select for t in (t_chat, t_brief, t_lib)]
+        triggers += [d.focus for d in (chat.place, chat.year, briefs.place, library.pick)]
+        wire(app, demo, lists, triggers, library.changed)
     demo.townbrief_theme = theme
     demo.townbrief_max_file_size = app.settings.max_file_bytes  # Gradio refuses bigger uploads outright
     return demo

@@ -16,20 +16,16 @@ from rag.page.common import App, as_text
 
 @dataclass
 class LibraryTab:
-    """The components other parts of the page refresh, and the events that change the store."""
+    """The lists the page refreshes, and the events after which the store has changed."""
 
     table: gr.Dataframe
     pick: gr.Dropdown
+    changed: list[Any]  # event listeners: chain ``.then(refresh lists)`` onto each
 
 
 def doc_rows(app: App) -> list[list[Any]]:
     return [[d.doc, d.meta.get("town"), d.meta.get("parent"), d.meta.get("province"), d.meta.get("doc_type"),
              d.meta.get("meeting"), d.meta.get("date"), d.n_chunks] for d in app.store.list_docs()]
-
-
-def _refresh(app: App) -> tuple[list[list[Any]], Any]:
-    rows = doc_rows(app)
-    return rows, gr.update(choices=[r[0] for r in rows])
 
 
 def _audit(app: App, doc: str | None) -> list[list[Any]]:
@@ -60,13 +56,33 @@ def _upload(app: App, demo: gr.Blocks, files: list | None, progress: gr.Progress
     return "\n".join(msg)
 
 
+def _ask_delete(doc: str | None) -> tuple[Any, str, str]:
+    """Deleting asks first: (confirmation row shown, its question naming the document, status)."""
+    if not doc:
+        return gr.update(visible=False), "", "请先在上面选择要删除的文档"
+    return gr.update(visible=True), as_text(f"确定删除 {doc}？删除后只能重新上传或导入来恢复。"), ""
+
+
+def _delete(app: App, doc: str | None) -> tuple[Any, str]:
+    if not doc:
+        return gr.update(visible=False), "请先在上面选择要删除的文档"
+    with app.store.write_lock(wait=True):
+        app.store.remove_document(doc)
+    return gr.update(visible=False), as_text(f"已删除 {doc}")
+
+
 def build_library(app: App, demo: gr.Blocks) -> LibraryTab:
-    """Lay out the 文档库 tab (inside a ``gr.Tab``) and wire its events."""
+    """Lay out the 文档库 tab (inside a ``gr.Tab``) and wire its events; the lists are filled by the page."""
     docs_table = gr.Dataframe(headers=["文档", "地点", "上级", "省份", "类型", "会议", "日期", "分块"],
                               interactive=False, elem_id="tb-docs")
     with gr.Row():
-        dpick = gr.Dropdown([], label="文档", scale=2)
-        dbtn = gr.Button("删除此文档", variant="stop", scale=1)
+        dpick = gr.Dropdown([], label="文档", scale=2, elem_id="tb-doc-pick")
+        dbtn = gr.Button("删除此文档", variant="stop", scale=1, elem_id="tb-delete")
+    with gr.Row(visible=False, elem_id="tb-delete-confirm") as confirm:
+        ask = gr.Markdown()
+        yes = gr.Button("确认删除", variant="stop", scale=0, elem_id="tb-delete-yes")
+        no = gr.Button("取消", scale=0, elem_id="tb-delete-no")
+    del_status = gr.Markdown(elem_id="tb-delete-status")
     audit = gr.Dataframe(headers=["原文位置", "删除原因", "内容"], interactive=False, label="清洗记录")
     limit = limit_text(app.settings.max_file_bytes)
     upload = gr.File(label=f"上传文档（txt / html / md，{limit}；导入后不保留上传副本）", file_count="multiple",
@@ -74,16 +90,11 @@ def build_library(app: App, demo: gr.Blocks) -> LibraryTab:
     up_status = gr.Markdown(elem_id="tb-upload-status")
 
     def do_upload(files, progress=gr.Progress()):
-        return _upload(app, demo, files, progress), None, *_refresh(app)
+        return _upload(app, demo, files, progress), None
 
-    def do_delete(doc):
-        if doc:
-            with app.store.write_lock(wait=True):
-                app.store.remove_document(doc)
-        return _refresh(app)
-
-    demo.load(lambda: _refresh(app), None, [docs_table, dpick])
     dpick.change(lambda doc: _audit(app, doc), dpick, audit)
-    upload.upload(do_upload, upload, [up_status, upload, docs_table, dpick])
-    dbtn.click(do_delete, dpick, [docs_table, dpick])
-    return LibraryTab(table=docs_table, pick=dpick)
+    uploaded = upload.upload(do_upload, upload, [up_status, upload])
+    dbtn.click(_ask_delete, dpick, [confirm, ask, del_status])
+    no.click(lambda: gr.update(visible=False), None, confirm)
+    deleted = yes.click(lambda doc: _delete(app, doc), dpick, [confirm, del_status])
+    return LibraryTab(table=docs_table, pick=dpick, changed=[uploaded, deleted])

@@ -87,7 +87,10 @@ def _options(pg, elem: str) -> list[str]:
     """The choices a dropdown offers when a reader opens it."""
     pg.locator(f"#{elem} input").click()
     time.sleep(1.5)  # opening it asks the server for the store's current lists
+    pg.keyboard.press("Escape")
+    pg.locator("body").click(position={"x": 5, "y": 5})
     pg.locator(f"#{elem} input").click()
+    time.sleep(0.5)
     opts = pg.get_by_role("option").all_inner_texts()
     pg.keyboard.press("Escape")
     return [o.strip() for o in opts]
