@@ -96,6 +96,11 @@ def _options(pg, elem: str) -> list[str]:
     return [o.strip() for o in opts]
 
 
+def _rows(pg, elem: str) -> int:
+    """How many data rows a table holds (Gradio's table is virtual: ask its grid, not the DOM rows)."""
+    return int(pg.locator(f"#{elem} [role=grid]").get_attribute("aria-rowcount")) - 1
+
+
 def test_clearing_the_chat_forgets_its_history(chromium, page, site):
     """After 清空对话 a follow-up is answered as in a fresh session, not about the old place."""
     first = _answer(page, "锦丰镇人代会选举谁为镇长？")
@@ -159,12 +164,11 @@ def test_compare_chart_has_one_bar_per_place_per_figure(page):
     """固定资产投资 6.7 and 投资 5.2 of one town are two bars, not one of 11.9; y from 0; unit; hover; CSV."""
     _tab(page, "简报")
     page.locator("#tb-compare").click()
-    chart = page.locator("#tb-compare-chart svg").first
-    chart.wait_for(timeout=60_000)
+    page.locator("#tb-compare-chart rect.tb-bar").first.wait_for(timeout=60_000)
     bars = page.eval_on_selector_all("#tb-compare-chart rect.tb-bar", """els => els.map(e => ({
         place: e.dataset.place, series: e.dataset.series, value: parseFloat(e.dataset.value),
         height: e.getBBox().height, hover: e.querySelector('title').textContent}))""")
-    rows = page.locator("#tb-compare-table tbody tr").count()
+    rows = _rows(page, "tb-compare-table")
     assert len(bars) == rows >= 3
     keys = [(b["place"], b["series"]) for b in bars]
     assert len(set(keys)) == len(keys)
@@ -175,8 +179,8 @@ def test_compare_chart_has_one_bar_per_place_per_figure(page):
     # heights proportional to values: the axis starts at 0
     by = {b["value"]: b["height"] for b in bars}
     assert abs(by[7.5] / by[5.2] - 7.5 / 5.2) < 0.02
-    assert page.locator("#tb-compare-chart svg").first.get_attribute("data-ymin") == "0"
-    assert "亿元" in page.locator("#tb-compare-chart .tb-ytitle").first.inner_text()
+    assert page.locator("#tb-compare-chart svg[data-ymin]").first.get_attribute("data-ymin") == "0"
+    assert "亿元" in page.locator("#tb-compare-chart .tb-ytitle").first.text_content()
     assert all(f"{b['value']:g}" in b["hover"] and b["place"] in b["hover"] for b in bars)
     link = page.locator("#tb-compare-csv a").first
     link.wait_for(timeout=30_000)
@@ -192,7 +196,7 @@ def test_evals_chart_draws_its_points_after_a_quick_eval(page):
     page.locator("#tb-quick-eval").click()
     page.locator("#tb-eval-summary").get_by_text("简报 F1").wait_for(timeout=400_000)
     page.locator("#tb-eval-chart rect.tb-bar").first.wait_for(timeout=30_000)
-    rows = page.locator("#tb-eval-table tbody tr").count()
+    rows = _rows(page, "tb-eval-table")
     bars = page.eval_on_selector_all("#tb-eval-chart rect.tb-bar",
                                      "els => els.map(e => [parseFloat(e.dataset.value), e.getBBox().height])")
     assert rows > 0 and len(bars) == rows
