@@ -16,6 +16,7 @@ from rag.page.common import CSS, App, as_text, escape_brief
 from rag.page.evals import build_evals
 from rag.page.library import build_library
 from rag.page.lists import wire
+from rag.page.text import gradio_i18n, zh
 
 __all__ = ["CSS", "as_text", "build", "escape_brief"]
 
@@ -27,7 +28,7 @@ def build(settings: Settings | None = None) -> gr.Blocks:
                               font_mono=["ui-monospace", "monospace"])
     # Gradio's own copies of uploads and downloads: swept hourly, and all of them at restart
     with gr.Blocks(title="镇情通 TownBrief", delete_cache=(3600, 3600)) as demo:
-        gr.Markdown(f"## 镇情通 TownBrief\n后端：`{app.backend.name} / {app.backend.model}` · "
+        gr.Markdown(f"## 镇情通 TownBrief\n后端：`{zh(app.backend.name)} / {zh(app.backend.model or 'none')}` · "
                     f"数据：`{app.settings.data_dir}` · 离线运行，所有回答均附原文出处")
         with gr.Tab("问答", id="chat") as t_chat:
             chat = build_chat(app)
@@ -44,5 +45,6 @@ def build(settings: Settings | None = None) -> gr.Blocks:
         triggers += [d.focus for d in (chat.place, chat.year, briefs.place, library.pick)]
         wire(app, demo, lists, triggers, library.changed)
     demo.townbrief_theme = theme
+    demo.i18n_instance = gradio_i18n()  # read when mounted (rag serve --ui); ui.py passes it to launch
     demo.townbrief_max_file_size = app.settings.max_file_bytes  # Gradio refuses bigger uploads outright
     return demo

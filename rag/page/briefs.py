@@ -13,6 +13,7 @@ import gradio as gr
 from rag.brief.build import build_brief, compare, to_markdown
 from rag.page.charts import Bar, bar_chart
 from rag.page.common import App, escape_brief
+from rag.page.text import summary_source_zh
 
 
 @dataclass
@@ -30,7 +31,9 @@ def _make_brief(app: App, pl: str | None) -> tuple[str, str | None, str | None]:
     stem = re.sub(r"[\\/\x00-\x1f]", "_", pl)[:80]
     (d / f"{stem}.json").write_text(json.dumps(b, ensure_ascii=False, indent=2), "utf-8")
     (d / f"{stem}.md").write_text(to_markdown(b), "utf-8")
-    return to_markdown(escape_brief(b)), str(d / f"{stem}.json"), str(d / f"{stem}.md")
+    # the card speaks Chinese; the downloads keep the codes
+    card = {**b, "summary_source": summary_source_zh(str(b.get("summary_source", "none")))}
+    return to_markdown(escape_brief(card)), str(d / f"{stem}.json"), str(d / f"{stem}.md")
 
 
 KINDS = {"target": "目标", "actual": "完成"}

@@ -73,7 +73,7 @@ def build_chat(app: App) -> ChatTab:
     chat = gr.Chatbot(label="对话", height=380, elem_id="tb-chat")
     status = gr.HTML()
     with gr.Row():
-        box = gr.Textbox(placeholder="例如：副镇长易昊宏在港口镇作了什么报告？", show_label=False, scale=5)
+        box = gr.Textbox(placeholder="例如：副镇长易昊宏在港口镇作了什么报告？", label="问题", show_label=False, scale=5)
         send = gr.Button("提问", variant="primary", scale=1, elem_id="tb-send")
     cite_pick = gr.Radio([], label="引用（点击查看原文）", elem_id="tb-cites")
     source = gr.HTML(elem_id="tb-source")

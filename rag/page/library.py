@@ -12,6 +12,7 @@ import gradio as gr
 from rag.ingest.pipeline import ingest_paths
 from rag.ingest.uploads import ALLOWED_UPLOADS, discard, limit_text, stage_uploads
 from rag.page.common import App, as_text
+from rag.page.text import reason_zh
 
 
 @dataclass
@@ -32,7 +33,7 @@ def _audit(app: App, doc: str | None) -> list[list[Any]]:
     if not doc:
         return []
     d = app.store.get_doc(doc)
-    rows = [[f"{a['start']}:{a['end']}", a["reason"], a["text"].strip()[:80]] for a in d.audit]
+    rows = [[f"{a['start']}:{a['end']}", reason_zh(a["reason"]), a["text"].strip()[:80]] for a in d.audit]
     rows += [[f"{m['raw_start']}:{m['raw_end']}", "数字已隐去（保留并标记）", d.raw[m["raw_start"]:m["raw_end"]] + (m["unit"] or "")]
              for m in d.masks]
     return rows
@@ -83,7 +84,7 @@ def build_library(app: App, demo: gr.Blocks) -> LibraryTab:
         yes = gr.Button("确认删除", variant="stop", scale=0, elem_id="tb-delete-yes")
         no = gr.Button("取消", scale=0, elem_id="tb-delete-no")
     del_status = gr.Markdown(elem_id="tb-delete-status")
-    audit = gr.Dataframe(headers=["原文位置", "删除原因", "内容"], interactive=False, label="清洗记录")
+    audit = gr.Dataframe(headers=["原文位置", "删除原因", "内容"], interactive=False, label="清洗记录", elem_id="tb-audit")
     limit = limit_text(app.settings.max_file_bytes)
     upload = gr.File(label=f"上传文档（txt / html / md，{limit}；导入后不保留上传副本）", file_count="multiple",
                      file_types=sorted(ALLOWED_UPLOADS), elem_id="tb-upload")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -204,3 +205,54 @@ def test_evals_chart_draws_its_points_after_a_quick_eval(page):
     summary = page.locator("#tb-eval-summary").inner_text()
     assert "{" not in summary and "p50" in summary and "p95" in summary and "秒" in summary
     _shot(page, "4-evals")
+
+
+# ASCII words a Chinese page may show: units, formats, names of things, and the product's name
+ALLOWED_WORDS = {"TownBrief", "GDP", "MB", "KB", "GB", "txt", "html", "htm", "md", "pdf", "docx", "ofd", "JSON",
+                 "Markdown", "CSV", "Word", "PDF", "OCR", "F1", "p50", "p95", "rag", "eval", "DATA", "DIR",
+                 "out", "Ollama", "OpenAI", "e5", "km", "kg"}
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")
+
+
+def _english_words(pg) -> list[str]:
+    """ASCII words in the visible text of the page, outside file names, paths and the allow-list."""
+    # document text (the cited source, the removed spans) is the document's, not the page's words
+    text = pg.evaluate("() => document.body.innerText")
+    theirs = set(pg.evaluate("() => [...document.querySelectorAll('#tb-source, #tb-audit')]"
+                             ".map(e => e.innerText).join(' ')").split())
+    found = []
+    for token in text.split():
+        if token in theirs or "/" in token or re.search(r"\.(txt|html?|md|json|csv|pdf|docx|ofd)\b", token, re.I):
+            continue  # a path or a file name is a name, not a word of the page
+        if any(w not in ALLOWED_WORDS for w in WORD.findall(token)):
+            found.append(token)
+    return found
+
+
+def test_the_visible_page_is_chinese(page, tmp_path):
+    """After a question, a brief, a compare, an upload, a document's audit and the evals: no English words."""
+    seen: dict[str, list[str]] = {}
+    _answer(page, "锦丰镇人代会选举谁为镇长？")
+    seen["问答"] = _english_words(page)
+    _tab(page, "简报")
+    page.locator("#tb-brief").click()
+    page.locator("#tb-card").get_by_text("镇").first.wait_for(timeout=120_000)
+    page.locator("#tb-compare").click()
+    page.locator("#tb-compare-chart rect.tb-bar").first.wait_for(timeout=60_000)
+    seen["简报"] = _english_words(page)
+    _tab(page, "文档库")
+    doc = tmp_path / "lang.txt"
+    doc.write_text(UPLOADED.replace("石岭镇", "石门镇"), "utf-8")
+    page.locator("#tb-upload input[type='file']").set_input_files(str(doc))
+    page.locator("#tb-upload-status").get_by_text("已导入").wait_for(timeout=120_000)
+    page.locator("#tb-doc-pick input").click()
+    page.get_by_role("option", name="002_1438b3965b54970e.txt").click()  # a scraped page: bylines, share prompts
+    page.locator("#tb-audit").get_by_text("分享/打印提示").first.wait_for(state="attached", timeout=30_000)
+    seen["文档库"] = _english_words(page)
+    audit = page.locator("#tb-audit").text_content()
+    seen["清洗记录"] = [r for r in ("publication line", "byline", "share/print", "navigation") if r in audit]
+    _tab(page, "评测")
+    time.sleep(2)
+    seen["评测"] = _english_words(page)
+    _shot(page, "5-evals-language")
+    assert not any(seen.values()), seen
