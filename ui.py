@@ -23,8 +23,8 @@ def main() -> None:
     demo.queue(default_concurrency_limit=5)
     demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
                 server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
-                show_error=True, theme=demo.townbrief_theme, css=CSS, footer_links=[], ssr_mode=False,
-                max_file_size=demo.townbrief_max_file_size, i18n=demo.i18n_instance)
+                show_error=True, theme=getattr(demo, "townbrief_theme"), css=CSS, footer_links=[], ssr_mode=False,
+                max_file_size=getattr(demo, "townbrief_max_file_size"), i18n=demo.i18n_instance)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,10 @@ def _ask(app: App, q: str, msgs: list, hist: list, pl: str | None, yr: str | Non
         msgs[-1]["content"] = as_text(f"出错：{e}")
         yield msgs, hist, gr.update(), "", gr.update(), []
         return
+    if ans is None:  # the stream ended without its final event: say so rather than fail
+        msgs[-1]["content"] = as_text("出错：回答没有完成，请重试")
+        yield msgs, hist, gr.update(), "", gr.update(), []
+        return
     msgs[-1]["content"] = as_text(ans.text)
     labels = [f"[{c.n}] {c.doc} · {c.quote.strip()[:40]}" for c in ans.citations]
     cites = [(lab, (c.doc, c.start, c.end)) for lab, c in zip(labels, ans.citations)]

@@ -42,11 +42,11 @@ def _audit(app: App, doc: str | None) -> list[list[Any]]:
 def _upload(app: App, demo: gr.Blocks, files: list | None, progress: gr.Progress) -> str:
     if not files:
         return "没有文件"
-    srcs = [Path(getattr(f, "name", f)) for f in files]
+    srcs: list[Path | str] = [Path(getattr(f, "name", f)) for f in files]
     try:
         # staged copies live only while they are ingested; the store keeps the text
         with tempfile.TemporaryDirectory(prefix="townbrief-upload-") as stage:
-            paths, refused = stage_uploads(srcs, [p.name for p in srcs], Path(stage), app.settings.max_file_bytes)
+            paths, refused = stage_uploads(srcs, [Path(p).name for p in srcs], Path(stage), app.settings.max_file_bytes)
             with app.store.write_lock(wait=True):
                 report = ingest_paths(app.store, paths, lambda d, n, nm: progress((d, n), desc=f"导入 {nm}"))
     finally:

@@ -154,7 +154,7 @@ def test_every_list_follows_the_store(page, site, tmp_path):
     page.locator("#tb-delete").click()
     page.locator("#tb-delete-yes").click()
     page.wait_for_function("!document.querySelector('#tb-docs').innerText.includes('shiling.txt')", timeout=30_000)
-    _shot(page, "3-library")
+    _shot(page, "page-library-after-delete")
     _tab(page, "问答")
     assert "石岭镇" not in _options(page, "tb-place")
     _tab(page, "简报")
@@ -188,7 +188,7 @@ def test_compare_chart_has_one_bar_per_place_per_figure(page):
     got = page.request.get(link.get_attribute("href"))
     table = list(csv.reader(io.StringIO(got.text().lstrip("\ufeff"))))
     assert table[0][:2] == ["地点", "年份"] and len(table) == rows + 1
-    _shot(page, "2-brief-compare")
+    _shot(page, "page-brief-compare")
 
 
 def test_evals_chart_draws_its_points_after_a_quick_eval(page):
@@ -204,7 +204,7 @@ def test_evals_chart_draws_its_points_after_a_quick_eval(page):
     assert all(0 <= v <= 1 for v, _ in bars)
     summary = page.locator("#tb-eval-summary").inner_text()
     assert "{" not in summary and "p50" in summary and "p95" in summary and "秒" in summary
-    _shot(page, "4-evals")
+    _shot(page, "page-evals-after-quick-eval")
 
 
 # ASCII words a Chinese page may show: units, formats, names of things, and the product's name
@@ -254,5 +254,5 @@ def test_the_visible_page_is_chinese(page, tmp_path):
     _tab(page, "评测")
     time.sleep(2)
     seen["评测"] = _english_words(page)
-    _shot(page, "5-evals-language")
+    _shot(page, "page-evals-chinese")
     assert not any(seen.values()), seen
