@@ -10,7 +10,7 @@ from typing import Any
 import gradio as gr
 
 from rag.ingest.pipeline import ingest_paths
-from rag.ingest.uploads import ALLOWED_UPLOADS, discard, limit_text, stage_uploads
+from rag.ingest.uploads import discard, limit_text, stage_uploads
 from rag.page.common import App, as_text
 from rag.page.text import reason_zh
 
@@ -86,8 +86,10 @@ def build_library(app: App, demo: gr.Blocks) -> LibraryTab:
     del_status = gr.Markdown(elem_id="tb-delete-status")
     audit = gr.Dataframe(headers=["原文位置", "删除原因", "内容"], interactive=False, label="清洗记录", elem_id="tb-audit")
     limit = limit_text(app.settings.max_file_bytes)
-    upload = gr.File(label=f"上传文档（txt / html / md，{limit}；导入后不保留上传副本）", file_count="multiple",
-                     file_types=sorted(ALLOWED_UPLOADS), elem_id="tb-upload")
+    # no file_types here: Gradio refuses other types with an English toast of its own; the store's
+    # stage_uploads refuses them with a Chinese line that names the file and what is accepted
+    upload = gr.File(label=f"上传文档（txt、html、md、pdf、docx、ofd 文件或 png、jpg、tif 图片，{limit}；导入后不保留上传副本）", file_count="multiple",
+                     elem_id="tb-upload")
     up_status = gr.Markdown(elem_id="tb-upload-status")
 
     def do_upload(files, progress=gr.Progress()):

@@ -209,7 +209,7 @@ def test_evals_chart_draws_its_points_after_a_quick_eval(page):
 
 # ASCII words a Chinese page may show: units, formats, names of things, and the product's name
 ALLOWED_WORDS = {"TownBrief", "GDP", "MB", "KB", "GB", "txt", "html", "htm", "md", "pdf", "docx", "ofd", "JSON",
-                 "Markdown", "CSV", "Word", "PDF", "OCR", "F1", "p50", "p95", "rag", "eval", "DATA", "DIR",
+                 "Markdown", "CSV", "png", "jpg", "tif", "Word", "PDF", "OCR", "F1", "p50", "p95", "rag", "eval", "DATA", "DIR",
                  "out", "Ollama", "OpenAI", "e5", "km", "kg"}
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")
 
@@ -256,3 +256,15 @@ def test_the_visible_page_is_chinese(page, tmp_path):
     seen["评测"] = _english_words(page)
     _shot(page, "page-evals-chinese")
     assert not any(seen.values()), seen
+
+
+def test_a_refused_upload_says_why_in_chinese(page, tmp_path):
+    """A file of a type the store does not read is refused with a Chinese line, not Gradio's English toast."""
+    _tab(page, "文档库")
+    bad = tmp_path / "setup.exe"
+    bad.write_bytes(b"MZ\x90\x00" * 64)
+    page.locator("#tb-upload input[type='file']").set_input_files(str(bad))
+    page.locator("#tb-upload-status").get_by_text("只接受").wait_for(timeout=60_000)
+    text = page.evaluate("() => document.body.innerText")
+    assert "Invalid file type" not in text and "allowed" not in text
+    assert "setup.exe" not in page.locator("#tb-docs").inner_text()
