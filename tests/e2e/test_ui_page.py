@@ -152,6 +152,8 @@ def test_every_list_follows_the_store(page, site, tmp_path):
     time.sleep(1)
     assert "shiling.txt" in page.locator("#tb-docs").inner_text()
     page.locator("#tb-delete").click()
+    page.locator("#tb-delete-yes").wait_for(timeout=10_000)
+    _shot(page, "page-library-confirm-delete")
     page.locator("#tb-delete-yes").click()
     page.wait_for_function("!document.querySelector('#tb-docs').innerText.includes('shiling.txt')", timeout=30_000)
     _shot(page, "page-library-after-delete")
