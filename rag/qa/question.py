@@ -61,8 +61,8 @@ def pick_report(slots: QuerySlots, docs: list[DocRow]) -> tuple[str | None, str 
     """
     if not slots.place or not (slots.year or slots.report_year):
         return None, None
-    reports = {report_year(d.meta): d for d in docs
-               if d.meta.get("town") == slots.place and d.meta.get("doc_type") == "政府工作报告" and report_year(d.meta)}
+    reports: dict[int, DocRow] = {ry: d for d in docs if d.meta.get("town") == slots.place
+                                  and d.meta.get("doc_type") == "政府工作报告" and (ry := report_year(d.meta))}
     if not reports:
         return None, None
     if slots.report_year:  # the report is named ("2023年的报告提出，到2027年…"): that one

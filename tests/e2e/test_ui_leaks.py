@@ -126,8 +126,10 @@ def test_an_answer_quoting_markup_shows_it_as_text(page):
     _no_leak(page)
     bubble = page.locator("[data-testid='bot']").last
     text = bubble.inner_text()
-    assert "<img src=http://203.0.113.7/a.png" in text and "![b](http://203.0.113.8/b.png)" in text
-    assert "<script>" in text
+    assert "胜利召开" in text  # the answer is there …
+    # … and the sentence that carries links is withheld by the trust check every answer road shares
+    # (issue 19 item 5); markup shown as text is checked on the brief card and in test_page_text
+    assert "203.0.113" not in text
     assert bubble.locator("img, script, a[href^='http']").count() == 0
 
 

@@ -1,0 +1,65 @@
+"""Shared pieces of the browser tests: start ``python ui.py`` on loopback, and Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve_ui(data: Path, log: Path, **env: str) -> Iterator[str]:
+    """``python ui.py`` over ``data`` (as users run it), its URL while the block runs."""
+    port = free_port()
+    full = {**os.environ, "RAG_DATA_DIR": str(data), "GRADIO_SERVER_PORT": str(port),
+            "GRADIO_SERVER_NAME": "127.0.0.1", "PYTHONPATH": str(ROOT), **env}
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, str(ROOT / "ui.py")], env=full, stdout=out,
+                                stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}/"
+        deadline = time.time() + 180
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.time() > deadline:
+                    proc.kill()
+                    raise RuntimeError(f"ui.py did not serve; see {log}") from None
+                time.sleep(0.5)
+        try:
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(20)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium under Playwright, headless (one per test module)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
