@@ -29,6 +29,7 @@ _TAIL = re.compile(r"(?:分别|同口径|首次|预计|达到|实现|累计|突�
 _GROWTH_TAIL = re.compile(r"^(?:分别|同口径|预计|可比|现价)?(增长|增速|下降|回落|涨幅)?$")
 # clauses that state a problem ("…仍然突出") rather than a priority
 _PROBLEM = re.compile(r"仍然|仍|依然|不够|不足|短板|弱项|矛盾|差距|压力|风险|困难")
+_VAGUE = {"产值", "投资", "总投资", "资金", "增长", "收入", "总额"}  # a label that names no indicator
 _PRIORITY_CUE = re.compile(r"^(?:要|将|着力|加快|全力|持续|推进|推动|聚焦|深化|扎实|大力|积极|加强|坚持|实施|强化|打造|提升|抓好|做好|狠抓)")
 
 
@@ -64,8 +65,8 @@ def figure_name(f: dict) -> str | None:
     """The words a reader needs for a figure ("预计实现地区生产总值增长" → "地区生产总值增长"); None for
     a from-value or a streak ("由3200亿元", "连续3个"), which are not the year's result."""
     label = (f.get("label") or "").replace(" ", "")
-    if label.endswith("由") or "连续" in label or "年均" in label:
-        return None
+    if "由" in label or "连续" in label or "年均" in label or label.startswith("占"):
+        return None  # a from-value, a streak, a multi-year average or a share of something unnamed
     named = indicators_in(label)
     if named:
         _c, a, e = named[-1]
@@ -78,7 +79,7 @@ def figure_name(f: dict) -> str | None:
             return name + verb
     label = re.sub(r"^.*?(?:今年|明年)", "", label)  # "厚街今年经济增长…" → "经济增长…"
     name = _TAIL.sub("", _LEAD.sub("", label))
-    if len(name) < 2:
+    if len(name) < 2 or name in _VAGUE:
         return None
     if f.get("growth") and f.get("unit") == "%" and not re.search(r"增长|下降|涨幅|增速|提高|回落", name):
         name += "增长"
@@ -135,6 +136,8 @@ def clean_priorities(items: list[str]) -> list[str]:
     for p in items:
         if "*" in p or "＊" in p or boilerplate_in(p) or _PROBLEM.search(p) or re.search(r"\d", p):
             continue
+        if len(p) >= 24 and re.search(r"[，,]", p[6:]):  # cut by build.priorities: keep the whole clause
+            p = p[: 6 + re.search(r"[，,]", p[6:]).start()]  # type: ignore[union-attr]
         out.append(p.rstrip("，,、；;"))
     return out
 
@@ -160,12 +163,16 @@ def _head(b: dict) -> str:
     when = _when(b)
     sp = b.get("speaker") or {}
     who = f"{sp.get('title') or ''}{sp['name']}" if sp.get("name") else ""
+    kind = b.get("doc_type") or "文件"
+    report = "政府工作报告" if kind == "政府工作报告" else "报告"
     if what:
         s = f"{when}，{'' if place and place in what else place}{what}召开"
+        if who:
+            s += f"，{who}作{report}"
+    elif who:
+        s = f"{when}{'，' if when else ''}{who}作{place}{report}"
     else:
-        s = f"{when}，{place}{b.get('doc_type') or '文件'}" if when else f"{place}{b.get('doc_type') or '文件'}"
-    if who:
-        s += f"，{who}作{'政府工作报告' if b.get('doc_type') == '政府工作报告' else '报告'}"
+        s = f"{when}{place}{kind}"
     if b.get("deputies"):
         s += f"，{b['deputies']}名代表出席"
     s += "。"
@@ -232,7 +239,8 @@ def sentence_ok(sentence: str, source: str, fact_numbers: str) -> bool:
         return False
     if not checks.check(sentence, source).ok:
         return False
-    return all(n in fact_numbers for n in numbers(normalize_query(sentence)))
+    held = set(numbers(fact_numbers))
+    return all(n in held for n in numbers(normalize_query(sentence)))
 
 
 def ground_llm(text: str, b: dict, raw_text: str) -> tuple[str, list[str], bool]:
