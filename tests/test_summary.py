@@ -2,6 +2,7 @@
 targets with their years, priorities in the report's own words; no boilerplate, no masked values,
 no number or name the source does not hold."""
 
+import json
 import re
 
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
@@ -89,3 +90,53 @@ def test_llm_failure_everywhere_still_gives_the_fact_summary(seeded_store):
     fake = Backend("fake", "scripted", GenericFakeChatModel(messages=iter(["全镇GDP增长了12.5%。"])))
     b = build_brief(seeded_store, doc=SEED_IDS["xinjiebu"], backend=fake)
     assert b["summary"] and 150 <= len(b["summary"]) <= 300 and b["summary_source"] == "facts"
+
+
+# --- the summary block of the eval report (evals/SUMMARY_FORMAT.md) ---------------------------------
+
+SRC = "2024年3月31日，新界埠镇人大会议召开，镇长陈曦作报告。2023年财政税收1.1亿元，固定资产投资6.7亿元。财政总收入*亿元。"
+GOLD = {"doc": "x.txt", "officials": [{"name": "陈曦", "title": "镇长"}, {"name": "李四", "title": "副镇长"}],
+        "figures": [{"label": "财政税收", "value": 1.1, "unit": "亿元", "year": 2023, "kind": "actual"},
+                    {"label": "固定资产投资", "value": 67000, "unit": "万元", "year": 2023, "kind": "actual"},
+                    {"label": "固定资产投资", "value": 7.5, "unit": "亿元", "year": 2024, "kind": "target"}],
+        "redacted_labels": ["财政总收入"]}
+
+
+def test_summary_score_faithfulness_coverage_boilerplate_masks():
+    from evals.metrics import score_summary
+
+    good = "2024年3月31日，镇长陈曦作报告。2023年财政税收1.1亿元，固定资产投资6.7亿元。财政总收入数值未公开。" * 3
+    s = score_summary(GOLD, {"summary": good}, SRC)
+    assert s["faithfulness"] == 1.0 and s["unsupported"] == [] and s["in_range"] is True
+    assert s["figures_covered"] == [2, 3] and s["officials_covered"] == [1, 2] and s["coverage"] == 0.6
+    assert s["boilerplate"] == [] and s["masked_leaked"] == 0
+    bad = "坚持以习近平新时代中国特色社会主义思想为指导。镇长王大明说，财政总收入*亿元，GDP增长12.5%。"
+    s = score_summary(GOLD, {"summary": bad}, SRC)
+    assert s["unsupported"] == ["12.5", "王大明"] and s["faithfulness"] < 1.0 and s["in_range"] is False
+    assert s["boilerplate"] and s["masked_leaked"] == 1 and s["coverage"] == 0.0
+
+
+def test_summary_aggregate_is_deterministic_and_counts():
+    from evals.metrics import aggregate_summaries, score_summary
+
+    items = [score_summary(GOLD, {"summary": x}, SRC) for x in ("镇长陈曦作报告。" * 20, "财政总收入*亿元。")]
+    agg = aggregate_summaries(items)
+    assert agg == aggregate_summaries(items)
+    assert agg["n"] == 2 and agg["length_in_range"] == 0.5 and agg["masked_leaked"] == 1
+    assert agg["faithfulness"] == 1.0 and agg["officials_coverage"] == 0.5
+
+
+def test_eval_report_has_a_summary_block(tmp_path):
+    from pathlib import Path
+
+    from evals.harness import EvalConfig, run_eval
+
+    root = Path(__file__).resolve().parents[1]
+    r = run_eval(EvalConfig(corpus=root / "corpora/towns", briefs=root / "evals/gold/briefs.jsonl",
+                            llm="extractive", out=tmp_path))
+    s = r["briefs"]["summary"]
+    assert s["n"] == 5 and s["faithfulness"] == 1.0 and s["length_in_range"] == 1.0
+    assert s["boilerplate"] == 0 and s["masked_leaked"] == 0 and 0 < s["coverage"] <= 1
+    items = [json.loads(l) for l in (tmp_path / "items.jsonl").read_text("utf-8").splitlines()]
+    assert all("summary" in it and "faithfulness" in it["summary"] for it in items if it["type"] == "brief")
+    assert "## Summaries" in (tmp_path / "report.md").read_text("utf-8")
