@@ -123,7 +123,7 @@ def test_summary_aggregate_is_deterministic_and_counts():
     agg = aggregate_summaries(items)
     assert agg == aggregate_summaries(items)
     assert agg["n"] == 2 and agg["length_in_range"] == 0.5 and agg["masked_leaked"] == 1
-    assert agg["faithfulness"] == 1.0 and agg["officials_coverage"] == 0.5
+    assert agg["faithfulness"] == 1.0 and agg["officials_coverage"] == 0.25
 
 
 def test_eval_report_has_a_summary_block(tmp_path):
