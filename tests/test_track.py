@@ -108,3 +108,13 @@ def test_cli_track_json_and_table(city_dir):
     r = subprocess.run([sys.executable, "-m", "rag.cli", "track", "--place", "湘潭市", "--indicator", "地区生产总值"],
                        capture_output=True, text=True, env=env, timeout=300)
     assert r.returncode == 0 and "missed" in r.stdout and "6.5%左右" in r.stdout
+
+
+def test_brief_of_a_place_with_several_years_shows_the_table(city_store):
+    from rag.brief.build import build_brief, to_markdown
+
+    b = build_brief(city_store, town="湘潭市")
+    assert b["track"] == track(city_store, place="湘潭市")
+    md = to_markdown(b)
+    assert "## 目标与完成（逐年）" in md and "| 地区生产总值 | 2024 | 6.5%左右 | 5.7% | 未完成 |" in md
+    assert "track" not in build_brief(city_store, doc="0479.txt")

@@ -207,6 +207,10 @@ def build_brief(store: Store, *, doc: str | None = None, town: str | None = None
         b["redacted_labels"] += [r for r in other["redacted_labels"] if r not in b["redacted_labels"]]
         b["priorities"] += [p for p in other["priorities"] if p not in b["priorities"]]
         b["documents"].append(other["doc"])
+    if town and len({report_year(d.meta) for d in docs} - {None}) >= 2:  # several years: did they do what they promised?
+        from rag.brief.track import track
+
+        b["track"] = track(store, place=docs[0].meta["town"])
     facts_s = time.perf_counter() - t0
     b["summary"] = fact_summary(b, docs[0].text)
     b["summary_source"] = "facts"
@@ -246,6 +250,11 @@ def to_markdown(b: dict) -> str:
         lines += ["", "## 原文隐去的数字", *[f"- {r}：已隐去（*）" for r in b["redacted_labels"]]]
     if b["priorities"]:
         lines += ["", "## 重点工作", *[f"- {p}" for p in b["priorities"]]]
+    if b.get("track"):
+        names = {"met": "完成", "missed": "未完成", "unknown": "无法判断"}
+        lines += ["", "## 目标与完成（逐年）", "| 指标 | 年份 | 目标 | 完成 | 判断 |", "|---|---|---|---|---|"]
+        lines += [f"| {r['indicator']} | {r['year']} | {r['target']['text'] if r['target'] else '—'} | "
+                  f"{r['result']['text'] if r['result'] else '—'} | {names[r['status']]} |" for r in b["track"]]
     lines += ["", f"_来源：{', '.join(b['documents'])} · 摘要：{b['summary_source']}_"]
     return "\n".join(lines) + "\n"
 
