@@ -21,7 +21,7 @@ from rag.llm.errors import ENDPOINT_ERRORS, backend_error
 from rag.llm.prompts import load_prompt
 from rag.brief.summary import compose, ground_llm
 from rag.text.indicators import indicators_in
-from rag.text.zh import AREA_UNITS, MONEY_UNITS, RATE_UNITS, answer_sentences, normalize_query, short_place
+from rag.text.zh import AREA_UNITS, MONEY_UNITS, RATE_UNITS, normalize_query, short_place
 
 BRIEF_KEYS = ("doc", "town", "parent", "province", "doc_type", "meeting", "date", "deputies",
               "officials", "elected", "figures", "redacted_labels")
