@@ -43,7 +43,7 @@ def boilerplate() -> tuple[str, ...]:
 
 def boilerplate_in(text: str) -> list[str]:
     """The formulas ``text`` contains (a shorter one inside a longer one found is not counted again)."""
-    body, found = normalize_query(text), []
+    body, found = normalize_query(text), list[str]()
     for p in boilerplate():
         if p in body and not any(p in f for f in found):
             found.append(p)
@@ -249,7 +249,8 @@ def ground_llm(text: str, b: dict, raw_text: str) -> tuple[str, list[str], bool]
     source = source_forms(raw_text)
     facts = fact_sentences(b, raw_text, 6, 5)
     fact_numbers = normalize_query("".join(facts))
-    kept, dropped = [], []
+    kept: list[str] = []
+    dropped: list[str] = []
     for s in answer_sentences(text):
         (kept if sentence_ok(s, source, fact_numbers) else dropped).append(s)
     out = "".join(kept)
