@@ -19,7 +19,7 @@ from rag.extract.meta import report_year
 from rag.llm.backends import Backend
 from rag.llm.errors import ENDPOINT_ERRORS, backend_error
 from rag.llm.prompts import load_prompt
-from rag.brief.summary import compose, ground_llm
+from rag.brief.summary import clean_priorities, compose, ground_llm, priority_sentences
 from rag.text.indicators import indicators_in
 from rag.text.zh import AREA_UNITS, MONEY_UNITS, RATE_UNITS, normalize_query, short_place
 
@@ -174,7 +174,8 @@ def llm_summary(b: dict, d: DocRow, backend: Backend) -> tuple[str, list[str], b
     facts = fact_summary(b, d.text)
     chain = spec.template() | backend.chat | StrOutputParser()
     try:
-        text = chain.invoke({"facts": facts, "priorities": "；".join(b.get("priorities") or [])}).strip()
+        pri = clean_priorities(b.get("priorities") or []) or priority_sentences(d.text)
+        text = chain.invoke({"facts": facts, "priorities": "；".join(pri[:4])}).strip()
     except ENDPOINT_ERRORS as e:
         raise backend_error(backend, e) from e
     return ground_llm(text, b, d.text)
