@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from evals.metrics import (QA_KINDS, aggregate_briefs, cites_doc, percentile, qa_correct, retrieval_ranks,
-                           score_brief)
+from evals.metrics import (QA_KINDS, aggregate_briefs, aggregate_summaries, cites_doc, percentile, qa_correct,
+                           retrieval_ranks, score_brief, score_summary)
 from rag.errors import ConfigError, NotFoundError
 
 BRIEF_REQUIRED = {"doc"}
@@ -154,7 +154,7 @@ def _eval_briefs(briefs: list[dict], store, backend, report: dict, items: list[d
     from rag.llm.prompts import load_prompt
 
     report["backend"]["brief_prompt"] = load_prompt("brief").fingerprint
-    scores, times = [], []
+    scores, times, summaries = [], [], []
     for i, g in enumerate(briefs):
         if cfg.progress:
             cfg.progress("briefs", i, len(briefs))
@@ -167,12 +167,23 @@ def _eval_briefs(briefs: list[dict], store, backend, report: dict, items: list[d
         times.append(dt)
         s = score_brief(g, b)
         scores.append(s)
+        summ = score_summary(g, b, _raw(store, g["doc"]))
+        summaries.append(summ)
         items.append({"type": "brief", "doc": g["doc"], "latency_s": round(dt, 3),
                       "by_field": {k: vars(c) for k, c in s.by_field.items()},
                       "violations": {"must_not_contain": s.must_not_contain, "not_people": s.not_people},
-                      "redacted_ok": f"{s.redacted_ok}/{s.redacted_total}", "brief": b})
+                      "redacted_ok": f"{s.redacted_ok}/{s.redacted_total}", "summary": summ, "brief": b})
     report["briefs"] = aggregate_briefs(scores)
+    report["briefs"]["summary"] = aggregate_summaries(summaries)
     report["_brief_times"] = times
+
+
+def _raw(store, doc: str) -> str:
+    """The document's raw text ("" when the corpus lacks it: its summary then scores as unsupported)."""
+    try:
+        return store.get_doc(doc).raw
+    except NotFoundError:
+        return ""
 
 
 def _eval_questions(qa_items: list[dict], store, backend, report: dict, items: list[dict], cfg: EvalConfig) -> None:
@@ -283,6 +294,18 @@ def render_markdown(report: dict, items: list[dict]) -> str:
                   "| field | P | R | F1 |", "|---|---|---|---|"]
         lines += [f"| {k} | {v['precision']} | {v['recall']} | {v['f1']} |" for k, v in r["by_field"].items()]
         lines.append("")
+        if r.get("summary", {}).get("n"):
+            sm = r["summary"]
+            lines += ["## Summaries", "", f"length in range {sm['length_in_range']} ({sm['length_min']}–{sm['length_max']} chars)"
+                      f" · **faithfulness {sm['faithfulness']}** (min {sm['faithfulness_min']}) · coverage {sm['coverage']}"
+                      f" (figures {sm['figures_coverage']}, officials {sm['officials_coverage']})"
+                      f" · boilerplate {sm['boilerplate']} · masked leaked {sm['masked_leaked']}", ""]
+            bad = [it for it in items if it.get("type") == "brief" and it.get("summary")
+                   and (it["summary"]["unsupported"] or it["summary"]["boilerplate"] or it["summary"]["masked_leaked"]
+                        or not it["summary"]["in_range"])]
+            lines += [f"- `{it['doc']}`: {it['summary']['length']} chars, unsupported {it['summary']['unsupported']},"
+                      f" boilerplate {it['summary']['boilerplate']}, masked {it['summary']['masked_leaked']}" for it in bad]
+            lines.append("")
     if "qa" in report:
         r = report["qa"]
         lines += ["## Q&A", "", f"**accuracy {r['accuracy']}** · citation accuracy {r['citation_accuracy']} · n {r['n']}", "",

@@ -352,3 +352,60 @@ def percentile(values: list[float], q: float) -> float:
     k = (len(v) - 1) * q
     lo, hi = math.floor(k), math.ceil(k)
     return round(v[lo] + (v[hi] - v[lo]) * (k - lo), 3)
+
+
+# --- summaries (evals/SUMMARY_FORMAT.md) -------------------------------------------
+
+SUMMARY_MIN, SUMMARY_MAX = 150, 300
+_MASK_RUN = re.compile(r"[*＊]+")
+
+
+def score_summary(gold: dict, pred: dict, source: str) -> dict[str, Any]:
+    """The summary of one brief against its document and gold line: length in range, faithfulness
+    (the share of its numbers and person names the source holds), coverage of the gold figures and
+    officials it mentions, standard formulas present, masked values leaked. Deterministic."""
+    from rag.brief.summary import boilerplate_in, source_forms
+    from rag.text.zh import normalize_query, numbers, person_names
+
+    text = pred.get("summary") or ""
+    body, src = normalize_query(text), source_forms(source)
+    claims = numbers(body) + person_names(body)
+    unsupported = [c for c in claims if c not in src]
+    stated = numbers_in(text)
+    figs = gold.get("figures") or []
+    fig_hits = 0
+    for g in figs:
+        want = _figure_value(g)
+        fig_hits += bool(want and any(same_number(want, got) for got in stated))
+    offs = [o.get("name") for o in gold.get("officials") or [] if o.get("name")]
+    off_hits = sum(normalize(n) in normalize(text) for n in offs)
+    total = len(figs) + len(offs)
+    return {"length": len(text), "in_range": SUMMARY_MIN <= len(text) <= SUMMARY_MAX,
+            "faithfulness": round((len(claims) - len(unsupported)) / len(claims), 4) if claims else 1.0,
+            "unsupported": unsupported, "figures_covered": [fig_hits, len(figs)],
+            "officials_covered": [off_hits, len(offs)],
+            "coverage": round((fig_hits + off_hits) / total, 4) if total else 1.0,
+            "boilerplate": boilerplate_in(text), "masked_leaked": len(_MASK_RUN.findall(text))}
+
+
+def aggregate_summaries(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """The overall summary block: shares and means over the briefs, micro-averaged coverage, counts."""
+    n = len(items)
+    if not n:
+        return {"n": 0}
+
+    def micro(key: str) -> float:
+        hit, tot = sum(i[key][0] for i in items), sum(i[key][1] for i in items)
+        return round(hit / tot, 4) if tot else 1.0
+
+    lengths = sorted(i["length"] for i in items)
+    hit = sum(i["figures_covered"][0] + i["officials_covered"][0] for i in items)
+    tot = sum(i["figures_covered"][1] + i["officials_covered"][1] for i in items)
+    return {"n": n, "length_in_range": round(sum(i["in_range"] for i in items) / n, 4),
+            "length_min": lengths[0], "length_max": lengths[-1],
+            "faithfulness": round(sum(i["faithfulness"] for i in items) / n, 4),
+            "faithfulness_min": min(i["faithfulness"] for i in items),
+            "coverage": round(hit / tot, 4) if tot else 1.0,
+            "figures_coverage": micro("figures_covered"), "officials_coverage": micro("officials_covered"),
+            "boilerplate": sum(len(i["boilerplate"]) for i in items),
+            "masked_leaked": sum(i["masked_leaked"] for i in items)}

@@ -356,6 +356,32 @@ def compare(
     out.print(t)
 
 
+@app.command()
+def track(
+    place: Optional[str] = typer.Option(None, "--place", help="a place, e.g. 湘潭市 or 湘潭"),
+    indicator: Optional[str] = typer.Option(None, "--indicator", help="a headline indicator, e.g. 地区生产总值 (GDP, 国内生产总值 too)"),
+    as_json: bool = typer.Option(False, "--json", help="rows as JSON"),
+) -> None:
+    """Targets vs results across the years: year N's target against year N's result (from N+1's report)."""
+    from rag.brief.track import track as track_rows
+
+    rows = track_rows(_store(settings()), place=place, indicator=indicator)
+    if as_json:
+        _emit_json(rows)
+        return
+    if not rows:
+        out.print("no place with reports of several years" + (f" matching '{place}'" if place else "")
+                  + (f" and indicator '{indicator}'" if indicator else "") + "; see `rag docs`")
+        return
+    t = Table("place", "indicator", "year", "target", "result", "status", "sources")
+    for r in rows:
+        tg, rs = r["target"], r["result"]
+        src = " ".join(f"{x['doc']}[{x['start']}:{x['end']}]" for x in (tg, rs) if x)
+        t.add_row(r["place"], r["indicator"], str(r["year"]), tg["text"] if tg else "—", rs["text"] if rs else "—",
+                  r["status"], src)
+    out.print(t)
+
+
 @app.command(name="eval")
 def eval_(
     corpus: Path = typer.Option(..., "--corpus", help="folder of documents to ingest into a fresh store"),

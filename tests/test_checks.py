@@ -67,3 +67,7 @@ def test_every_road_drops_spam_evidence_and_document_markers(tmp_path):
     marker = qa.answer("某镇新建道路的资金由谁统一安排？")
     assert "县财政" in marker.text and "［3］" in marker.text
     assert not any("[3]" in e.text for e in marker.evidence)
+
+
+def test_a_name_spaced_for_layout_in_the_source_supports_the_name():
+    assert checks.check("镇长陈曦主持会议。", checks.source_form("镇长 陈 曦")).ok

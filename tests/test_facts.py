@@ -98,3 +98,10 @@ def test_words_made_of_numeral_characters_are_not_figures():
 
     facts = extract_facts(clean("千方百计服务千家万户，万众一心。"), DocMeta(town="某镇", date="2024-01-10"))
     assert facts["figures"] == []
+
+
+def test_full_width_percent_is_a_rate():
+    from rag.extract.meta import DocMeta
+
+    facts = extract_facts(clean("今年主要预期目标是：地区生产总值增长4.5％左右。"), DocMeta(town="某市", date="2023-01-04"))
+    assert any(g["value"] == 4.5 and g["unit"] == "%" for g in facts["figures"])

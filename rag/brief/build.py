@@ -19,9 +19,9 @@ from rag.extract.meta import report_year
 from rag.llm.backends import Backend
 from rag.llm.errors import ENDPOINT_ERRORS, backend_error
 from rag.llm.prompts import load_prompt
-from rag.qa import checks
+from rag.brief.summary import clean_priorities, compose, ground_llm, priority_sentences
 from rag.text.indicators import indicators_in
-from rag.text.zh import AREA_UNITS, MONEY_UNITS, RATE_UNITS, answer_sentences, normalize_query, short_place
+from rag.text.zh import AREA_UNITS, MONEY_UNITS, RATE_UNITS, normalize_query, short_place
 
 BRIEF_KEYS = ("doc", "town", "parent", "province", "doc_type", "meeting", "date", "deputies",
               "officials", "elected", "figures", "redacted_labels")
@@ -149,55 +149,36 @@ def doc_brief(d: DocRow) -> dict[str, Any]:
         "deputies": deputies, "officials": officials, "elected": elected, "figures": figures,
         "all_figures": all_figures,
         "redacted_labels": redacted, "priorities": priorities(d), "summary": "",
+        "speaker": {"name": speaker["name"], "title": speaker.get("title")} if speaker else None,
         "summary_source": "none", "provenance": prov, "documents": [d.doc],
     }
 
 
-def fact_summary(b: dict) -> str:
-    """A summary composed from the facts only (no LLM): every word is traceable."""
-    parts = []
-    what = b.get("meeting") or b.get("doc_type") or "文件"
-    when = f"{b['date']}，" if b.get("date") else ""
-    where = b.get("town") or ""
-    parts.append(f"{when}{'' if what.startswith(where) or where in what else where}{what}。")
-    if b.get("deputies"):
-        parts.append(f"{b['deputies']}名代表出席。")
-    if b.get("elected"):
-        parts.append("选举" + "、".join(f"{e['name']}为{e['post']}" for e in b["elected"]) + "。")
-    acts = [f for f in b["figures"] if f["kind"] == "actual"][:3]
-    tgts = [f for f in b["figures"] if f["kind"] == "target"][:3]
-    if acts:
-        parts.append("完成：" + "，".join(f"{f['label']}{_fmt(f['value'])}{f['unit']}" for f in acts) + "。")
-    if tgts:
-        parts.append("目标：" + "，".join(f"{f['label']}{_fmt(f['value'])}{f['unit']}" for f in tgts) + "。")
-    if b.get("redacted_labels"):
-        parts.append("原文隐去了" + "、".join(b["redacted_labels"][:3]) + "等数字。")
-    if b.get("priorities"):
-        parts.append("重点：" + "；".join(b["priorities"][:3]) + "。")
-    return "".join(parts)
+def fact_summary(b: dict, text: str = "") -> str:
+    """A summary composed from the facts only (no LLM): every word is traceable (rag.brief.summary)."""
+    return compose(b, text)
 
 
 def _fmt(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else str(v)
 
 
-def llm_summary(b: dict, d: DocRow, backend: Backend) -> tuple[str, list[str]]:
-    """LLM narrative; sentences with numbers or names absent from the source are dropped."""
+def llm_summary(b: dict, d: DocRow, backend: Backend) -> tuple[str, list[str], bool]:
+    """LLM prose from the facts; a sentence that fails the checks is replaced from the facts.
+
+    Returns (summary, dropped sentences, whether any model sentence stands).
+    """
     from langchain_core.output_parsers import StrOutputParser
 
     spec = load_prompt("brief")
-    facts = fact_summary(b)
-    excerpt = d.text[:500]
+    facts = fact_summary(b, d.text)
     chain = spec.template() | backend.chat | StrOutputParser()
     try:
-        text = chain.invoke({"facts": facts, "excerpt": excerpt}).strip()
+        pri = clean_priorities(b.get("priorities") or []) or priority_sentences(d.text)
+        text = chain.invoke({"facts": facts, "priorities": "；".join(pri[:4])}).strip()
     except ENDPOINT_ERRORS as e:
         raise backend_error(backend, e) from e
-    source = checks.source_form(d.text)
-    kept, dropped = [], []
-    for s in answer_sentences(text):
-        (kept if checks.check(s, source).ok else dropped).append(s)
-    return "".join(kept)[:300], dropped
+    return ground_llm(text, b, d.text)
 
 
 def build_brief(store: Store, *, doc: str | None = None, town: str | None = None,
@@ -227,18 +208,24 @@ def build_brief(store: Store, *, doc: str | None = None, town: str | None = None
         b["redacted_labels"] += [r for r in other["redacted_labels"] if r not in b["redacted_labels"]]
         b["priorities"] += [p for p in other["priorities"] if p not in b["priorities"]]
         b["documents"].append(other["doc"])
+    if town and len({report_year(d.meta) for d in docs} - {None}) >= 2:  # several years: did they do what they promised?
+        from rag.brief.track import track
+
+        b["track"] = track(store, place=docs[0].meta["town"])
     facts_s = time.perf_counter() - t0
-    b["summary"] = fact_summary(b)
+    b["summary"] = fact_summary(b, docs[0].text)
     b["summary_source"] = "facts"
     b["summary_dropped"] = []
     if backend is not None and backend.generates:
         try:
-            text, dropped = llm_summary(b, docs[0], backend)
+            text, dropped, model_kept = llm_summary(b, docs[0], backend)
         except BackendError as e:  # the brief still stands on the fact layer
-            text, dropped = "", []
+            text, dropped, model_kept = "", [], False
             b["summary_error"] = str(e)
-        if len(text) >= 40:
-            b["summary"], b["summary_source"] = text, f"{backend.name}:{backend.model}"
+        if text:
+            b["summary"] = text
+        if model_kept:
+            b["summary_source"] = f"{backend.name}:{backend.model}"
         b["summary_dropped"] = dropped
     b["timing"] = {"facts_s": round(facts_s, 3), "total_s": round(time.perf_counter() - t0, 3)}
     return b
@@ -264,6 +251,11 @@ def to_markdown(b: dict) -> str:
         lines += ["", "## 原文隐去的数字", *[f"- {r}：已隐去（*）" for r in b["redacted_labels"]]]
     if b["priorities"]:
         lines += ["", "## 重点工作", *[f"- {p}" for p in b["priorities"]]]
+    if b.get("track"):
+        names = {"met": "完成", "missed": "未完成", "unknown": "无法判断"}
+        lines += ["", "## 目标与完成（逐年）", "| 指标 | 年份 | 目标 | 完成 | 判断 |", "|---|---|---|---|---|"]
+        lines += [f"| {r['indicator']} | {r['year']} | {r['target']['text'] if r['target'] else '—'} | "
+                  f"{r['result']['text'] if r['result'] else '—'} | {names[r['status']]} |" for r in b["track"]]
     lines += ["", f"_来源：{', '.join(b['documents'])} · 摘要：{b['summary_source']}_"]
     return "\n".join(lines) + "\n"
 

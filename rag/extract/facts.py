@@ -147,7 +147,7 @@ def extract_figures(cleaned: Cleaned, meta: DocMeta) -> list[Figure]:
         prev_label = ""
         matches = [(m, False) for m in NUMBER.finditer(text, a, b)] + [(m, True) for m in _MASKED.finditer(text, a, b)]
         for m, masked in sorted(matches, key=lambda t: t[0].start()):
-            unit = m.group("unit")
+            unit = "%" if m.group("unit") == "％" else m.group("unit")  # full-width ％ (4.5％左右) is a rate too
             if not masked:
                 num = m.group("num")
                 if re.fullmatch(r"(?:19|20)\d{2}", num) or text[max(a, m.start() - 1):m.start()] == "第":

@@ -9,6 +9,7 @@ model invents is caught too.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from rag.text.zh import CITATION_MARKER, SUSPECT, answer_sentences, normalize_query, numbers, person_names, with_arabic
@@ -38,9 +39,15 @@ class Verdict:
         return "；".join(parts)
 
 
+_HAN_GAP = re.compile(r"(?<=[\u4e00-\u9fff])[ \u3000]+(?=[\u4e00-\u9fff])")
+
+
 def source_form(text: str) -> str:
-    """The form a source is searched in: normalised, with the Arabic form of its Chinese numerals appended."""
-    return with_arabic(normalize_query(text))
+    """The form a source is searched in: normalised, with the Arabic form of its Chinese numerals appended,
+    and once more without the layout spaces between Han characters (镇长 陈 曦 supports 陈曦)."""
+    s = with_arabic(normalize_query(text))
+    squashed = _HAN_GAP.sub("", s)
+    return s if squashed == s else s + "\n" + squashed
 
 
 def check(sentence: str, source: str, allowed_numbers: set[str] | frozenset[str] = frozenset()) -> Verdict:
