@@ -8,10 +8,11 @@ of the batch goes on; nothing of a failed file is written. Unchanged files
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections import defaultdict
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -50,32 +51,85 @@ class IngestReport:
 
 def collect_files(paths: list[Path]) -> tuple[list[Path], list[tuple[str, str]], list[str]]:
     """Expand folders; return (files, errors, skipped). Named files are kept as given."""
-    files: list[Path] = []
+    files, errors, skipped = collect_documents(paths)
+    return [f for f, _ in files], errors, skipped
+
+
+def collect_documents(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[tuple[str, str]], list[str]]:
+    """Expand folders; return ((file, document id) pairs, errors, skipped).
+
+    A file named on the command line is taken as given, even when it is a
+    link. Inside a folder, a link is followed only when its target stays in
+    that folder: ``folder/x.txt -> /etc/passwd`` is reported, not read.
+    """
+    found: list[tuple[Path, str, bool]] = []  # (path, id, is a link)
     errors: list[tuple[str, str]] = []
     skipped: list[str] = []
     for p in paths:
         if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts):
-                    if f.suffix.lower() in SUPPORTED_SUFFIXES and f.suffix:
-                        files.append(f)
-                    else:
-                        skipped.append(str(f))
+            _walk(p, found, errors, skipped)
         elif p.exists() or p.is_symlink():
-            files.append(p)
+            found.append((p, p.name, False))
         else:
             errors.append((str(p), "no such file or folder; check the path"))
+    # a link inside the tree to a file that is ingested anyway is an alias, not a document
+    real = {_resolved(f) for f, _, link in found if not link}
+    unique: list[tuple[Path, str]] = []
     seen: dict[str, Path] = {}
-    unique: list[Path] = []
-    for f in files:
-        if f.name in seen and seen[f.name].resolve() != f.resolve():
-            errors.append((str(f), f"another file named '{f.name}' is in this batch ({seen[f.name]}); "
-                                   "document ids are file names, so rename one"))
+    for f, doc, link in found:
+        if link and _resolved(f) in real:
+            skipped.append(str(f))
             continue
-        if f.name not in seen:
-            seen[f.name] = f
-            unique.append(f)
+        if doc in seen:
+            if _resolved(seen[doc]) != _resolved(f):
+                errors.append((str(f), f"another file named '{doc}' is in this batch ({seen[doc]}); "
+                                       "document ids are file names, so rename one"))
+            continue
+        seen[doc] = f
+        unique.append((f, doc))
     return unique, errors, skipped
+
+
+def _walk(root: Path, found: list[tuple[Path, str, bool]], errors: list[tuple[str, str]], skipped: list[str]) -> None:
+    """Files under ``root`` (hidden ones left out); links checked against the tree."""
+    top = root.resolve()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for d in list(dirnames):
+            if (here / d).is_symlink():
+                dirnames.remove(d)  # never descend through a link: no loops, no escapes
+                target = (here / d).resolve()
+                if not target.is_relative_to(top):
+                    errors.append((str(here / d), f"a link to the folder {target}, outside {root}; not followed "
+                                                  "(give that folder itself to ingest it)"))
+                else:
+                    skipped.append(str(here / d))  # its files are walked where they really are
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            f = here / name
+            link = f.is_symlink()
+            if link:
+                target = f.resolve()
+                if not target.exists():
+                    errors.append((str(f), f"a broken link (to {target}); fix or remove it"))
+                    continue
+                if not target.is_relative_to(top):
+                    errors.append((str(f), f"a link to {target}, outside {root}; not followed "
+                                           "(name that file on the command line to ingest it)"))
+                    continue
+            if not (f.is_file() and f.suffix and f.suffix.lower() in SUPPORTED_SUFFIXES):
+                skipped.append(str(f))  # not a document (or a fifo, socket, device)
+                continue
+            found.append((f, f.name, link))
+
+
+def _resolved(p: Path) -> Path:
+    try:
+        return p.resolve()
+    except OSError:
+        return p
 
 
 def document_version(data_sha: str, store: Store) -> str:
@@ -92,21 +146,21 @@ def ingest_paths(
     """Ingest files and folders into ``store``; see the module docstring."""
     t0 = time.perf_counter()
     report = IngestReport()
-    files, errors, skipped = collect_files(paths)
+    files, errors, skipped = collect_documents(paths)
     report.failed.extend(errors)
     report.skipped.extend(skipped)
     timer = PhaseTimer()
     with timer("store"):
         store.collect_garbage()  # vectors left by an interrupted earlier run
-    for i, path in enumerate(files):
+    for i, (path, doc) in enumerate(files):
         if progress:
-            progress(i, len(files), path.name)
+            progress(i, len(files), doc)
         try:
-            status, n_chunks, n_tokens = ingest_file(store, path, timer)
+            status, n_chunks, n_tokens = ingest_file(store, path, timer, doc_id=doc)
         except RagError as e:
             report.failed.append((str(path), str(e)))
             continue
-        getattr(report, status).append(path.name)
+        getattr(report, status).append(doc)
         report.chunks += n_chunks
         report.embedded_tokens += n_tokens
     if progress:
@@ -131,11 +185,14 @@ class PhaseTimer:
             self.seconds[phase] += time.perf_counter() - t
 
 
-def ingest_file(store: Store, path: Path, timer: PhaseTimer | None = None) -> tuple[str, int, int]:
-    """Ingest one file; return (added|updated|unchanged, chunks, embedded tokens)."""
+def ingest_file(store: Store, path: Path, timer: PhaseTimer | None = None,
+                doc_id: str | None = None) -> tuple[str, int, int]:
+    """Ingest one file as ``doc_id`` (default: its name); return (added|updated|unchanged, chunks, embedded tokens)."""
     timer = timer or PhaseTimer()
     with timer("read"):
         loaded = load_file(path, store.settings.max_file_bytes)
+        if doc_id:
+            loaded = replace(loaded, doc_id=doc_id)
         data_sha = hashlib.sha256(loaded.raw.encode("utf-8")).hexdigest()
         version = document_version(data_sha, store)
         previous = store.doc_version(loaded.doc_id)

@@ -1,0 +1,88 @@
+"""Loss and wrong state (issue 19): links out of the tree, a broken registry,
+same-named files, reads during writes, a read-only store, a hanging Chroma.
+
+Real files, real SQLite, real Chroma (embedded, or a loopback socket that
+never answers), real subprocesses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rag.config import Settings
+from rag.ingest.pipeline import ingest_paths
+from rag.index.store import Store
+from tests.conftest import SEED_IDS, SEEDS
+
+DOC = "2月5日，测试镇第一届人民代表大会第二次会议胜利召开。50名人大代表出席会议。\n会议选举张三为测试镇人民政府副镇长。\n"
+SECRET = "2月6日，机密镇第一届人民代表大会第三次会议召开。会议选举李四为机密镇镇长。\n"
+
+
+def _store(tmp_path: Path, name: str = "d") -> Store:
+    return Store(Settings(data_dir=tmp_path / name))
+
+
+def rag(*args: str, env_extra: dict | None = None, check: bool = True, timeout: int = 300,
+        prefix: list[str] | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, **(env_extra or {})}
+    r = subprocess.run([*(prefix or []), sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True,
+                       env=env, timeout=timeout)
+    if check and r.returncode != 0:
+        raise AssertionError(f"rag {' '.join(args)} exited {r.returncode}: {r.stderr[-2000:]}")
+    return r
+
+
+# --- 3. links out of the tree -----------------------------------------------------
+
+@pytest.fixture
+def linked_tree(tmp_path):
+    """folder/ with a document, a link to a file outside, a link to a folder outside,
+    a broken link and a link to a file inside the tree."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text(SECRET, "utf-8")
+    (outside / "more.txt").write_text(SECRET.replace("机密镇", "隐秘镇"), "utf-8")
+    root = tmp_path / "folder"
+    (root / "sub").mkdir(parents=True)
+    (root / "good.txt").write_text(DOC, "utf-8")
+    (root / "sub" / "inner.txt").write_text(DOC.replace("测试镇", "内部镇"), "utf-8")
+    (root / "x.txt").symlink_to(outside / "secret.txt")
+    (root / "rel.txt").symlink_to(Path("..") / "outside" / "secret.txt")  # a relative link, same escape
+    (root / "elsewhere").symlink_to(outside, target_is_directory=True)
+    (root / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    (root / "alias.txt").symlink_to(root / "good.txt")  # stays inside: allowed
+    return root, outside
+
+
+def test_links_leaving_the_folder_are_not_followed_and_are_reported(tmp_path, linked_tree):
+    root, outside = linked_tree
+    store = _store(tmp_path)
+    report = ingest_paths(store, [root])
+    docs = {d.doc: d for d in store.list_docs()}
+    assert not any("机密镇" in d.raw or "隐秘镇" in d.raw for d in docs.values()), sorted(docs)
+    assert "good.txt" in docs
+    failed = {Path(p).name: r for p, r in report.failed}
+    for name in ("x.txt", "rel.txt", "elsewhere"):
+        assert name in failed and "outside" in failed[name] and "not followed" in failed[name], failed
+        assert "\n" not in failed[name]
+    assert "gone.txt" in failed and "broken link" in failed["gone.txt"]
+    # the report says so on the command line as well
+    r = rag("ingest", str(root), "--json", env_extra={"RAG_DATA_DIR": str(tmp_path / "cli")})
+    out = json.loads(r.stdout)
+    assert {Path(f["path"]).name for f in out["failed"]} >= {"x.txt", "rel.txt", "elsewhere", "gone.txt"}
+    docs_cli = json.loads(rag("docs", "--json", env_extra={"RAG_DATA_DIR": str(tmp_path / "cli")}).stdout)
+    assert not any(d["town"] in ("机密镇", "隐秘镇") for d in docs_cli)
+
+
+def test_a_link_named_on_the_command_line_is_followed(tmp_path, linked_tree):
+    root, outside = linked_tree
+    store = _store(tmp_path)
+    report = ingest_paths(store, [root / "x.txt"])
+    assert report.added == ["x.txt"] and not report.failed
+    assert "机密镇" in store.get_doc("x.txt").raw
