@@ -151,12 +151,32 @@ def show(
 
 
 @app.command()
-def rm(doc: str = typer.Argument(..., help="document id (its file name)")) -> None:
-    """Remove one document and its chunks."""
+def rm(doc: str = typer.Argument(..., help="document id (its path inside the folder ingested, e.g. a/report.txt), "
+                                       "or its file name when that names one document")) -> None:
+    """Remove one document and its chunks (asks which one when a name fits several)."""
     store = _store(settings())
     with store.write_lock():
+        matches = store.find_docs(doc)
+        if len(matches) > 1:
+            doc = _which(doc, matches)
+        elif matches:
+            doc = matches[0]
         store.remove_document(doc)
-    out.print(f"removed {doc}")
+    out.print(f"removed {doc}", highlight=False)
+
+
+def _which(name: str, matches: list[str]) -> str:
+    """Ask on a terminal which of several documents ``name`` means; refuse to guess otherwise."""
+    if not sys.stdin.isatty():
+        _fail(f"'{name}' names {len(matches)} documents: {', '.join(matches)}; give one of them, "
+              f"e.g. `rag rm {matches[0]}`")
+    for i, m in enumerate(matches, 1):
+        err.print(f"  {i}) {m}", highlight=False)
+    pick = typer.prompt(f"'{name}' names {len(matches)} documents; which one (1-{len(matches)}, empty to cancel)",
+                        default="", show_default=False, err=True)
+    if not pick.strip().isdigit() or not 1 <= int(pick) <= len(matches):
+        _fail("nothing removed")
+    return matches[int(pick) - 1]
 
 
 def _filters(place, year, doc_type):
@@ -228,7 +248,7 @@ def brief(
         jobs = [("town", t) for t in towns] + [("doc", d.doc) for d in docs if not d.meta.get("town")]
         for kind, key in jobs:
             b = build_brief(store, backend=backend, **{kind: key})
-            stem = key.rsplit(".", 1)[0]
+            stem = key.rsplit(".", 1)[0].replace("/", "__")  # ids of documents in subfolders hold a /
             (out_dir / f"{stem}.json").write_text(json.dumps(b, ensure_ascii=False, indent=2), "utf-8")
             (out_dir / f"{stem}.md").write_text(to_markdown(b), "utf-8")
         out.print(f"wrote {len(jobs)} briefs to {out_dir}")

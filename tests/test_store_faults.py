@@ -86,3 +86,66 @@ def test_a_link_named_on_the_command_line_is_followed(tmp_path, linked_tree):
     report = ingest_paths(store, [root / "x.txt"])
     assert report.added == ["x.txt"] and not report.failed
     assert "机密镇" in store.get_doc("x.txt").raw
+
+
+# --- 7. same file name, different documents ---------------------------------------------
+
+def _town_doc(town: str) -> str:
+    return DOC.replace("测试镇", town)
+
+
+@pytest.fixture
+def two_reports(tmp_path):
+    corpus = tmp_path / "corpus"
+    for sub, town in (("a", "甲山镇"), ("b", "乙水镇")):
+        (corpus / sub).mkdir(parents=True)
+        (corpus / sub / "report.txt").write_text(_town_doc(town), "utf-8")
+    (corpus / "top.txt").write_text(_town_doc("丙田镇"), "utf-8")
+    return corpus
+
+
+def test_same_name_in_two_folders_are_two_documents(tmp_path, two_reports):
+    store = _store(tmp_path)
+    report = ingest_paths(store, [two_reports])
+    assert not report.failed, report.failed
+    assert sorted(report.added) == ["a/report.txt", "b/report.txt", "top.txt"]  # top-level ids stay file names
+    towns = {d.doc: d.meta["town"] for d in store.list_docs()}
+    assert towns == {"a/report.txt": "甲山镇", "b/report.txt": "乙水镇", "top.txt": "丙田镇"}
+    assert store.vector_count() == sum(d.n_chunks for d in store.list_docs())
+    assert ingest_paths(store, [two_reports]).unchanged == ["a/report.txt", "b/report.txt", "top.txt"]
+
+
+def test_another_file_with_a_stored_id_is_a_clash_not_an_overwrite(tmp_path, two_reports):
+    store = _store(tmp_path)
+    a, b = two_reports / "a" / "report.txt", two_reports / "b" / "report.txt"
+    assert ingest_paths(store, [a]).added == ["report.txt"]
+    report = ingest_paths(store, [b])  # same id, another file, other content
+    assert not report.added and not report.updated
+    (path, reason), = report.failed
+    assert path == str(b) and str(a.absolute()) in reason and "rag rm report.txt" in reason and "\n" not in reason
+    assert store.get_doc("report.txt").meta["town"] == "甲山镇"  # nothing replaced
+    # the same file, changed, is an update; the same bytes from elsewhere are the same document
+    a.write_text(_town_doc("甲山镇") + "会议号召全镇干部群众团结奋斗。\n", "utf-8")
+    assert ingest_paths(store, [a]).updated == ["report.txt"]
+    copy = tmp_path / "copy" / "report.txt"
+    copy.parent.mkdir()
+    copy.write_bytes(a.read_bytes())
+    assert ingest_paths(store, [copy]).unchanged == ["report.txt"]
+    # removed first, the other file goes in
+    store.remove_document("report.txt")
+    assert ingest_paths(store, [b]).added == ["report.txt"]
+    assert store.get_doc("report.txt").meta["town"] == "乙水镇"
+
+
+def test_rm_asks_which_one_when_a_name_is_ambiguous(tmp_path, two_reports):
+    env = {"RAG_DATA_DIR": str(tmp_path / "cli")}
+    rag("ingest", str(two_reports), env_extra=env)
+    r = rag("rm", "report.txt", env_extra=env, check=False)
+    assert r.returncode == 1 and "a/report.txt" in r.stderr and "b/report.txt" in r.stderr
+    assert "Traceback" not in r.stderr
+    docs = {d["doc"] for d in json.loads(rag("docs", "--json", env_extra=env).stdout)}
+    assert docs == {"a/report.txt", "b/report.txt", "top.txt"}  # nothing removed on a guess
+    rag("rm", "b/report.txt", env_extra=env)
+    r = rag("rm", "report.txt", env_extra=env)  # now one document has that name
+    assert "a/report.txt" in r.stdout
+    assert {d["doc"] for d in json.loads(rag("docs", "--json", env_extra=env).stdout)} == {"top.txt"}

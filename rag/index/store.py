@@ -217,6 +217,17 @@ class Store:
         row = self.db.execute("SELECT version, sha256 FROM docs WHERE doc=?", (doc,)).fetchone()
         return (row[0], row[1]) if row else None
 
+    def doc_state(self, doc: str) -> tuple[str, str, str | None] | None:
+        """(version, sha256 of the raw text, source path) of a stored document."""
+        row = self.db.execute("SELECT version, sha256, source_path FROM docs WHERE doc=?", (doc,)).fetchone()
+        return (row[0], row[1], row[2]) if row else None
+
+    def find_docs(self, name: str) -> list[str]:
+        """Ids ``name`` may mean: itself when stored, else every id whose file name it is."""
+        if self.doc_version(name):
+            return [name]
+        return [d for (d,) in self.db.execute("SELECT doc FROM docs ORDER BY doc") if d.endswith("/" + name)]
+
     def commit_document(self, row: DocRow, chunks: list[ChunkRow]) -> None:
         """Swap in a document's new version and chunks in one transaction."""
         with self.db:
@@ -234,7 +245,7 @@ class Store:
 
     def remove_document(self, doc: str) -> None:
         if not self.doc_version(doc):
-            raise NotFoundError(f"no document '{doc}' in {self.settings.data_dir}; see `rag docs`")
+            raise self._not_found(doc)
         with self.db:
             self.db.execute("DELETE FROM chunks WHERE doc=?", (doc,))
             self.db.execute("DELETE FROM docs WHERE doc=?", (doc,))
@@ -246,8 +257,13 @@ class Store:
     def get_doc(self, doc: str) -> DocRow:
         r = self.db.execute(f"SELECT {_DOC_COLS} FROM docs WHERE doc=?", (doc,)).fetchone()
         if not r:
-            raise NotFoundError(f"no document '{doc}' in {self.settings.data_dir}; see `rag docs`")
+            raise self._not_found(doc)
         return self._doc(r)
+
+    def _not_found(self, doc: str) -> NotFoundError:
+        near = self.find_docs(doc)
+        hint = f"did you mean {', '.join(near)}?" if near else "see `rag docs`"
+        return NotFoundError(f"no document '{doc}' in {self.settings.data_dir}; {hint}")
 
     def chunks(self, doc: str | None = None) -> list[ChunkRow]:
         q = "SELECT id, doc, version, idx, text, start, end, heading, n_tokens FROM chunks"

@@ -58,6 +58,11 @@ def collect_files(paths: list[Path]) -> tuple[list[Path], list[tuple[str, str]],
 def collect_documents(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[tuple[str, str]], list[str]]:
     """Expand folders; return ((file, document id) pairs, errors, skipped).
 
+    A document's id is its path inside the folder given (``a/report.txt``), so
+    files at the top of that folder keep their file name as id (EVAL_FORMAT.md);
+    a file named on the command line has its file name as id. Two different
+    files with one id in a batch: the second is refused, never merged.
+
     A file named on the command line is taken as given, even when it is a
     link. Inside a folder, a link is followed only when its target stays in
     that folder: ``folder/x.txt -> /etc/passwd`` is reported, not read.
@@ -82,8 +87,9 @@ def collect_documents(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[t
             continue
         if doc in seen:
             if _resolved(seen[doc]) != _resolved(f):
-                errors.append((str(f), f"another file named '{doc}' is in this batch ({seen[doc]}); "
-                                       "document ids are file names, so rename one"))
+                errors.append((str(f), f"another file with the document id '{doc}' is in this batch ({seen[doc]}); "
+                                       "ids are paths inside the folder given: rename one, or ingest their common "
+                                       "parent folder"))
             continue
         seen[doc] = f
         unique.append((f, doc))
@@ -93,6 +99,7 @@ def collect_documents(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[t
 def _walk(root: Path, found: list[tuple[Path, str, bool]], errors: list[tuple[str, str]], skipped: list[str]) -> None:
     """Files under ``root`` (hidden ones left out); links checked against the tree."""
     top = root.resolve()
+    mine: list[tuple[Path, str, bool]] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         here = Path(dirpath)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -122,7 +129,8 @@ def _walk(root: Path, found: list[tuple[Path, str, bool]], errors: list[tuple[st
             if not (f.is_file() and f.suffix and f.suffix.lower() in SUPPORTED_SUFFIXES):
                 skipped.append(str(f))  # not a document (or a fifo, socket, device)
                 continue
-            found.append((f, f.name, link))
+            mine.append((f, f.relative_to(root).as_posix(), link))
+    found.extend(sorted(mine, key=lambda x: x[0].relative_to(root).parts))  # the order of a sorted recursive listing
 
 
 def _resolved(p: Path) -> Path:
@@ -195,7 +203,12 @@ def ingest_file(store: Store, path: Path, timer: PhaseTimer | None = None,
             loaded = replace(loaded, doc_id=doc_id)
         data_sha = hashlib.sha256(loaded.raw.encode("utf-8")).hexdigest()
         version = document_version(data_sha, store)
-        previous = store.doc_version(loaded.doc_id)
+        state = store.doc_state(loaded.doc_id)
+    previous = state[:2] if state else None
+    if state and state[1] != data_sha and not same_source(state[2], path):
+        raise IngestError(f"a different document '{loaded.doc_id}' is already stored (from {state[2]}); it is not "
+                          f"replaced by a file from another place: remove it first (`rag rm {loaded.doc_id}`) "
+                          "or rename this file")
     if previous and previous[0] == version:
         return "unchanged", 0, 0
 
@@ -228,7 +241,7 @@ def ingest_file(store: Store, path: Path, timer: PhaseTimer | None = None,
         store.add_vectors([r.id for r in rows], vectors, vmeta)
         store.commit_document(
             DocRow(
-                doc=loaded.doc_id, version=version, sha256=data_sha, source_path=str(path),
+                doc=loaded.doc_id, version=version, sha256=data_sha, source_path=str(path.absolute()),
                 encoding=loaded.encoding, raw=loaded.raw, text=cleaned.text, meta=meta.as_dict(),
                 audit=[asdict(a) for a in cleaned.audit], masks=[asdict(m) for m in cleaned.masks],
                 facts=facts, n_chunks=len(rows), ingested_at=now(),
@@ -240,6 +253,21 @@ def ingest_file(store: Store, path: Path, timer: PhaseTimer | None = None,
         # collect_garbage
         store.delete_vector_ids(old_ids)
     return ("updated" if previous else "added"), len(rows), sum(r.n_tokens for r in rows)
+
+
+def same_source(stored: str | None, path: Path) -> bool:
+    """Whether a stored source path names ``path`` (the same file, maybe changed since).
+
+    Registries written before paths were stored absolute hold the path as
+    typed; those match when ``path`` ends with it.
+    """
+    if not stored:
+        return True
+    old = Path(stored)
+    if old.is_absolute():
+        return old == path.absolute() or _resolved(old) == _resolved(path)
+    parts = [x for x in old.parts if x not in (".", "..")]
+    return list(path.absolute().parts[-len(parts):]) == parts if parts else True
 
 
 def embedding_text(meta: dict, heading: str, text: str) -> str:
