@@ -179,6 +179,38 @@ def _which(name: str, matches: list[str]) -> str:
     return matches[int(pick) - 1]
 
 
+@app.command()
+def rebuild(
+    folders: Optional[list[Path]] = typer.Argument(None, help="folders (or files) to ingest as well, e.g. the corpus"),
+    wait: bool = typer.Option(False, "--wait", help="wait for another ingest on the same data dir instead of refusing"),
+    as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
+) -> None:
+    """Rebuild the store: from the registry, or, when it cannot be read, from the files its vectors name."""
+    from rag.ingest.rebuild import rebuild as run_rebuild
+
+    s = settings()
+    report = run_rebuild(s, folders or [], wait=wait)
+    if as_json:
+        _emit_json(report.as_dict())
+    else:
+        if report.moved_aside:
+            err.print(f"[yellow]the unreadable registry was kept as[/] {report.moved_aside}", highlight=False)
+        for note in report.notes:
+            err.print(f"[yellow]note:[/] {note}", highlight=False)
+        for doc, reason in report.lost:
+            err.print(f"[yellow]not rebuilt[/] {doc}: {reason}", highlight=False)
+        f = report.folders
+        if f:
+            for path, reason in f.failed:
+                err.print(f"[yellow]skipped[/] {path}: {reason}", highlight=False)
+        extra = f", then {len(f.added)} new, {len(f.updated)} updated, {len(f.unchanged)} unchanged from the folders" if f else ""
+        out.print(f"rebuilt {len(report.rebuilt)} documents from the {report.source}, {len(report.lost)} not "
+                  f"rebuilt{extra} → {s.data_dir}", highlight=False)
+    f = report.folders
+    if not report.rebuilt and not (f and (f.added or f.updated or f.unchanged)) and (report.lost or report.notes or f):
+        raise typer.Exit(1)  # nothing came back
+
+
 def _filters(place, year, doc_type):
     from rag.index.retrieval import Filters
 

@@ -149,3 +149,99 @@ def test_rm_asks_which_one_when_a_name_is_ambiguous(tmp_path, two_reports):
     r = rag("rm", "report.txt", env_extra=env)  # now one document has that name
     assert "a/report.txt" in r.stdout
     assert {d["doc"] for d in json.loads(rag("docs", "--json", env_extra=env).stdout)} == {"top.txt"}
+
+
+# --- 6. a registry that cannot be read ----------------------------------------------------
+
+def _vector_ids(data_dir: Path) -> set[str]:
+    """Every vector id in the data dir's collection, read straight from Chroma."""
+    from rag.index.store import make_chroma_client
+
+    client = make_chroma_client(Settings(data_dir=data_dir))
+    ids: set[str] = set()
+    for c in client.list_collections():
+        ids |= set(client.get_collection(c.name).get(include=[])["ids"])
+    return ids
+
+
+def _damage(path: Path, how: str) -> None:
+    if how == "empty":
+        path.write_bytes(b"")
+    elif how == "garbage":
+        path.write_bytes(b"this is not a database\n" * 200)
+    elif how == "truncated":
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+    elif how == "missing":
+        path.unlink()
+
+
+@pytest.fixture
+def small_store(tmp_path):
+    """Two documents (one in a subfolder) ingested from files that stay on disk."""
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    (src / "one.txt").write_text(_town_doc("甲山镇"), "utf-8")
+    (src / "sub" / "two.txt").write_text(_town_doc("乙水镇"), "utf-8")
+    data = tmp_path / "data"
+    store = Store(Settings(data_dir=data))
+    assert len(ingest_paths(store, [src]).added) == 2
+    store.close()
+    return data, src
+
+
+@pytest.mark.parametrize("how", ["empty", "garbage", "truncated", "missing"])
+def test_a_registry_that_cannot_be_read_is_an_error_and_nothing_is_deleted(tmp_path, small_store, how):
+    data, src = small_store
+    db = data / "townbrief.sqlite"
+    before = _vector_ids(data)
+    assert len(before) == 2
+    _damage(db, how)
+    damaged = db.read_bytes() if db.exists() else None
+    other = tmp_path / "other.txt"
+    other.write_text(_town_doc("丁冈镇"), "utf-8")
+    env = {"RAG_DATA_DIR": str(data)}
+    for args in (("ingest", str(other)), ("docs",), ("rm", "one.txt"), ("ask", "--llm", "extractive", "甲山镇选举谁为副镇长")):
+        r = rag(*args, env_extra=env, check=False)
+        assert r.returncode == 1, (args, r.stdout, r.stderr)
+        msg = r.stderr.strip()
+        assert str(db) in msg and "rag rebuild" in msg and "Traceback" not in msg, (args, msg)
+    assert _vector_ids(data) == before  # not one vector deleted
+    assert (db.read_bytes() if db.exists() else None) == damaged  # the damaged file is left as it was
+
+
+def test_rebuild_restores_the_registry_from_the_files_the_vectors_name(tmp_path, small_store):
+    data, src = small_store
+    db = data / "townbrief.sqlite"
+    _damage(db, "garbage")
+    (src / "sub" / "two.txt").unlink()  # one source file is gone since
+    env = {"RAG_DATA_DIR": str(data)}
+    r = rag("rebuild", "--json", env_extra=env)
+    rep = json.loads(r.stdout)
+    assert rep["source"] == "vectors" and rep["rebuilt"] == ["one.txt"]
+    assert [x["doc"] for x in rep["lost"]] == ["sub/two.txt"] and "two.txt" in rep["lost"][0]["reason"]
+    kept = Path(rep["moved_aside"])
+    assert kept.exists() and kept.read_bytes().startswith(b"this is not a database")
+    docs = json.loads(rag("docs", "--json", env_extra=env).stdout)
+    assert [(d["doc"], d["town"]) for d in docs] == [("one.txt", "甲山镇")]
+    # a folder given brings back what the vectors could not
+    (src / "sub" / "two.txt").write_text(_town_doc("乙水镇"), "utf-8")
+    r = rag("rebuild", str(src), "--json", env_extra=env)
+    assert json.loads(r.stdout)["source"] == "registry"
+    docs = json.loads(rag("docs", "--json", env_extra=env).stdout)
+    assert [d["doc"] for d in docs] == ["one.txt", "sub/two.txt"]
+    store = Store(Settings(data_dir=data))
+    store.collect_garbage()
+    assert set(store.vectors._collection.get(include=[])["ids"]) == {c.id for c in store.chunks()}
+
+
+def test_rebuild_restores_lost_vectors_from_the_registry(tmp_path, small_store):
+    import shutil
+
+    data, src = small_store
+    shutil.rmtree(data / "chroma")
+    env = {"RAG_DATA_DIR": str(data)}
+    rep = json.loads(rag("rebuild", "--json", env_extra=env).stdout)
+    assert rep["source"] == "registry" and rep["rebuilt"] == ["one.txt", "sub/two.txt"] and not rep["lost"]
+    store = Store(Settings(data_dir=data))
+    assert store.vector_count() == len(store.chunks()) == 2

@@ -22,6 +22,8 @@ from urllib.parse import urlparse
 
 from rag.config import Settings
 from rag.errors import BackendError, ConfigError, NotFoundError
+from rag.index import registry
+from rag.index.registry import RegistryError  # noqa: F401 - raised by Store(); imported from here by callers
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
@@ -111,13 +113,14 @@ def make_chroma_client(settings: Settings):
 class Store:
     """Registry + vectors for one data directory."""
 
-    def __init__(self, settings: Settings, embeddings=None, model_id: str | None = None):
+    def __init__(self, settings: Settings, embeddings=None, model_id: str | None = None, new_registry: bool = False):
+        """Open the data dir's store; a registry that cannot be read raises :class:`RegistryError`.
+
+        ``new_registry``: start a registry even though vectors exist without one (``rag rebuild``).
+        """
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(settings.db_path, check_same_thread=False, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.executescript(SCHEMA)
+        self.db = registry.open_registry(settings, SCHEMA, allow_new=new_registry)
         self._embeddings = embeddings
         self._model_id = model_id
         self._vectors = None
@@ -191,7 +194,12 @@ class Store:
         return [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE doc=?", (doc,))]
 
     def collect_garbage(self) -> int:
-        """Delete vectors whose (doc, version) is not current; return how many."""
+        """Delete vectors whose (doc, version) is not current; return how many.
+
+        Runs only on a registry that passes SQLite's page check: a damaged one
+        would make every vector look like garbage.
+        """
+        registry.quick_check(self.db, self.settings.db_path)
         coll = self.vectors._collection
         current = dict(self.db.execute("SELECT doc, version FROM docs"))
         stray: list[str] = []
@@ -207,6 +215,21 @@ class Store:
         for i in range(0, len(stray), 1000):
             coll.delete(ids=stray[i:i + 1000])
         return len(stray)
+
+    def vector_sources(self) -> dict[str, str]:
+        """Document id → the file it was read from, as the vectors record it (for ``rag rebuild``)."""
+        coll = self.vectors._collection
+        out: dict[str, str] = {}
+        offset = 0
+        while True:
+            got = coll.get(where={"idx": 0}, include=["metadatas"], limit=5000, offset=offset)
+            if not got["ids"]:
+                break
+            for meta in got["metadatas"]:
+                if meta and meta.get("doc") and meta.get("source"):
+                    out.setdefault(str(meta["doc"]), str(meta["source"]))
+            offset += len(got["ids"])
+        return out
 
     def vector_count(self) -> int:
         return self.vectors._collection.count()
@@ -297,25 +320,31 @@ class Store:
 
     # --- locking --------------------------------------------------------------
 
-    @contextmanager
-    def write_lock(self, wait: bool = False) -> Iterator[None]:
+    def write_lock(self, wait: bool = False):
         """One writer per data directory; a second one waits or is refused."""
-        path = self.settings.data_dir / ".write.lock"
-        with open(path, "w") as fh:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-            except BlockingIOError:
-                raise ConfigError(
-                    f"another ingest is writing to {self.settings.data_dir}; wait for it to finish "
-                    "(or pass --wait), or use another RAG_DATA_DIR"
-                ) from None
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        return write_lock(self.settings, wait)
 
     def close(self) -> None:
         self.db.close()
+
+
+@contextmanager
+def write_lock(settings: Settings, wait: bool = False) -> Iterator[None]:
+    """One writer per data directory (also before its registry can be opened, for ``rag rebuild``)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.data_dir / ".write.lock"
+    with open(path, "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise ConfigError(
+                f"another ingest is writing to {settings.data_dir}; wait for it to finish "
+                "(or pass --wait), or use another RAG_DATA_DIR"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 _DOC_COLS = "doc, version, sha256, source_path, encoding, raw, text, meta, audit, masks, facts, n_chunks, ingested_at"

@@ -20,7 +20,7 @@ from rag.ingest.chunking import chunk_text
 from rag.ingest.clean import clean
 from rag.errors import IngestError, RagError
 from rag.extract.facts import extract_facts
-from rag.ingest.load import SUPPORTED_SUFFIXES, load_file
+from rag.ingest.load import SUPPORTED_SUFFIXES, LoadedFile, load_file
 from rag.extract.meta import extract_meta
 from rag.index.store import ChunkRow, DocRow, Store, now
 
@@ -199,17 +199,25 @@ def ingest_file(store: Store, path: Path, timer: PhaseTimer | None = None,
     timer = timer or PhaseTimer()
     with timer("read"):
         loaded = load_file(path, store.settings.max_file_bytes)
-        if doc_id:
-            loaded = replace(loaded, doc_id=doc_id)
+    if doc_id:
+        loaded = replace(loaded, doc_id=doc_id)
+    return ingest_loaded(store, loaded, str(path.absolute()), timer)
+
+
+def ingest_loaded(store: Store, loaded: LoadedFile, source: str | None, timer: PhaseTimer | None = None,
+                  force: bool = False) -> tuple[str, int, int]:
+    """Ingest decoded text read from ``source``; ``force`` re-indexes an unchanged document."""
+    timer = timer or PhaseTimer()
+    with timer("read"):
         data_sha = hashlib.sha256(loaded.raw.encode("utf-8")).hexdigest()
         version = document_version(data_sha, store)
         state = store.doc_state(loaded.doc_id)
     previous = state[:2] if state else None
-    if state and state[1] != data_sha and not same_source(state[2], path):
+    if state and source and state[1] != data_sha and not same_source(state[2], Path(source)):
         raise IngestError(f"a different document '{loaded.doc_id}' is already stored (from {state[2]}); it is not "
                           f"replaced by a file from another place: remove it first (`rag rm {loaded.doc_id}`) "
                           "or rename this file")
-    if previous and previous[0] == version:
+    if previous and previous[0] == version and not force:
         return "unchanged", 0, 0
 
     with timer("clean"):
@@ -235,13 +243,15 @@ def ingest_file(store: Store, path: Path, timer: PhaseTimer | None = None,
          "place": meta.town or "", "doc_type": meta.doc_type, "year": meta.year or 0}
         for r in rows
     ]
+    if vmeta and source:
+        vmeta[0]["source"] = source  # one per document: what `rag rebuild` re-reads when the registry is lost
     with timer("store"):
         # 1) new vectors, 2) registry swap (atomic), 3) old vectors out
         old_ids = store.chunk_ids(loaded.doc_id)
         store.add_vectors([r.id for r in rows], vectors, vmeta)
         store.commit_document(
             DocRow(
-                doc=loaded.doc_id, version=version, sha256=data_sha, source_path=str(path.absolute()),
+                doc=loaded.doc_id, version=version, sha256=data_sha, source_path=source,
                 encoding=loaded.encoding, raw=loaded.raw, text=cleaned.text, meta=meta.as_dict(),
                 audit=[asdict(a) for a in cleaned.audit], masks=[asdict(m) for m in cleaned.masks],
                 facts=facts, n_chunks=len(rows), ingested_at=now(),
@@ -251,7 +261,8 @@ def ingest_file(store: Store, path: Path, timer: PhaseTimer | None = None,
         # by id, not by a metadata filter: a filter scans the whole collection
         # (45 ms per document at 40k vectors); strays of a crash are left to
         # collect_garbage
-        store.delete_vector_ids(old_ids)
+        new_ids = {r.id for r in rows}
+        store.delete_vector_ids([i for i in old_ids if i not in new_ids])  # a forced re-index keeps its ids
     return ("updated" if previous else "added"), len(rows), sum(r.n_tokens for r in rows)
 
 
