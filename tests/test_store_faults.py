@@ -245,3 +245,80 @@ def test_rebuild_restores_lost_vectors_from_the_registry(tmp_path, small_store):
     assert rep["source"] == "registry" and rep["rebuilt"] == ["one.txt", "sub/two.txt"] and not rep["lost"]
     store = Store(Settings(data_dir=data))
     assert store.vector_count() == len(store.chunks()) == 2
+
+
+# --- 8. reads while another process writes --------------------------------------------------
+
+WRITER = r'''
+import sys
+from pathlib import Path
+from rag.config import Settings
+from rag.index.store import Store
+from rag.ingest.pipeline import ingest_paths
+data, src, base, rounds = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
+store = Store(Settings(data_dir=data, embed_cache=data.parent / "emb.sqlite"))
+text = base.read_text("utf-8")
+for i in range(rounds):
+    f = src / f"churn{i % 3}.txt"
+    f.write_text(text.replace("新界埠镇", f"第{i}轮镇"), "utf-8")  # new names: the reader re-indexes each time
+    with store.write_lock(wait=True):
+        ingest_paths(store, [f])
+    gone = f"churn{(i + 1) % 3}.txt"
+    with store.write_lock(wait=True):
+        if store.doc_version(gone):
+            store.remove_document(gone)
+    print("round", i, flush=True)
+'''
+
+
+def test_reads_during_ingest_and_delete_see_one_consistent_version(seeded_store, tmp_path):
+    """A reader asks in a loop while another process ingests and deletes: no errors, no mixed versions."""
+    import threading
+    import time
+
+    from rag.index.retrieval import Retriever
+    from rag.qa.chain import QA
+
+    (tmp_path / "writer.py").write_text(WRITER, "utf-8")
+    src = tmp_path / "churn"
+    src.mkdir()
+    data = seeded_store.settings.data_dir
+    writer = subprocess.Popen([sys.executable, str(tmp_path / "writer.py"), str(data), str(src),
+                               str(SEEDS / SEED_IDS["xinjiebu"]), "14"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    qa = QA(seeded_store.settings, backend="extractive", store=seeded_store)
+    retriever = Retriever(seeded_store)
+    errors: list[str] = []
+    counts = {"answers": 0, "searches": 0}
+    deadline = time.time() + 240
+
+    def ask_loop() -> None:
+        while writer.poll() is None and time.time() < deadline:
+            try:
+                a = qa.answer("人大代表出席会议情况")
+                assert a.text
+                counts["answers"] += 1
+            except Exception as e:  # noqa: BLE001 - every failure is the finding
+                errors.append(f"ask: {type(e).__name__}: {e}")
+
+    def search_loop() -> None:
+        while writer.poll() is None and time.time() < deadline:
+            try:
+                for h in retriever.search("第镇人民代表大会", k=8):
+                    d = retriever.document(h.chunk.doc)
+                    assert h.chunk.version == d.version, (h.chunk.doc, h.chunk.version, d.version)
+                    assert d.raw[h.chunk.start:h.chunk.end]
+                counts["searches"] += 1
+            except Exception as e:  # noqa: BLE001
+                errors.append(f"search: {type(e).__name__}: {e}")
+
+    threads = [threading.Thread(target=ask_loop), threading.Thread(target=search_loop)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out, err = writer.communicate(timeout=60)
+    assert writer.returncode == 0, err[-2000:]
+    assert out.count("round") == 14
+    assert not errors, f"{len(errors)} errors in {counts}: {sorted(set(errors))[:5]}"
+    assert counts["answers"] > 5 and counts["searches"] > 5, counts

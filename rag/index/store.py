@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import json
 import sqlite3
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -124,15 +125,18 @@ class Store:
         self._embeddings = embeddings
         self._model_id = model_id
         self._vectors = None
+        self._init_lock = threading.RLock()  # threads share a Store: the page, the dense-search pool
 
     # --- vectors ------------------------------------------------------------
 
     @property
     def embeddings(self):
         if self._embeddings is None:
-            from rag.index.embeddings import make_embeddings
+            with self._init_lock:
+                if self._embeddings is None:
+                    from rag.index.embeddings import make_embeddings
 
-            self._embeddings, self._model_id = make_embeddings(self.settings)
+                    self._embeddings, self._model_id = make_embeddings(self.settings)
         return self._embeddings
 
     @property
@@ -145,15 +149,17 @@ class Store:
     def vectors(self):
         """The LangChain Chroma vector store for the configured embeddings."""
         if self._vectors is None:
-            from langchain_chroma import Chroma
+            with self._init_lock:  # two threads building clients at once break chromadb's shared system
+                if self._vectors is None:
+                    from langchain_chroma import Chroma
 
-            name = self.settings.collection + "_" + _safe(self.model_id)
-            self._vectors = Chroma(
-                collection_name=name[:60],
-                embedding_function=self.embeddings,
-                client=make_chroma_client(self.settings),
-                collection_metadata={"hnsw:space": "cosine", "embedding_model": self.model_id},
-            )
+                    name = self.settings.collection + "_" + _safe(self.model_id)
+                    self._vectors = Chroma(
+                        collection_name=name[:60],
+                        embedding_function=self.embeddings,
+                        client=make_chroma_client(self.settings),
+                        collection_metadata={"hnsw:space": "cosine", "embedding_model": self.model_id},
+                    )
         return self._vectors
 
     def add_vectors(self, ids: list[str], vectors: list[list[float]], metas: list[dict]) -> None:
@@ -254,6 +260,7 @@ class Store:
     def commit_document(self, row: DocRow, chunks: list[ChunkRow]) -> None:
         """Swap in a document's new version and chunks in one transaction."""
         with self.db:
+            self._bump()
             self.db.execute("DELETE FROM chunks WHERE doc=?", (row.doc,))
             self.db.execute(
                 "INSERT OR REPLACE INTO docs (doc, version, sha256, source_path, encoding, raw, text, meta, audit,"
@@ -270,6 +277,7 @@ class Store:
         if not self.doc_version(doc):
             raise self._not_found(doc)
         with self.db:
+            self._bump()
             self.db.execute("DELETE FROM chunks WHERE doc=?", (doc,))
             self.db.execute("DELETE FROM docs WHERE doc=?", (doc,))
         self.delete_vectors(doc)
@@ -306,12 +314,41 @@ class Store:
 
     def generation(self) -> str:
         """Changes whenever documents change (for in-memory index caches)."""
-        r = self.db.execute("SELECT COUNT(*), COALESCE(MAX(ingested_at), 0), COALESCE(SUM(n_chunks), 0) FROM docs").fetchone()
-        return f"{r[0]}:{r[1]}:{r[2]}"
+        return _generation(self.db)
+
+    def snapshot(self) -> tuple[str, list[DocRow], list[ChunkRow]]:
+        """(generation, documents, chunks) read in one transaction: one consistent version.
+
+        A reader that lists documents and then chunks in two statements can
+        see a chunk whose document another process committed in between. A
+        private connection keeps the transaction apart from writes on ``db``.
+        """
+        con = self._reader()
+        try:
+            con.execute("BEGIN")
+            gen = _generation(con)
+            docs = [self._doc(r) for r in con.execute(f"SELECT {_DOC_COLS} FROM docs ORDER BY doc")]
+            chunks = [ChunkRow(*r) for r in con.execute(
+                "SELECT id, doc, version, idx, text, start, end, heading, n_tokens FROM chunks ORDER BY doc, idx")]
+            con.rollback()
+        except sqlite3.DatabaseError as e:
+            raise registry.unreadable(self.settings.db_path, str(e)) from None
+        finally:
+            con.close()
+        return gen, docs, chunks
+
+    def _reader(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.settings.db_path, timeout=30, isolation_level=None)
 
     def set_facts(self, doc: str, facts: dict[str, Any]) -> None:
         with self.db:
+            self._bump()
             self.db.execute("UPDATE docs SET facts=? WHERE doc=?", (_j(facts), doc))
+
+    def _bump(self) -> None:
+        """Count one change, inside the caller's transaction (readers compare generations)."""
+        self.db.execute("INSERT INTO info (key, value) VALUES ('generation', '1') ON CONFLICT(key) "
+                        "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
 
     @staticmethod
     def _doc(r: tuple) -> DocRow:
@@ -348,6 +385,13 @@ def write_lock(settings: Settings, wait: bool = False) -> Iterator[None]:
 
 
 _DOC_COLS = "doc, version, sha256, source_path, encoding, raw, text, meta, audit, masks, facts, n_chunks, ingested_at"
+
+
+def _generation(con: sqlite3.Connection) -> str:
+    # the counter moves on every change; the aggregate covers registries written before it existed
+    n = con.execute("SELECT value FROM info WHERE key='generation'").fetchone()
+    r = con.execute("SELECT COUNT(*), COALESCE(MAX(ingested_at), 0), COALESCE(SUM(n_chunks), 0) FROM docs").fetchone()
+    return f"{n[0] if n else 0}:{r[0]}:{r[1]}:{r[2]}"
 
 
 def _j(x: Any) -> str:
