@@ -322,3 +322,54 @@ def test_reads_during_ingest_and_delete_see_one_consistent_version(seeded_store,
     assert out.count("round") == 14
     assert not errors, f"{len(errors)} errors in {counts}: {sorted(set(errors))[:5]}"
     assert counts["answers"] > 5 and counts["searches"] > 5, counts
+
+
+# --- 10. a read-only data dir ---------------------------------------------------------------
+
+def _read_only(data: Path, tmp_path: Path) -> tuple[list[str], Path]:
+    """(command prefix, path) under which ``data`` is read-only: chmod for a user; a
+    read-only bind mount in a private mount namespace for root, whom chmod does not stop."""
+    if os.geteuid() != 0:
+        for p in [data, *data.rglob("*")]:
+            p.chmod(p.stat().st_mode & ~0o222)
+        return [], data
+    mnt = tmp_path / "ro-mount"
+    mnt.mkdir()
+    prefix = ["unshare", "-m", "sh", "-c", 'mount --bind -o ro "$1" "$2" && shift 2 && exec "$@"', "sh",
+              str(data), str(mnt)]
+    probe = subprocess.run([*prefix, "sh", "-c", f"touch {mnt}/probe"], capture_output=True, text=True)
+    if "Read-only file system" not in probe.stderr:
+        pytest.skip(f"cannot make a read-only mount here: {probe.stderr.strip()[:200]}")
+    return prefix, mnt
+
+
+def test_a_read_only_store_answers_and_writes_say_why_not(seeded_store, tmp_path):
+    data = seeded_store.settings.data_dir
+    seeded_store.close()
+    before = {p.relative_to(data): p.read_bytes() for p in data.rglob("*") if p.is_file()}
+    prefix, ro = _read_only(data, tmp_path)
+    env = {"RAG_DATA_DIR": str(ro)}
+    docs = json.loads(rag("docs", "--json", env_extra=env, prefix=prefix).stdout)
+    assert {d["doc"] for d in docs} == set(SEED_IDS.values())
+    a = json.loads(rag("ask", "--llm", "extractive", "--json", "锦丰镇有多少名人大代表出席会议？",
+                       env_extra=env, prefix=prefix).stdout)
+    assert "106" in a["text"] and a["citations"]
+    assert "杜锁军" in json.loads(rag("show", SEED_IDS["jinfeng"], "--json", env_extra=env, prefix=prefix).stdout)["text"]
+    # the vector half of retrieval works too (not just BM25)
+    code = ("from rag.config import Settings; from rag.index.store import Store; "
+            "from rag.index.retrieval import Retriever, Filters; "
+            f"s = Store(Settings(data_dir={str(ro)!r})); assert s.read_only; "
+            "print(len(Retriever(s).dense('锦丰镇选举镇长', Filters(), 5)))")
+    r = subprocess.run([*prefix, sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and int(r.stdout.strip()) > 0, r.stderr[-1500:]
+    new = tmp_path / "new.txt"
+    new.write_text(DOC, "utf-8")
+    for args in (("ingest", str(new)), ("rm", SEED_IDS["speech"]), ("rebuild",)):
+        r = rag(*args, env_extra=env, prefix=prefix, check=False)
+        assert r.returncode == 1, (args, r.stdout, r.stderr)
+        assert "cannot be written" in r.stderr and str(ro) in r.stderr and "Traceback" not in r.stderr, r.stderr
+    if not prefix:
+        for p in [data, *data.rglob("*")]:
+            p.chmod(p.stat().st_mode | 0o200)
+    after = {p.relative_to(data): p.read_bytes() for p in data.rglob("*") if p.is_file()}
+    assert after == before

@@ -136,3 +136,33 @@ def move_aside(path: Path) -> Path | None:
         if side.exists():
             os.replace(side, dest.with_name(dest.name + suffix))
     return dest
+
+
+def open_read_only(settings: Settings) -> tuple[sqlite3.Connection, str]:
+    """The registry of a data dir we may not write (a read-only mount, a shared store); returns (db, uri).
+
+    ``mode=ro`` reads a WAL database when its ``-shm`` exists or can be made;
+    on a read-only file system it cannot, and ``immutable=1`` (no locks, no
+    WAL: right for a store nobody writes while it is mounted so) is the way in.
+    """
+    path = settings.db_path
+    if not path.exists():
+        raise RegistryError(f"there is no store in {settings.data_dir} (no {path.name}), and the folder is read-only; "
+                            "check RAG_DATA_DIR")
+    check_file(path)
+    last: Exception | None = None
+    for uri in (f"file:{path}?mode=ro", f"file:{path}?mode=ro&immutable=1"):
+        try:
+            db = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30)
+        except sqlite3.DatabaseError as e:
+            last = e
+            continue
+        try:
+            check_tables(db, path)
+            return db, uri
+        except RegistryError as e:
+            db.close()
+            if "unable to open" not in str(e):
+                raise
+            last = e
+    raise unreadable(path, str(last))

@@ -13,17 +13,20 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import sqlite3
+import tempfile
 import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlparse
 
 from rag.config import Settings
 from rag.errors import BackendError, ConfigError, NotFoundError
-from rag.index import registry
+from rag.index import readonly, registry
 from rag.index.registry import RegistryError  # noqa: F401 - raised by Store(); imported from here by callers
 
 SCHEMA = """
@@ -89,8 +92,8 @@ class DocRow:
     ingested_at: float
 
 
-def make_chroma_client(settings: Settings):
-    """Embedded PersistentClient under the data dir, or HttpClient to a server."""
+def make_chroma_client(settings: Settings, path: Path | None = None):
+    """Embedded PersistentClient under the data dir (or ``path``), or HttpClient to a server."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -107,8 +110,9 @@ def make_chroma_client(settings: Settings):
             raise BackendError(f"Chroma server {settings.chroma_url} is unreachable ({type(e).__name__}); "
                                "start it with `chroma run` or unset RAG_CHROMA_URL") from None
         return client
-    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    path = path or settings.chroma_dir
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
 class Store:
@@ -120,8 +124,18 @@ class Store:
         ``new_registry``: start a registry even though vectors exist without one (``rag rebuild``).
         """
         self.settings = settings
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.db = registry.open_registry(settings, SCHEMA, allow_new=new_registry)
+        try:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise ConfigError(f"cannot create the data dir {settings.data_dir} ({e.strerror}); "
+                              "set RAG_DATA_DIR to a folder you may write") from None
+        # a store we may not write is read, and every write says why it cannot
+        self.read_only = readonly.why_read_only(settings.data_dir)
+        self._reader_uri: str | None = None
+        if self.read_only:
+            self.db, self._reader_uri = registry.open_read_only(settings)
+        else:
+            self.db = registry.open_registry(settings, SCHEMA, allow_new=new_registry)
         self._embeddings = embeddings
         self._model_id = model_id
         self._vectors = None
@@ -136,7 +150,12 @@ class Store:
                 if self._embeddings is None:
                     from rag.index.embeddings import make_embeddings
 
-                    self._embeddings, self._model_id = make_embeddings(self.settings)
+                    s = self.settings
+                    if self.read_only and (s.embed_cache is None or s.embed_cache.parent == s.data_dir):
+                        # questions are not cached; the cache file just has to open somewhere writable
+                        s = s.model_copy(update={"embed_cache": Path(tempfile.gettempdir()) / "townbrief-readonly"
+                                                 / f"embcache-{os.getpid()}.sqlite"})
+                    self._embeddings, self._model_id = make_embeddings(s)
         return self._embeddings
 
     @property
@@ -157,10 +176,20 @@ class Store:
                     self._vectors = Chroma(
                         collection_name=name[:60],
                         embedding_function=self.embeddings,
-                        client=make_chroma_client(self.settings),
+                        client=make_chroma_client(self.settings, self._chroma_path()),
                         collection_metadata={"hnsw:space": "cosine", "embedding_model": self.model_id},
                     )
         return self._vectors
+
+    def _chroma_path(self) -> Path | None:
+        """Where embedded Chroma opens: a private copy when the data dir is read-only."""
+        if self.read_only and not self.settings.chroma_url and self.settings.chroma_dir.is_dir():
+            return readonly.chroma_copy(self.settings.chroma_dir)
+        return None
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise readonly.refuse(self.settings.data_dir, self.read_only)
 
     def add_vectors(self, ids: list[str], vectors: list[list[float]], metas: list[dict]) -> None:
         """Vectors with their metadata; the chunk text stays in the registry only.
@@ -171,6 +200,7 @@ class Store:
         vector gets an empty document (LangChain's ``Document`` needs a string)
         and :meth:`chunk_texts` gives the text for ids.
         """
+        self._writable()
         coll = self.vectors._collection
         for i in range(0, len(ids), 1000):
             part = ids[i:i + 1000]
@@ -205,6 +235,7 @@ class Store:
         Runs only on a registry that passes SQLite's page check: a damaged one
         would make every vector look like garbage.
         """
+        self._writable()
         registry.quick_check(self.db, self.settings.db_path)
         coll = self.vectors._collection
         current = dict(self.db.execute("SELECT doc, version FROM docs"))
@@ -259,6 +290,7 @@ class Store:
 
     def commit_document(self, row: DocRow, chunks: list[ChunkRow]) -> None:
         """Swap in a document's new version and chunks in one transaction."""
+        self._writable()
         with self.db:
             self._bump()
             self.db.execute("DELETE FROM chunks WHERE doc=?", (row.doc,))
@@ -274,6 +306,7 @@ class Store:
             )
 
     def remove_document(self, doc: str) -> None:
+        self._writable()
         if not self.doc_version(doc):
             raise self._not_found(doc)
         with self.db:
@@ -338,9 +371,12 @@ class Store:
         return gen, docs, chunks
 
     def _reader(self) -> sqlite3.Connection:
+        if self._reader_uri:
+            return sqlite3.connect(self._reader_uri, uri=True, timeout=30, isolation_level=None)
         return sqlite3.connect(self.settings.db_path, timeout=30, isolation_level=None)
 
     def set_facts(self, doc: str, facts: dict[str, Any]) -> None:
+        self._writable()
         with self.db:
             self._bump()
             self.db.execute("UPDATE docs SET facts=? WHERE doc=?", (_j(facts), doc))
@@ -359,6 +395,7 @@ class Store:
 
     def write_lock(self, wait: bool = False):
         """One writer per data directory; a second one waits or is refused."""
+        self._writable()
         return write_lock(self.settings, wait)
 
     def close(self) -> None:
@@ -369,6 +406,9 @@ class Store:
 def write_lock(settings: Settings, wait: bool = False) -> Iterator[None]:
     """One writer per data directory (also before its registry can be opened, for ``rag rebuild``)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    why = readonly.why_read_only(settings.data_dir)
+    if why:
+        raise readonly.refuse(settings.data_dir, why)
     path = settings.data_dir / ".write.lock"
     with open(path, "w") as fh:
         try:
