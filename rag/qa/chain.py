@@ -23,6 +23,7 @@ from rag.ingest.clean import Cleaned, clean, clean_cached, normalize_query
 from rag.config import Settings, get_settings
 from rag.errors import BackendError
 from rag.llm.backends import Backend, make_backend
+from rag.llm.deadline import AnswerDeadline, answer_limits, bounded_stream
 from rag.text.zh import cn_int
 from rag.llm.prompts import load_prompt
 from rag.index.retrieval import Filters, Hit, Retriever, tokenize
@@ -304,11 +305,18 @@ class QA:
         chain = self.prompt.template() | self.backend.chat | StrOutputParser()
         parts: list[str] = []
         try:
-            for tok in chain.stream({"evidence": evidence_block, "question": standalone}):
+            for tok in bounded_stream(lambda: chain.stream({"evidence": evidence_block, "question": standalone}),
+                                      answer_limits(self.settings, t0)):
                 if ans.ttft_s is None:
                     ans.ttft_s = time.perf_counter() - t0
                 parts.append(tok)
                 yield {"type": "token", "text": tok}
+        except AnswerDeadline as e:  # out of time: the evidence itself, instead of nothing
+            ans.text = e.fallback(ans.evidence)
+            yield {"type": "token", "text": "\n" + ans.text}
+            self._cite(ans)
+            yield from self._finish(ans, t0)
+            return
         except Exception as e:  # openai client errors vary by version; report them as one line
             raise BackendError(backend_message(self.backend, e)) from None
         ans.text = "".join(parts).strip()
