@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path(".ragdata"), description="where the store and indexes live")
     chroma_url: str | None = Field(None, description="Chroma server URL (http://host:port); embedded when unset")
     collection: str = Field("townbrief", description="Chroma collection name prefix")
+    chroma_timeout_s: float = Field(30.0, gt=0, description="longest wait for one Chroma server call")
 
     embeddings: Literal["local", "openai"] = "local"
     embed_base_url: str | None = None

@@ -93,26 +93,75 @@ class DocRow:
 
 
 def make_chroma_client(settings: Settings, path: Path | None = None):
-    """Embedded PersistentClient under the data dir (or ``path``), or HttpClient to a server."""
+    """Embedded PersistentClient under the data dir (or ``path``), or HttpClient to a server.
+
+    chromadb's HTTP client waits for ever (httpx ``timeout=None``): a server
+    that accepts and never answers would hold every command. So the server is
+    asked for a heartbeat with a timeout first, and the client's session gets
+    RAG_CHROMA_TIMEOUT_S for every later call.
+    """
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_url:
-        u = urlparse(settings.chroma_url)
+        import httpx
+
+        url = settings.chroma_url
+        u = urlparse(url)
         if u.scheme not in ("http", "https") or not u.hostname:
-            raise ConfigError(f"RAG_CHROMA_URL '{settings.chroma_url}' is not a URL like http://127.0.0.1:8000")
+            raise ConfigError(f"RAG_CHROMA_URL '{url}' is not a URL like http://127.0.0.1:8000")
+        timeout = httpx.Timeout(settings.chroma_timeout_s, connect=min(settings.chroma_timeout_s, 5.0))
         try:
+            httpx.get(url.rstrip("/") + "/api/v2/heartbeat", timeout=timeout)
             client = chromadb.HttpClient(host=u.hostname, port=u.port or (443 if u.scheme == "https" else 8000),
                                          ssl=u.scheme == "https", settings=chroma_settings)
+            session = getattr(getattr(client, "_server", None), "_session", None)
+            if isinstance(session, httpx.Client):
+                session.timeout = timeout
             client.heartbeat()
         except Exception as e:  # chromadb raises plain exceptions for connection errors
-            raise BackendError(f"Chroma server {settings.chroma_url} is unreachable ({type(e).__name__}); "
-                               "start it with `chroma run` or unset RAG_CHROMA_URL") from None
+            raise chroma_error(settings, e) from None
         return client
     path = path or settings.chroma_dir
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+def chroma_error(settings: Settings, e: BaseException) -> BackendError:
+    """One line naming the Chroma server and what to do."""
+    import httpx
+
+    url = settings.chroma_url
+    if isinstance(e, httpx.TimeoutException):
+        return BackendError(f"Chroma server {url} did not answer within {settings.chroma_timeout_s:g} s "
+                            f"({type(e).__name__}); check that it runs and is not overloaded, raise "
+                            "RAG_CHROMA_TIMEOUT_S, or unset RAG_CHROMA_URL")
+    return BackendError(f"Chroma server {url} is unreachable ({type(e).__name__}); "
+                        "start it with `chroma run` or unset RAG_CHROMA_URL")
+
+
+class _GuardedCollection:
+    """A server collection whose transport failures (timeouts, refused connections) are BackendErrors
+    naming the server; LangChain's Chroma queries through it too."""
+
+    def __init__(self, coll, settings: Settings):
+        self._coll, self._settings = coll, settings
+
+    def __getattr__(self, name: str):
+        attr = getattr(self._coll, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            import httpx
+
+            try:
+                return attr(*args, **kwargs)
+            except httpx.TransportError as e:
+                raise chroma_error(self._settings, e) from None
+
+        return call
 
 
 class Store:
@@ -173,12 +222,23 @@ class Store:
                     from langchain_chroma import Chroma
 
                     name = self.settings.collection + "_" + _safe(self.model_id)
-                    self._vectors = Chroma(
-                        collection_name=name[:60],
-                        embedding_function=self.embeddings,
-                        client=make_chroma_client(self.settings, self._chroma_path()),
-                        collection_metadata={"hnsw:space": "cosine", "embedding_model": self.model_id},
-                    )
+                    client = make_chroma_client(self.settings, self._chroma_path())
+                    try:
+                        vectors = Chroma(
+                            collection_name=name[:60],
+                            embedding_function=self.embeddings,
+                            client=client,
+                            collection_metadata={"hnsw:space": "cosine", "embedding_model": self.model_id},
+                        )
+                    except Exception as e:
+                        import httpx
+
+                        if self.settings.chroma_url and isinstance(e, httpx.TransportError):
+                            raise chroma_error(self.settings, e) from None
+                        raise
+                    if self.settings.chroma_url:
+                        vectors._chroma_collection = _GuardedCollection(vectors._chroma_collection, self.settings)
+                    self._vectors = vectors
         return self._vectors
 
     def _chroma_path(self) -> Path | None:

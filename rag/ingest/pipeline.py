@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 
 from rag.ingest.chunking import chunk_text
 from rag.ingest.clean import clean
-from rag.errors import IngestError, RagError
+from rag.errors import BackendError, IngestError, RagError
 from rag.extract.facts import extract_facts
 from rag.ingest.load import SUPPORTED_SUFFIXES, LoadedFile, load_file
 from rag.extract.meta import extract_meta
@@ -165,6 +165,8 @@ def ingest_paths(
             progress(i, len(files), doc)
         try:
             status, n_chunks, n_tokens = ingest_file(store, path, timer, doc_id=doc)
+        except BackendError:
+            raise  # the vector store or embeddings endpoint is down: no use trying the next file
         except RagError as e:
             report.failed.append((str(path), str(e)))
             continue
