@@ -37,7 +37,7 @@ class _Hostile(_Misbehaving):
 
     def do_POST(self):
         mode = type(self).mode
-        if mode not in ("forever", "hang", "token-then-hang"):
+        if mode not in ("forever", "hang", "token-then-hang", "dies"):
             return super().do_POST()
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if mode == "hang":  # accepted, read, never answered
@@ -47,6 +47,11 @@ class _Hostile(_Misbehaving):
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
         try:
+            if mode == "dies":  # a few tokens, then the server process is gone: the connection just closes
+                for t in ("锦丰镇", "第二十"):
+                    self.wfile.write(_sse(t))
+                self.wfile.flush()
+                return
             if mode == "token-then-hang":
                 self.wfile.write(_sse("锦丰镇"))
                 self.wfile.flush()
@@ -141,3 +146,17 @@ def test_cli_says_the_deadline_passed_and_shows_the_evidence(seeded_dir, hostile
     assert "5 秒内" in r.stdout and "原文摘录" in r.stdout and "[1]" in r.stdout, r.stdout
     assert "Traceback" not in r.stderr
     assert time.monotonic() - t0 < 60
+
+
+def test_a_stream_cut_off_mid_answer_is_not_passed_off_as_the_answer(seeded_store, hostile_server):
+    """A server that dies mid-answer closes the stream without a finish_reason: that is an error, not an answer."""
+    from rag.errors import BackendError
+
+    _Hostile.mode = "dies"
+    s = Settings(data_dir=seeded_store.settings.data_dir, llm="openai", llm_base_url=hostile_server, llm_model="m",
+                 answer_deadline_s=10)
+    box, _ = _answer_within(QA(s, store=seeded_store), 40)
+    if "answer" in box:
+        raise AssertionError(f"a cut-off stream was shown as the answer: {box['answer'].text!r}")
+    e = box["error"]
+    assert isinstance(e, BackendError) and hostile_server in str(e) and "cut off" in str(e) and "\n" not in str(e)

@@ -124,8 +124,14 @@ def make_backend(settings: Settings, name: str | None = None) -> Backend:
         if not settings.llm_model:
             raise ConfigError("RAG_LLM=openai needs RAG_LLM_MODEL (e.g. deepseek-chat, qwen-plus, gpt-4o-mini)")
         key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
+        from langchain_core.runnables import RunnableGenerator
+
+        from rag.llm.deadline import require_finish
+
         chat = ChatOpenAI(base_url=settings.llm_base_url, api_key=key,
                           model=settings.llm_model, temperature=0, max_tokens=settings.llm_max_tokens or 512,
                           streaming=True, timeout=client_timeout(settings), max_retries=0)
-        return Backend("openai", settings.llm_model, _with_retry(chat, settings), settings.llm_base_url)
+        # a remote server can die mid-answer; its closed stream must not pass for a short answer
+        checked = chat | RunnableGenerator(require_finish)
+        return Backend("openai", settings.llm_model, _with_retry(checked, settings), settings.llm_base_url)
     raise ConfigError(f"unknown LLM backend '{name}'; use local, openai or extractive")
