@@ -200,6 +200,8 @@ def phase_model(tmp: Path, tally: Tally, kills: int, deadline_s: float) -> list[
         s = Settings(data_dir=data, llm="openai", llm_base_url=f"http://127.0.0.1:{port}/v1", llm_model="m",
                      answer_deadline_s=deadline_s)
         qa = QA(s, store=store)
+        if k == 0:  # the server alive: a whole answer
+            tally.attempt("model", lambda: qa.answer(MODEL_QUESTION))
 
         def ask_and_kill():
             for ev in qa.stream(MODEL_QUESTION):
