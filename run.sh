@@ -24,7 +24,8 @@ stamp=".venv/.townbrief-installed"
 want="$(cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "==> installing Python packages (requirements.lock)"
-  quiet_pip install -q -r requirements.lock
+  # --no-deps: the lock lists every package; rapidocr declares the desktop opencv build, the lock has the headless one
+  quiet_pip install -q --no-deps -r requirements.lock
   quiet_pip install -q --no-deps -e .
   echo "$want" > "$stamp"
 fi
@@ -35,6 +36,7 @@ case "${1:-run}" in
   test)
     shift
     if [ -x scripts/browser-deps.sh ]; then scripts/browser-deps.sh; fi
+    if [ -x scripts/test-deps.sh ]; then scripts/test-deps.sh; fi
     exec .venv/bin/python -m pytest "$@"
     ;;
   run)

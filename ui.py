@@ -4,18 +4,27 @@ Thin by design: every action calls ``rag``; this file only lays out the page
 and turns results into HTML/tables. Honours GRADIO_SERVER_NAME,
 GRADIO_SERVER_PORT and RAG_DATA_DIR; nothing is fetched from outside at page
 load (system fonts, analytics off).
+
+Documents are scraped pages, so whatever comes from one (answers built from
+quotes, quotes, brief fields, the audit, file names) is shown as text: escaped
+by :func:`as_text` before a Markdown component sees it, or by ``html.escape``
+in HTML. Nothing a document says can become an image, a link or a script, and
+the page never loads anything from outside (tests/e2e/test_ui_leaks.py).
 """
 
 from __future__ import annotations
 
+import atexit
 import html
 import json
 import os
+import re
+import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+import rag  # noqa: F401  first: rag.privacy turns every library's telemetry off before gradio loads
 
 import gradio as gr  # noqa: E402
 
@@ -26,7 +35,7 @@ from rag.ingest.pipeline import ingest_paths  # noqa: E402
 from rag.qa.chain import QA  # noqa: E402
 from rag.index.retrieval import Filters  # noqa: E402
 from rag.index.store import Store  # noqa: E402
-from rag.ingest.uploads import ALLOWED_UPLOADS, stage_uploads  # noqa: E402
+from rag.ingest.uploads import ALLOWED_UPLOADS, discard, limit_text, stage_uploads  # noqa: E402
 
 CSS = """
 .tb-cite {display:block; margin:2px 0; font-size:0.9em}
@@ -37,6 +46,34 @@ CSS = """
 """
 
 
+# every character Markdown (with GFM autolinks, tables and math) could read as syntax
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:@$=])")
+
+
+def as_text(s: Any, one_line: bool = False) -> str:
+    """``s`` for a Markdown component, shown exactly as text: never markup, a link, an image or math.
+
+    ``<`` and ``&`` become entities (raw HTML is text); every other character
+    Markdown reads as syntax is backslash-escaped, so ``![x](http://…)`` and
+    ``http://…`` stay words on the page and load nothing.
+    """
+    t = html.escape(str(s), quote=False)
+    t = _MD_SPECIAL.sub(r"\\\1", t)
+    t = re.sub(r"(?m)^[ \t]+", "", t)  # an indented line would be a code block
+    return re.sub(r"\s*\n\s*", " ", t) if one_line else t
+
+
+def escape_brief(b: Any) -> Any:
+    """A brief with every string in it made Markdown-safe text (for the card; downloads stay raw)."""
+    if isinstance(b, str):
+        return as_text(b, one_line=True)
+    if isinstance(b, dict):
+        return {k: escape_brief(v) for k, v in b.items()}
+    if isinstance(b, list):
+        return [escape_brief(v) for v in b]
+    return b
+
+
 class App:
     """Shared, read-mostly state: one store, one retriever/backend per process."""
 
@@ -45,6 +82,9 @@ class App:
         self.store = Store(settings)
         self.qa = QA(settings, store=self.store)
         self.backend = self.qa.backend
+        # brief downloads: one folder for this process, removed when it ends (they used to pile up)
+        self.brief_dir = Path(tempfile.mkdtemp(prefix="townbrief-briefs-"))
+        atexit.register(shutil.rmtree, self.brief_dir, True)
 
     def places(self) -> list[str]:
         return sorted({d.meta["town"] for d in self.store.list_docs() if d.meta.get("town")})
@@ -76,7 +116,8 @@ def build(settings: Settings | None = None) -> gr.Blocks:
     app = App(settings or get_settings())
     theme = gr.themes.Default(font=["system-ui", "PingFang SC", "Noto Sans CJK SC", "sans-serif"],
                               font_mono=["ui-monospace", "monospace"])
-    with gr.Blocks(title="镇情通 TownBrief") as demo:
+    # Gradio's own copies of uploads and downloads: swept hourly, and all of them at restart
+    with gr.Blocks(title="镇情通 TownBrief", delete_cache=(3600, 3600)) as demo:
         gr.Markdown(f"## 镇情通 TownBrief\n后端：`{app.backend.name} / {app.backend.model}` · "
                     f"数据：`{app.settings.data_dir}` · 离线运行，所有回答均附原文出处")
         with gr.Tab("问答", id="chat"):
@@ -97,21 +138,24 @@ def build(settings: Settings | None = None) -> gr.Blocks:
                 if not q or not q.strip():
                     yield msgs, hist, gr.update(), "<i>请输入问题</i>", gr.update(), []
                     return
-                msgs = list(msgs or []) + [{"role": "user", "content": q}, {"role": "assistant", "content": ""}]
+                # answers are built from quotes (and models copy them): shown as text, like the question
+                msgs = list(msgs or []) + [{"role": "user", "content": as_text(q)}, {"role": "assistant", "content": ""}]
                 filters = Filters(place=None if pl in (None, "全部") else pl,
                                   year=None if yr in (None, "全部") else int(yr))
+                said = ""
                 try:
                     for ev in app.qa.stream(q, history=hist, filters=filters):
                         if ev["type"] == "token":
-                            msgs[-1]["content"] += ev["text"]
+                            said += ev["text"]
+                            msgs[-1]["content"] = as_text(said)
                             yield msgs, hist, gr.update(), "<i>生成中…</i>", gr.update(), []
                         else:
                             ans = ev["answer"]
                 except RagError as e:
-                    msgs[-1]["content"] = f"出错：{e}"
+                    msgs[-1]["content"] = as_text(f"出错：{e}")
                     yield msgs, hist, gr.update(), "", gr.update(), []
                     return
-                msgs[-1]["content"] = ans.text
+                msgs[-1]["content"] = as_text(ans.text)
                 labels = [f"[{c.n}] {c.doc} · {c.quote.strip()[:40]}" for c in ans.citations]
                 cites = [(lab, (c.doc, c.start, c.end)) for lab, c in zip(labels, ans.citations)]
                 hist = list(hist) + [(q, ans.text)]
@@ -145,10 +189,11 @@ def build(settings: Settings | None = None) -> gr.Blocks:
                 if not pl:
                     return "请选择地点", None, None
                 b = build_brief(app.store, town=pl)
-                d = Path(tempfile.mkdtemp(prefix="townbrief-"))
-                (d / f"{pl}.json").write_text(json.dumps(b, ensure_ascii=False, indent=2), "utf-8")
-                (d / f"{pl}.md").write_text(to_markdown(b), "utf-8")
-                return to_markdown(b), str(d / f"{pl}.json"), str(d / f"{pl}.md")
+                d = app.brief_dir
+                stem = re.sub(r"[\\/\x00-\x1f]", "_", pl)[:80]
+                (d / f"{stem}.json").write_text(json.dumps(b, ensure_ascii=False, indent=2), "utf-8")
+                (d / f"{stem}.md").write_text(to_markdown(b), "utf-8")
+                return to_markdown(escape_brief(b)), str(d / f"{stem}.json"), str(d / f"{stem}.md")
 
             bbtn.click(make_brief, bplace, [card, bjson, bmd])
             gr.Markdown("### 指标对比")
@@ -178,8 +223,9 @@ def build(settings: Settings | None = None) -> gr.Blocks:
                 dpick = gr.Dropdown([], label="文档", scale=2)
                 dbtn = gr.Button("删除此文档", variant="stop", scale=1)
             audit = gr.Dataframe(headers=["原文位置", "删除原因", "内容"], interactive=False, label="清洗记录")
-            upload = gr.File(label="上传文档（txt / html / md）", file_count="multiple", file_types=sorted(ALLOWED_UPLOADS),
-                             elem_id="tb-upload")
+            limit = limit_text(app.settings.max_file_bytes)
+            upload = gr.File(label=f"上传文档（txt / html / md，{limit}；导入后不保留上传副本）", file_count="multiple",
+                             file_types=sorted(ALLOWED_UPLOADS), elem_id="tb-upload")
             up_status = gr.Markdown(elem_id="tb-upload-status")
 
             def refresh():
@@ -198,16 +244,22 @@ def build(settings: Settings | None = None) -> gr.Blocks:
 
             def do_upload(files, progress=gr.Progress()):
                 if not files:
-                    return "没有文件", *refresh()
+                    return "没有文件", None, *refresh()
                 srcs = [Path(getattr(f, "name", f)) for f in files]
-                paths, refused = stage_uploads(srcs, [p.name for p in srcs],
-                                               Path(tempfile.mkdtemp(prefix="townbrief-upload-")),
-                                               app.settings.max_file_bytes)
-                with app.store.write_lock(wait=True):
-                    report = ingest_paths(app.store, paths, lambda d, n, nm: progress((d, n), desc=f"导入 {nm}"))
-                msg = [f"已导入 {len(report.added) + len(report.updated)} 个，未变 {len(report.unchanged)} 个"]
-                msg += [f"- 未导入 {Path(p).name}：{r}" for p, r in report.failed] + [f"- {r}" for r in refused]
-                return "\n".join(msg), *refresh()
+                try:
+                    # staged copies live only while they are ingested; the store keeps the text
+                    with tempfile.TemporaryDirectory(prefix="townbrief-upload-") as stage:
+                        paths, refused = stage_uploads(srcs, [p.name for p in srcs], Path(stage),
+                                                       app.settings.max_file_bytes)
+                        with app.store.write_lock(wait=True):
+                            report = ingest_paths(app.store, paths,
+                                                  lambda d, n, nm: progress((d, n), desc=f"导入 {nm}"))
+                finally:
+                    discard(srcs, inside=Path(demo.GRADIO_CACHE))  # Gradio's own temp copies
+                msg = [as_text(f"已导入 {len(report.added) + len(report.updated)} 个，未变 {len(report.unchanged)} 个")]
+                msg += [f"- {as_text(f'未导入 {Path(p).name}：{r}')}" for p, r in report.failed]
+                msg += [f"- {as_text(r)}" for r in refused]
+                return "\n".join(msg), None, *refresh()
 
             def do_delete(doc):
                 if doc:
@@ -217,7 +269,7 @@ def build(settings: Settings | None = None) -> gr.Blocks:
 
             demo.load(refresh, None, [docs_table, dpick])
             dpick.change(show_audit, dpick, audit)
-            upload.upload(do_upload, upload, [up_status, docs_table, dpick])
+            upload.upload(do_upload, upload, [up_status, upload, docs_table, dpick])
             dbtn.click(do_delete, dpick, [docs_table, dpick])
 
         with gr.Tab("评测", id="evals"):
@@ -255,6 +307,7 @@ def build(settings: Settings | None = None) -> gr.Blocks:
             demo.load(load_report, None, [summary, etable, eplot])
             ebtn.click(quick_eval, None, [summary, etable, eplot])
     demo.townbrief_theme = theme
+    demo.townbrief_max_file_size = app.settings.max_file_bytes  # Gradio refuses bigger uploads outright
     return demo
 
 
@@ -263,7 +316,8 @@ def main() -> None:
     demo.queue(default_concurrency_limit=5)
     demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
                 server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
-                show_error=True, theme=demo.townbrief_theme, css=CSS, footer_links=[], ssr_mode=False)
+                show_error=True, theme=demo.townbrief_theme, css=CSS, footer_links=[], ssr_mode=False,
+                max_file_size=demo.townbrief_max_file_size)
 
 
 if __name__ == "__main__":

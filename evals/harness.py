@@ -11,7 +11,7 @@ import json
 import tempfile
 import time
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -79,10 +79,29 @@ def shared_embed_cache() -> Path:
 
 
 def run_eval(cfg: EvalConfig) -> dict[str, Any]:
-    from rag.config import get_settings
-    from rag.ingest.pipeline import ingest_paths
-    from rag.index.store import Store
+    """Ingest the corpus into a fresh store, score briefs and questions, write the report."""
+    briefs, qa_items = _load_gold(cfg)
+    with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
+        store, report = _ingest(cfg, Path(tmp), qa_items)
+        try:
+            items: list[dict] = []
+            backend = _backend(cfg, store, report)
+            if briefs and backend is not None:
+                _eval_briefs(briefs, store, backend, report, items, cfg)
+            if qa_items:
+                _eval_questions(qa_items, store, backend, report, items, cfg)
+            report.setdefault("latency", {})
+            if "_brief_times" in report:
+                report["latency"]["brief_p50_s"] = percentile(report.pop("_brief_times"), 0.5)
+            if cfg.out:
+                write_report(cfg.out, report, items)
+        finally:
+            store.close()
+    return report
 
+
+def _load_gold(cfg: EvalConfig) -> tuple[list[dict], list[dict]]:
+    """The gold briefs and questions, filtered by --kind and --limit."""
     briefs = load_jsonl(cfg.briefs, BRIEF_REQUIRED, "briefs") if cfg.briefs else []
     qa_items = load_jsonl(cfg.qa, QA_REQUIRED, "qa") if cfg.qa else []
     if cfg.retrieval_only and not qa_items and (cfg.corpus / "manifest.jsonl").exists():
@@ -93,134 +112,155 @@ def run_eval(cfg: EvalConfig) -> dict[str, Any]:
         briefs, qa_items = briefs[: cfg.limit], qa_items[: cfg.limit]
     if not cfg.corpus.is_dir():
         raise ConfigError(f"corpus {cfg.corpus} is not a folder of documents")
+    return briefs, qa_items
 
-    tmp = tempfile.TemporaryDirectory(prefix="rag-eval-")
-    # a fresh store, but the shared embedding cache: unchanged text is not embedded twice
-    settings = get_settings(data_dir=Path(tmp.name), llm=cfg.llm, embed_cache=shared_embed_cache())
-    store = Store(settings)
+
+def _ingest(cfg: EvalConfig, data_dir: Path, qa_items: list[dict]):
+    """A fresh store in ``data_dir`` holding the corpus (the shared embedding cache spares re-embedding)."""
+    from rag.config import get_settings
+    from rag.index.store import Store
+    from rag.ingest.pipeline import ingest_paths
+
+    store = Store(get_settings(data_dir=data_dir, llm=cfg.llm, embed_cache=shared_embed_cache()))
     t0 = time.perf_counter()
     paths = [cfg.corpus]
     if cfg.retrieval_only and cfg.limit and (cfg.corpus / "manifest.jsonl").exists():
         paths = [cfg.corpus / q["doc"] for q in qa_items]
-    ingest = ingest_paths(store, paths, (lambda d, n, name: cfg.progress("ingest", d, n)) if cfg.progress else None)
-    ingest_s = time.perf_counter() - t0
+    progress = cfg.progress
+    ingest = ingest_paths(store, paths, (lambda d, n, name: progress("ingest", d, n)) if progress else None)
     if ingest.failed and not (ingest.added or ingest.updated):
+        store.close()
         raise ConfigError(f"nothing in {cfg.corpus} could be ingested: {ingest.failed[0][1]}")
-
-    items: list[dict] = []
     report: dict[str, Any] = {"backend": {}, "corpus": str(cfg.corpus),
-                              "ingest": {"docs": len(ingest.added), "chunks": ingest.chunks, "seconds": round(ingest_s, 1)}}
+                              "ingest": {"docs": len(ingest.added), "chunks": ingest.chunks,
+                                         "seconds": round(time.perf_counter() - t0, 1)}}
+    return store, report
 
+
+def _backend(cfg: EvalConfig, store, report: dict):
+    """The LLM backend under test (None for a retrieval-only run), named in the report."""
     backend = None
     if not cfg.retrieval_only:
         from rag.llm.backends import make_backend
 
-        backend = make_backend(settings, cfg.llm)
+        backend = make_backend(store.settings, cfg.llm)
     report["backend"] = {"llm": backend.name if backend else "none", "model": backend.model if backend else "none",
                          "embeddings": store.model_id}
+    return backend
 
-    if briefs and not cfg.retrieval_only:
-        from rag.brief.build import build_brief
-        from rag.llm.prompts import load_prompt
 
-        report["backend"]["brief_prompt"] = load_prompt("brief").fingerprint
-        scores, times = [], []
-        for i, g in enumerate(briefs):
-            if cfg.progress:
-                cfg.progress("briefs", i, len(briefs))
-            t = time.perf_counter()
-            try:
-                b = build_brief(store, doc=g["doc"], backend=backend)
-            except NotFoundError as e:  # a gold doc missing from the corpus scores as an empty brief
-                b = {"error": str(e)}
-            dt = time.perf_counter() - t
-            times.append(dt)
-            s = score_brief(g, b)
-            scores.append(s)
-            items.append({"type": "brief", "doc": g["doc"], "latency_s": round(dt, 3),
-                          "by_field": {k: vars(c) for k, c in s.by_field.items()},
-                          "violations": {"must_not_contain": s.must_not_contain, "not_people": s.not_people},
-                          "redacted_ok": f"{s.redacted_ok}/{s.redacted_total}", "brief": b})
-        report["briefs"] = aggregate_briefs(scores)
-        brief_times = times
-    else:
-        brief_times = []
+def _eval_briefs(briefs: list[dict], store, backend, report: dict, items: list[dict], cfg: EvalConfig) -> None:
+    from rag.brief.build import build_brief
+    from rag.llm.prompts import load_prompt
 
-    if qa_items:
-        from rag.qa.chain import QA
-        from rag.index.retrieval import Filters, Retriever
+    report["backend"]["brief_prompt"] = load_prompt("brief").fingerprint
+    scores, times = [], []
+    for i, g in enumerate(briefs):
+        if cfg.progress:
+            cfg.progress("briefs", i, len(briefs))
+        t = time.perf_counter()
+        try:
+            b = build_brief(store, doc=g["doc"], backend=backend)
+        except NotFoundError as e:  # a gold doc missing from the corpus scores as an empty brief
+            b = {"error": str(e)}
+        dt = time.perf_counter() - t
+        times.append(dt)
+        s = score_brief(g, b)
+        scores.append(s)
+        items.append({"type": "brief", "doc": g["doc"], "latency_s": round(dt, 3),
+                      "by_field": {k: vars(c) for k, c in s.by_field.items()},
+                      "violations": {"must_not_contain": s.must_not_contain, "not_people": s.not_people},
+                      "redacted_ok": f"{s.redacted_ok}/{s.redacted_total}", "brief": b})
+    report["briefs"] = aggregate_briefs(scores)
+    report["_brief_times"] = times
 
-        qa = QA(settings, backend=backend, store=store) if backend else None
-        retriever = qa.retriever if qa else Retriever(store)
-        if qa:
-            report["backend"]["qa_prompt"] = qa.prompt.fingerprint
-        verdicts: dict[str, list[bool]] = {}
-        cites: list[bool] = []
-        hit5, rr, ttft, total = [], [], [], []
-        dense5, dense_rr = [], []  # the vector search alone, no BM25, no filters: the embedder's own score
-        for i, q in enumerate(qa_items):
-            if cfg.progress:
-                cfg.progress("qa", i, len(qa_items))
-            if qa:
-                ans = qa.answer(q["question"]).as_dict()
-                retrieved = ans["retrieved_docs"]
-            else:
-                t = time.perf_counter()
-                f = retriever.infer_filters(q["question"])
-                retrieved = [h.chunk.doc for h in retriever.search(q["question"], f, k=20)]
-                if q.get("doc"):
-                    dense_docs = [cid.rsplit("::", 2)[0] for cid in retriever.dense(q["question"], Filters(), 20)]
-                    h, r = retrieval_ranks(q["doc"], dense_docs)
-                    dense5.append(h)
-                    dense_rr.append(r)
-                ans = {"text": "", "citations": [], "abstained": False, "masked": False,
-                       "total_s": time.perf_counter() - t, "ttft_s": None}
-            item = {"type": "qa", "id": q["id"], "kind": q["kind"], "question": q["question"],
-                    "answer": ans.get("text"), "abstained": ans.get("abstained"), "masked": ans.get("masked"),
-                    "citations": ans.get("citations", []),
-                    "latency_s": round(ans.get("total_s") or 0, 3),
-                    "ttft_s": round(ans["ttft_s"], 3) if ans.get("ttft_s") is not None else None}
-            if qa:
-                ok = qa_correct(q, ans)
-                verdicts.setdefault(q["kind"], []).append(ok)
-                item["correct"] = ok
-                c = cites_doc(q, ans)
-                if c is not None:
-                    cites.append(c)
-                    item["cites_gold_doc"] = c
-                ttft.append(ans.get("ttft_s") or 0)
-                total.append(ans.get("total_s") or 0)
-            else:
-                total.append(ans["total_s"])
-            if q.get("doc"):
-                h, r = retrieval_ranks(q["doc"], retrieved)
-                hit5.append(h)
-                rr.append(r)
-                item["retrieval"] = {"hit@5": h, "rr": r}
-            items.append(item)
-        if qa:
-            all_v = [v for vs in verdicts.values() for v in vs]
+
+def _eval_questions(qa_items: list[dict], store, backend, report: dict, items: list[dict], cfg: EvalConfig) -> None:
+    from rag.index.retrieval import Retriever
+    from rag.qa.chain import QA
+
+    qa = QA(store.settings, backend=backend, store=store) if backend else None
+    retriever = qa.retriever if qa else Retriever(store)
+    if qa:
+        report["backend"]["qa_prompt"] = qa.prompt.fingerprint
+    tally = _QATally()
+    for i, q in enumerate(qa_items):
+        if cfg.progress:
+            cfg.progress("qa", i, len(qa_items))
+        ans = qa.answer(q["question"]).as_dict() if qa else _retrieve_only(retriever, q, tally)
+        items.append(tally.add(q, ans, scored=qa is not None))
+    tally.report(report, scored=qa is not None)
+
+
+def _retrieve_only(retriever, q: dict, tally: "_QATally") -> dict:
+    """Retrieval without answering: the fused ranking, and the dense search alone for the embedder's score."""
+    from rag.index.retrieval import Filters
+
+    t = time.perf_counter()
+    f = retriever.infer_filters(q["question"])
+    retrieved = [h.chunk.doc for h in retriever.search(q["question"], f, k=20)]
+    if q.get("doc"):
+        dense_docs = [cid.rsplit("::", 2)[0] for cid in retriever.dense(q["question"], Filters(), 20)]
+        h, r = retrieval_ranks(q["doc"], dense_docs)
+        tally.dense5.append(h)
+        tally.dense_rr.append(r)
+    return {"text": "", "citations": [], "abstained": False, "masked": False, "retrieved_docs": retrieved,
+            "total_s": time.perf_counter() - t, "ttft_s": None}
+
+
+@dataclass
+class _QATally:
+    """Verdicts, citations, ranks and latencies of a run's questions."""
+
+    verdicts: dict[str, list[bool]] = field(default_factory=dict)
+    cites: list[bool] = field(default_factory=list)
+    hit5: list[float] = field(default_factory=list)
+    rr: list[float] = field(default_factory=list)
+    dense5: list[float] = field(default_factory=list)  # the vector search alone: no BM25, no filters
+    dense_rr: list[float] = field(default_factory=list)
+    ttft: list[float] = field(default_factory=list)
+    total: list[float] = field(default_factory=list)
+
+    def add(self, q: dict, ans: dict, scored: bool) -> dict:
+        """Score one answer; the item for items.jsonl."""
+        item = {"type": "qa", "id": q["id"], "kind": q["kind"], "question": q["question"],
+                "answer": ans.get("text"), "abstained": ans.get("abstained"), "masked": ans.get("masked"),
+                "citations": ans.get("citations", []),
+                "latency_s": round(ans.get("total_s") or 0, 3),
+                "ttft_s": round(ans["ttft_s"], 3) if ans.get("ttft_s") is not None else None}
+        if scored:
+            ok = qa_correct(q, ans)
+            self.verdicts.setdefault(q["kind"], []).append(ok)
+            item["correct"] = ok
+            c = cites_doc(q, ans)
+            if c is not None:
+                self.cites.append(c)
+                item["cites_gold_doc"] = c
+            self.ttft.append(ans.get("ttft_s") or 0)
+        self.total.append(ans.get("total_s") or 0)
+        if q.get("doc"):
+            h, r = retrieval_ranks(q["doc"], ans.get("retrieved_docs") or [])
+            self.hit5.append(h)
+            self.rr.append(r)
+            item["retrieval"] = {"hit@5": h, "rr": r}
+        return item
+
+    def report(self, report: dict, scored: bool) -> None:
+        if scored:
+            all_v = [v for vs in self.verdicts.values() for v in vs]
             report["qa"] = {"accuracy": round(sum(all_v) / len(all_v), 4) if all_v else 0.0,
-                            "by_kind": {k: round(sum(v) / len(v), 4) for k, v in sorted(verdicts.items())},
-                            "citation_accuracy": round(sum(cites) / len(cites), 4) if cites else 0.0,
+                            "by_kind": {k: round(sum(v) / len(v), 4) for k, v in sorted(self.verdicts.items())},
+                            "citation_accuracy": round(sum(self.cites) / len(self.cites), 4) if self.cites else 0.0,
                             "n": len(all_v)}
-        if hit5:
-            report["retrieval"] = {"recall@5": round(sum(hit5) / len(hit5), 4), "mrr": round(sum(rr) / len(rr), 4),
-                                   "n": len(hit5)}
-            if dense5:
-                report["retrieval"]["dense_only"] = {"recall@5": round(sum(dense5) / len(dense5), 4),
-                                                     "mrr": round(sum(dense_rr) / len(dense_rr), 4)}
-        report["latency"] = {"qa_p50_s": percentile(total, 0.5), "qa_p95_s": percentile(total, 0.95)}
-        if ttft:
-            report["latency"]["qa_ttft_p50_s"] = percentile(ttft, 0.5)
-    report.setdefault("latency", {})
-    if brief_times:
-        report["latency"]["brief_p50_s"] = percentile(brief_times, 0.5)
-    if cfg.out:
-        write_report(cfg.out, report, items)
-    store.close()
-    tmp.cleanup()
-    return report
+        if self.hit5:
+            report["retrieval"] = {"recall@5": round(sum(self.hit5) / len(self.hit5), 4),
+                                   "mrr": round(sum(self.rr) / len(self.rr), 4), "n": len(self.hit5)}
+            if self.dense5:
+                report["retrieval"]["dense_only"] = {"recall@5": round(sum(self.dense5) / len(self.dense5), 4),
+                                                     "mrr": round(sum(self.dense_rr) / len(self.dense_rr), 4)}
+        report["latency"] = {"qa_p50_s": percentile(self.total, 0.5), "qa_p95_s": percentile(self.total, 0.95)}
+        if self.ttft:
+            report["latency"]["qa_ttft_p50_s"] = percentile(self.ttft, 0.5)
 
 
 def write_report(out: Path, report: dict, items: list[dict]) -> None:

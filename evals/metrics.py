@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable
 
+from rag.text.zh import cn_number  # the project's one numeral converter (cn2an underneath)
+
 SCALAR_FIELDS = ("town", "parent", "province", "doc_type", "meeting", "date", "deputies")
 QA_KINDS = ("fact", "list", "redacted", "abstain")
 
@@ -49,16 +51,6 @@ _NUM_UNIT = re.compile(
 )
 
 
-def cn_to_number(s: str) -> float | None:
-    """八 → 8, 十二 → 12, 一百零五 → 105, 三点五 → 3.5 (None when not a numeral)."""
-    try:
-        import cn2an
-
-        return float(cn2an.cn2an(s, "smart"))
-    except (ValueError, KeyError, TypeError, IndexError):
-        return None
-
-
 def scale_value(value: float, unit: str | None) -> tuple[float, str]:
     """(value in base units, base unit): 1.1, 亿元 → 1.1e8, 元."""
     unit = (unit or "").strip()
@@ -81,9 +73,10 @@ def numbers_in(text: str) -> list[tuple[float, str]]:
         else:
             if not re.search(r"[零〇一二两三四五六七八九十]", raw):
                 continue
-            v = cn_to_number(raw)
-            if v is None:
+            cv = cn_number(raw)
+            if cv is None:
                 continue
+            v = cv
         scale = m.group("scale") or ""
         unit = m.group("unit") or ""
         if unit in ("元", "%", "名", "个", "家", "项", "人", "户", "亩", "吨", "次", "件", "条", "年", "月", "日", "位", "所", "座", "倍"):
@@ -299,7 +292,7 @@ def aggregate_briefs(scores: Iterable[BriefScore]) -> dict:
         red_n += s.redacted_total
     # a not_people violation is also a false positive
     total.fp += viol["not_people"]
-    out = total.prf()
+    out: dict[str, Any] = dict(total.prf())
     out["by_field"] = {f: c.prf() for f, c in by_field.items()}
     out["violations"] = viol
     out["redacted_ok"] = round(red_ok / red_n, 4) if red_n else 1.0

@@ -1,5 +1,10 @@
 """TownBrief (镇情通): trustworthy Q&A and briefs over Chinese local-government documents."""
 
+# first of all: telemetry off before any library that sends it is imported
+from rag.privacy import no_telemetry
+
+no_telemetry()
+
 __version__ = "0.1.0"
 
 

@@ -129,11 +129,14 @@ def show(
     """Show a document's cleaned text, metadata and the audit of what was removed."""
     d = _store(settings()).get_doc(doc)
     if as_json:
-        _emit_json({"doc": d.doc, "metadata": d.meta, "text": d.text, "audit": d.audit, "masks": d.masks})
+        _emit_json({"doc": d.doc, "metadata": d.meta, "text": d.text, "audit": d.audit, "masks": d.masks,
+                    "source": _source_summary(d.layout)})
         return
     out.rule(f"[bold]{d.doc}")
     for k, v in d.meta.items():
         out.print(f"[bold]{k}[/]: {v if v is not None else '—'}", highlight=False)
+    if d.layout:
+        _show_source(d.layout)
     out.rule("cleaned text")
     out.print(d.text, highlight=False, markup=False)
     out.rule(f"removed ({len(d.audit)})")
@@ -148,6 +151,47 @@ def show(
         out.rule(f"masked values ({len(d.masks)})")
         out.print("  " + "  ".join(d.raw[m["raw_start"]:m["raw_end"]] + (m["unit"] or "") for m in d.masks[:40]),
                   highlight=False, markup=False)
+
+
+def _source_summary(layout: dict | None) -> dict | None:
+    """How a PDF/image/Word/OFD document's text was obtained (no per-line detail)."""
+    if not layout:
+        return None
+    keys = ("format", "method", "n_pages", "ocr_pages", "mean_conf", "low_conf_lines", "table_rows", "removed", "notes")
+    return {k: layout.get(k) for k in keys}
+
+
+def _show_source(layout: dict) -> None:
+    """The 'how was this text obtained' block of `rag show`."""
+    line = f"[bold]source[/]: {layout['format']} · {layout['method']}"
+    if layout.get("n_pages"):
+        line += f" · {layout['n_pages']} pages"
+    if layout.get("ocr_pages"):
+        pages = layout["ocr_pages"]
+        shown = ", ".join(map(str, pages[:20])) + (" …" if len(pages) > 20 else "")
+        line += f" · OCR on {len(pages)} (pages {shown}), mean confidence {layout['mean_conf']:.3f}"
+        if layout.get("low_conf_lines"):
+            line += f", {layout['low_conf_lines']} low-confidence lines"
+    if layout.get("table_rows"):
+        line += f" · {layout['table_rows']} table rows"
+    out.print(line, highlight=False)
+    for n in layout.get("notes", []):
+        out.print(f"  note: {n}", highlight=False, markup=False)
+    from collections import Counter
+
+    removed = layout.get("removed", [])
+    if removed:
+        counts = ", ".join(f"{r}: {c}" for r, c in Counter(x["reason"] for x in removed).most_common())
+        out.print(f"  left out of the text ({counts}):", highlight=False, markup=False)
+        seen: set[tuple[str, str]] = set()
+        for x in removed:
+            if (x["reason"], x["text"]) not in seen:
+                seen.add((x["reason"], x["text"]))
+                page = f"p.{x['page']} " if x["page"] else ""
+                out.print(f"    {page}{x['reason']}: {x['text'][:100]}", highlight=False, markup=False)
+    low = [ln for ln in layout.get("lines", []) if ln.get("low")]
+    for ln in low[:10]:
+        out.print(f"  low confidence {ln['conf']:.2f} p.{ln['page']} [{ln['start']}:{ln['end']}]", highlight=False)
 
 
 @app.command()
@@ -225,14 +269,28 @@ def ask(
     year: Optional[int] = typer.Option(None, "--year", help="only documents of this year"),
     doc_type: Optional[str] = typer.Option(None, "--doc-type", help="政府工作报告 | 人代会 | 党代会 | 讲话 | 其他"),
     as_json: bool = typer.Option(False, "--json", help="print the answer object as JSON (no streaming)"),
+    in_process: bool = typer.Option(False, "--in-process", help="never use a running `rag serve`"),
 ) -> None:
-    """Ask a question; the answer streams, then its citations into the raw documents."""
-    from rag.qa.chain import QA
+    """Ask a question; the answer streams, then its citations into the raw documents.
 
-    qa = QA(settings(), backend=llm)
+    Uses a running `rag serve` when RAG_SERVER_URL is set, or when one on 127.0.0.1:8000
+    serves the same data dir; otherwise answers in-process (stderr says which).
+    """
+    from rag.serve.client import ask_stream, find_server
+
+    s = settings()
+    filters = _filters(place, year, doc_type)
+    server, why = (None, "--in-process") if in_process else find_server(s.data_dir, llm)
+    if server:
+        err.print(f"[dim]answering via {why} · {server.info.get('llm')}/{server.info.get('model')}[/]", highlight=False)
+        events = ask_stream(server, question, {k: v for k, v in vars(filters).items() if v})
+    else:
+        qa, note = _cold_qa(s, llm, question, filters)
+        err.print(f"[dim]answering in-process ({why}) · {note}[/]", highlight=False)
+        events = qa.stream(question, filters=filters)
     answer = None
     streamed = False
-    for ev in qa.stream(question, filters=_filters(place, year, doc_type)):
+    for ev in events:
         if ev["type"] == "token" and not as_json:
             out.print(ev["text"], end="", highlight=False, markup=False)
             streamed = True
@@ -254,6 +312,41 @@ def ask(
         out.print(f"  [{c.n}] {c.doc} [{c.start}:{c.end}] {c.quote.strip()[:120]}", highlight=False, markup=False)
 
 
+def _cold_qa(s: Settings, llm: Optional[str], question: str, filters):
+    """A QA for one question that loads the chat model only when the answer needs it.
+
+    Masked, fact-layer and abstained answers need none: they get a stand-in backend
+    with the configured name (so --json says which backend answered) that never
+    generates. Returns (qa, a note of where the start-up seconds went).
+    """
+    import time
+
+    from rag.llm.backends import Backend, make_backend
+    from rag.qa.chain import QA
+
+    t0 = time.perf_counter()
+    name = llm or s.llm
+    qa = QA(s, backend="extractive")
+    t1 = time.perf_counter()
+    needs = qa.needs_model(question, None, filters)  # also builds the index and loads the embedder
+    t2 = time.perf_counter()
+    if name == "extractive":
+        return qa, f"store {t1 - t0:.1f}s, index+embedder {t2 - t1:.1f}s"
+    if needs:
+        qa.backend = make_backend(s, name)
+        what = f"model load {time.perf_counter() - t2:.1f}s"
+    else:
+        if name == "local":
+            from rag.llm.models import model_path
+
+            model = Path(s.model_path or model_path()).name
+        else:
+            model = s.llm_model or ""
+        qa.backend = Backend(name, model, None, s.llm_base_url)
+        what = "model not needed"
+    return qa, f"store {t1 - t0:.1f}s, index+embedder {t2 - t1:.1f}s, {what}"
+
+
 @app.command()
 def brief(
     town: Optional[str] = typer.Option(None, "--town", help="place name, e.g. 港口镇 (merges its documents, newest first)"),
@@ -261,8 +354,7 @@ def brief(
     all_: bool = typer.Option(False, "--all", help="a brief for every place (and every document without one)"),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="with --all: write DIR/<name>.json and .md"),
     llm: Optional[str] = typer.Option(None, "--llm", envvar="RAG_LLM", help="local | openai | extractive (summary writer)"),
-    as_json: bool = typer.Option(False, "--json", help="the brief as JSON"),
-    as_md: bool = typer.Option(False, "--md", help="the brief as Markdown"),
+    as_json: bool = typer.Option(False, "--json", help="the brief as JSON (default: a Markdown card)"),
 ) -> None:
     """A structured brief: who met, when, who was elected, key figures, priorities, summary."""
     from rag.brief.build import build_brief, to_markdown
@@ -399,6 +491,47 @@ def bench(
     out.print((out_dir / "bench.md").read_text("utf-8"), highlight=False, markup=False)
     if readme:
         update_readme(readme, res)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="address to listen on; off loopback RAG_API_KEY is required"),
+    port: int = typer.Option(8000, "--port", help="port to listen on"),
+    llm: Optional[str] = typer.Option(None, "--llm", envvar="RAG_LLM", help="local | openai | extractive"),
+    queue: int = typer.Option(8, "--queue", min=0, help="questions that may wait for the model; more get 503"),
+    with_ui: bool = typer.Option(False, "--ui", help="also serve the page (Gradio) at /ui"),
+    cors_origin: list[str] = typer.Option([], "--cors-origin", help="allow browser calls from this origin "
+                                           "(repeatable; CORS is off by default)"),
+) -> None:
+    """Serve the API: OpenAI-compatible chat (/v1/chat/completions), REST (/v1/ask, /v1/documents,
+    /v1/briefs, /v1/compare), docs at /docs; one process with the warm model."""
+    import socket
+
+    from rag.serve.api import Service, check_exposure, create_app
+
+    key = os.environ.get("RAG_API_KEY") or None
+    check_exposure(host, key)
+    try:  # say so now, not after the model has loaded
+        fam, typ, proto, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(fam, typ, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(addr)
+    except OSError as e:
+        _fail(f"cannot listen on {host}:{port} ({e.strerror or e}); pick another --port or stop what uses it")
+    s = settings(llm=llm)
+    err.print(f"[dim]loading the store and the {s.llm} backend…[/]", highlight=False)
+    svc = Service(s, llm, max_waiting=queue)
+    svc.warm()
+    application = create_app(svc, api_key=key, cors_origins=cors_origin, ui=with_ui)
+    base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+    err.print(f"TownBrief on {base} · OpenAI base URL {base}/v1, model townbrief · docs {base}/docs"
+              + (f" · page {base}/ui" if with_ui else "")
+              + f" · {svc.qa.backend.name}/{svc.qa.backend.model} · queue {queue} · "
+              + ("API key required" if key else "no API key (loopback only)"), highlight=False)
+    import uvicorn
+
+    uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False,
+                timeout_graceful_shutdown=5)
 
 
 @app.command()

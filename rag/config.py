@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# Government documents stay local: no telemetry from Chroma or Gradio, ever.
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("CHROMA_TELEMETRY", "False")
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# (telemetry opt-outs live in rag/privacy.py, set when the package is imported)
 
 
 class Settings(BaseSettings):
@@ -52,6 +47,8 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(256, ge=32, le=2048, description="token budget per chunk (cl100k)")
     chunk_overlap_tokens: int = Field(48, ge=0, le=512)
     max_file_bytes: int = Field(5 * 1024 * 1024, ge=1)
+    max_pages: int = Field(500, ge=1, description="page budget per PDF/OFD/TIFF: longer files are refused")
+    max_ocr_pages: int = Field(100, ge=0, description="OCR budget per file, in pages (~5-15 s each on 2 cores)")
     top_k: int = Field(6, ge=1, le=50)
     debug: bool = False
 

@@ -2,7 +2,8 @@ import re
 
 import pytest
 
-from rag.ingest.chunking import chunk_text, count_tokens, heading_level
+from rag.ingest.chunking import chunk_text, count_tokens
+from rag.text.zh import heading_level
 from rag.ingest.clean import PINYIN_NOTE, clean, to_simplified
 from rag.ingest.load import load_file
 from tests.conftest import SEEDS

@@ -78,3 +78,23 @@ def test_masked_figures_have_no_value(facts):
 @pytest.mark.parametrize("s,n", [("八", 8), ("十二", 12), ("八十二", 82), ("一百零六", 106), ("106", 106)])
 def test_cn_int(s, n):
     assert cn_int(s) == n
+
+
+def test_numerals_with_qian_and_wan_keep_their_value():
+    from rag.extract.meta import DocMeta
+
+    text = "一千二百名代表出席会议。全年完成造林一千二百亩，新增就业两万人，奖补资金三万元。"
+    facts = extract_facts(clean(text), DocMeta(town="某镇", date="2024-01-10"))
+    figs = {(g["label"], g["value"], g["unit"]) for g in facts["figures"]}
+    assert ("造林", 1200, "亩") in figs
+    assert ("就业", 20000, "人") in figs
+    assert any(g["value"] == 3 and g["unit"] == "万元" for g in facts["figures"])  # 三 + 万元, the unit as written
+    assert facts["deputies"]["value"] == 1200
+    assert not any(g["label"].endswith(("一千", "千")) for g in facts["figures"])
+
+
+def test_words_made_of_numeral_characters_are_not_figures():
+    from rag.extract.meta import DocMeta
+
+    facts = extract_facts(clean("千方百计服务千家万户，万众一心。"), DocMeta(town="某镇", date="2024-01-10"))
+    assert facts["figures"] == []

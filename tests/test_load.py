@@ -53,8 +53,8 @@ def test_missing_and_directory_paths(tmp_path):
 
 
 def test_unsupported_type(tmp_path):
-    p = tmp_path / "x.pdf"
-    p.write_bytes(b"%PDF-1.4")
+    p = tmp_path / "x.xlsx"  # (.pdf is read since rag.ingest.formats: tests/test_formats.py)
+    p.write_bytes(b"PK\x03\x04")
     with pytest.raises(IngestError, match="unsupported"):
         load_file(p)
 

@@ -10,28 +10,24 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
 from typing import Any
 
-from rag.ingest.clean import clean_cached, normalize_query
 from rag.errors import BackendError, NotFoundError
-from rag.extract.facts import PERSON
-from rag.qa.chain import SUSPECT, backend_message
-from rag.llm.backends import Backend
-from rag.llm.prompts import load_prompt
+from rag.index.documents import cleaned
 from rag.index.store import DocRow, Store
+from rag.extract.meta import report_year
+from rag.llm.backends import Backend
+from rag.llm.errors import ENDPOINT_ERRORS, backend_error
+from rag.llm.prompts import load_prompt
+from rag.qa import checks
+from rag.text.indicators import indicators_in
+from rag.text.zh import AREA_UNITS, MONEY_UNITS, RATE_UNITS, answer_sentences, normalize_query, short_place
 
 BRIEF_KEYS = ("doc", "town", "parent", "province", "doc_type", "meeting", "date", "deputies",
               "officials", "elected", "figures", "redacted_labels")
 _KEY_LABEL = re.compile(r"收入|投资|产值|税收|增长|总额|增加值|营业|资金|农田|种植|人均|GDP|生产总值|消费|财政|预算|改造|建设|企业|民生实事|产业集群|补助|救助")
-_MONEY_UNITS = {"亿元", "万元", "千元", "元", "亿美元", "万美元", "美元", "%", "个百分点", "万亩", "亩"}
-_NUM = re.compile(r"\d+(?:\.\d+)?")
-
-
-@dataclass
-class BriefTiming:
-    facts_s: float = 0.0
-    summary_s: float = 0.0
+_VALUE_UNITS = MONEY_UNITS | RATE_UNITS | AREA_UNITS
+_CITY_OR_PROVINCE = ("市", "州", "盟", "地区", "省", "自治区")
 
 
 def key_figure(f: dict) -> bool:
@@ -41,16 +37,41 @@ def key_figure(f: dict) -> bool:
     label = f.get("label") or ""
     if len(label) < 2 or len(label) > 16:
         return False
-    if f.get("unit") in _MONEY_UNITS:
+    if f.get("unit") in _VALUE_UNITS:
         return bool(_KEY_LABEL.search(label)) or f.get("unit") in ("亿元", "万元")
     return bool(_KEY_LABEL.search(label)) and f.get("unit") in ("家", "户", "个", "件", "项") and len(label) >= 3
+
+
+def headline_figures(meta: dict, figures: list[dict]) -> list[dict]:
+    """The figures a reader of a city's or province's work report wants first: its headline indicators.
+
+    A prefecture or province report states some ninety figures; its headline ones are
+    the named indicators (rag/text/indicators.yaml: GDP, fiscal revenue, investment,
+    retail sales, incomes, jobs, trade …) for the year reviewed (actual) and the year
+    planned (target), one per indicator, measure, kind and year, first stated first.
+    A town's report seldom names them: it keeps its key figures. Every figure stays in
+    ``all_figures``.
+    """
+    town, ry = meta.get("town") or "", report_year(meta)
+    if not town.endswith(_CITY_OR_PROVINCE) or ry is None:
+        return figures
+    out, seen = [], set()
+    for g in figures:
+        named = indicators_in(g["label"])
+        if not named or g["year"] != (ry - 1 if g["kind"] == "actual" else ry):
+            continue
+        key = (named[0][0], g["growth"], g["kind"], g["year"])
+        if key not in seen:
+            seen.add(key)
+            out.append(g)
+    return out if len(out) >= 3 else figures
 
 
 def _span(d: DocRow, value: str | None) -> dict | None:
     """Provenance of a metadata value: its first occurrence in the cleaned text, as a raw span."""
     if not value:
         return None
-    cl = clean_cached(d.doc, d.version, d.raw)
+    cl = cleaned(d)
     i = cl.text.find(value)
     if i < 0:
         return {"doc": d.doc, "start": None, "end": None, "quote": None}
@@ -99,8 +120,14 @@ def doc_brief(d: DocRow) -> dict[str, Any]:
     if f.get("deputies"):
         prov["deputies"] = _prov(d, f["deputies"])
     officials = [{"name": p["name"], "title": p["title"], "source": _prov(d, p)} for p in f.get("officials", [])]
+    speaker = f.get("speaker")
+    if speaker and speaker.get("title"):  # the report's speaker leads the officials (with the title as written)
+        officials = [o for o in officials if o["name"] != speaker["name"]]
+        officials.insert(0, {"name": speaker["name"], "title": speaker["title"], "source": _prov(d, speaker)})
+    elif speaker and not any(o["name"] == speaker["name"] for o in officials):
+        officials.insert(0, {"name": speaker["name"], "title": None, "source": _prov(d, speaker)})
     elected = [{"name": e["name"], "post": e["post"], "source": _prov(d, e)} for e in f.get("elected", [])]
-    figures: list[dict] = []
+    all_figures: list[dict] = []
     seen: set[tuple] = set()
     for g in f.get("figures", []):
         if not key_figure(g):
@@ -109,8 +136,9 @@ def doc_brief(d: DocRow) -> dict[str, Any]:
         if key in seen:
             continue
         seen.add(key)
-        figures.append({"label": g["label"], "value": g["value"], "unit": g["unit"], "year": g["year"],
-                        "kind": g["kind"], "growth": g["growth"], "source": _prov(d, g)})
+        all_figures.append({"label": g["label"], "value": g["value"], "unit": g["unit"], "year": g["year"],
+                            "kind": g["kind"], "growth": g["growth"], "source": _prov(d, g)})
+    figures = headline_figures(m, all_figures)
     redacted: list[str] = []
     for g in f.get("figures", []):
         if g.get("masked") and g["label"] not in redacted and 2 <= len(g["label"]) <= 16 and "*" not in g["label"]:
@@ -119,6 +147,7 @@ def doc_brief(d: DocRow) -> dict[str, Any]:
         "doc": d.doc, "town": m.get("town"), "parent": m.get("parent"), "province": m.get("province"),
         "doc_type": m.get("doc_type"), "meeting": m.get("meeting"), "date": m.get("date"),
         "deputies": deputies, "officials": officials, "elected": elected, "figures": figures,
+        "all_figures": all_figures,
         "redacted_labels": redacted, "priorities": priorities(d), "summary": "",
         "summary_source": "none", "provenance": prov, "documents": [d.doc],
     }
@@ -162,23 +191,12 @@ def llm_summary(b: dict, d: DocRow, backend: Backend) -> tuple[str, list[str]]:
     chain = spec.template() | backend.chat | StrOutputParser()
     try:
         text = chain.invoke({"facts": facts, "excerpt": excerpt}).strip()
-    except Exception as e:  # the client's error types vary; classify for one clear line
-        raise BackendError(backend_message(backend, e)) from None
-    source = normalize_query(d.text)
+    except ENDPOINT_ERRORS as e:
+        raise backend_error(backend, e) from e
+    source = checks.source_form(d.text)
     kept, dropped = [], []
-    for m in re.finditer(r"[^。！？\n]+[。！？]?", text):
-        s = m.group(0).strip()
-        if not s:
-            continue
-        ns = normalize_query(s)
-        bad_num = [n for n in _NUM.findall(ns) if n not in source]
-        names = [m.group("name").replace(" ", "") for m in PERSON.finditer(ns)]
-        names += [m.group(1) for m in re.finditer(r"选举([\u4e00-\u9fff]{2,3}?)(?:同志)?为", ns)]
-        bad_name = [n for n in names if n not in source]
-        if bad_num or bad_name or SUSPECT.search(ns):
-            dropped.append(s)
-        else:
-            kept.append(s)
+    for s in answer_sentences(text):
+        (kept if checks.check(s, source).ok else dropped).append(s)
     return "".join(kept)[:300], dropped
 
 
@@ -191,7 +209,7 @@ def build_brief(store: Store, *, doc: str | None = None, town: str | None = None
     else:
         want = normalize_query(town or "")
         docs = [d for d in store.list_docs() if d.meta.get("town") and
-                (d.meta["town"] == want or re.sub(r"(镇|乡|县|市|区)$", "", d.meta["town"]) == want)]
+                (d.meta["town"] == want or short_place(d.meta["town"]) == want)]
         if not docs:
             known = sorted({d.meta["town"] for d in store.list_docs() if d.meta.get("town")})
             raise NotFoundError(f"no documents about '{town}'; places with documents: {', '.join(known) or 'none'}")

@@ -11,46 +11,28 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from rag.ingest.chunking import heading_level
 from rag.ingest.clean import Cleaned
-from rag.extract.meta import DocMeta
-from rag.text.zh import cn_int
+from rag.extract.meta import DocMeta, report_year
+from rag.extract.speaker import find_speaker
+from rag.text.zh import (CN_NUMERAL, COUNT_UNITS, MASK_MARK, ROLE_RE, UNIT_RE, base_value, clause_spans, cn_int,
+                         cn_number, heading_lookup, valid_name)
 
 # --- numbers -------------------------------------------------------------------
 
-_SCALE = {"亿": 1e8, "万": 1e4, "千": 1e3}
-UNITS = ("亿元", "万元", "千元", "元", "亿美元", "万美元", "美元", "万亩", "亩", "万吨", "吨", "%", "个百分点",
-         "家", "项", "个", "名", "人次", "人", "户", "次", "条", "件", "所", "座", "公里", "平方米", "万平方米", "盏", "起", "倍")
-_UNIT_RE = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
-NUMBER = re.compile(rf"(?P<num>\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百]+)\s*(?P<approx>余|多)?\s*(?P<unit>{_UNIT_RE})")
-_MASKED = re.compile(rf"(?:\*+|＊+|×{{2,}}|[xX]{{2,}})\s?(?P<unit>{_UNIT_RE})")
+# The numeral is lazy so that 三万元 reads 三 + 万元 (the unit as written), while
+# 一千二百亩 reads 一千二百 + 亩: the shortest numeral after which a unit stands.
+NUMBER = re.compile(rf"(?P<num>\d+(?:\.\d+)?|{CN_NUMERAL[:-1]}*?)\s*(?P<approx>余|多)?\s*(?P<unit>{UNIT_RE})")
+_MASKED = re.compile(rf"{MASK_MARK}\s?(?P<unit>{UNIT_RE})")
 _TARGET = re.compile(r"目标|预期|力争|确保|争取|计划(?!的)|要|将|拟|不少于|不低于|达到.*以上")
+# in a review section only these mean a plan (要 / 将 there are about what was done)
+_STRONG_TARGET = re.compile(r"目标|预期|力争|争取|计划(?!的)")
 _GROWTH = re.compile(r"(?:同比|比上年|年均)?(?:增长|下降|提高|减少|增幅)$")
 _LEAD_VERBS = re.compile(r"^(?:其中|全年|全镇|全县|全市|今年|去年|共|累计|实现|完成|达到|达|为|新增|新建|建设|完成了|落实了|成功|获得|引进|拓展|发放|投入|打造了?|安装|拆除|清理|打捞|关闭|整改提升|设立|化解|排查出?|受理|收集办理|开展|招录|协助企业解决|代办|培育|提升|年均|同比|比上年|约|超过?|突破|近)+")
 _TAIL_VERBS = re.compile(r"(?:完成|实现|达到|达|为|共|累计|约|超过?|突破|近|达到了)+$")
-_COUNT_UNITS = ("个", "家", "项", "名", "人", "户", "次", "条", "件", "所", "座", "盏", "起")
 # a "label" that is really a verb, a connective or a relative clause: the
 # noun comes after the number (成立14个招商小分队, 各条战线的82名人大代表)
 _WEAK_LABEL = re.compile(r"(?:的|成立|确立|利用|定位|以|和|与|从|一批|也是|走在前|抓好|目前|盘点|创造|推进|抢占|壮大|选出|实施|打造|建立|开展|聚焦|围绕|\*)$|^[\u4e00-\u9fff]?$|[\d*]")
 _CLAUSE_SPLIT = re.compile(r"[，,；;：:、。！？\n（）()“”\"]")
-
-
-def to_number(s: str) -> float | None:
-    try:
-        return float(s)
-    except ValueError:
-        v = cn_int(s)
-        return float(v) if v is not None else None
-
-
-def base_value(value: float, unit: str) -> float:
-    f = 1.0
-    for ch in unit:
-        if ch in _SCALE:
-            f *= _SCALE[ch]
-        else:
-            break
-    return value * f
 
 
 @dataclass
@@ -93,13 +75,10 @@ class Facts:
     officials: list[Person] = field(default_factory=list)
     elected: list[Election] = field(default_factory=list)
     deputies: dict[str, Any] | None = None
+    speaker: dict[str, Any] | None = None  # who delivered the report (rag.extract.speaker)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def _sentences(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in re.finditer(r"[^。！？；\n]+[。！？；]?", text)]
 
 
 def _label_before(text: str, start: int, floor: int) -> str:
@@ -122,35 +101,48 @@ def _label_after(text: str, end: int, ceil: int) -> str:
     return (seg[:m.start()] if m else seg)[:14].strip()
 
 
+_REVIEW_HEADING = re.compile(r"回顾|过去一年|过去的一年|工作总结|主要工作|成效|成绩")
+_PLAN_HEADING = re.compile(r"安排|目标|计划|任务|部署|今年|总体要求|重点工作")
+
+
 def _year_context(text: str, sent: tuple[int, int], heading: str, meta: DocMeta) -> tuple[int | None, str | None]:
-    """(year, kind hint) from the sentence, then its heading, then the document."""
+    """(year, kind hint) from the sentence, then its heading, then the document.
+
+    The hint is the section's: a review (回顾, 过去一年) states results, a plan
+    (安排, 目标任务) targets. A heading without a year refers to the report's
+    own year (plan) or the year before it (review).
+    """
     s = text[sent[0]:sent[1]]
-    doc_year = meta.year
-    if meta.date and meta.date[5:7] == "12":
-        doc_year = (doc_year or 0) + 1 or None  # a December report plans the next year
+    doc_year = report_year(meta.as_dict())
+    plan, review = _PLAN_HEADING.search(heading), _REVIEW_HEADING.search(heading)
+    # the innermost heading decides when both words occur along the path
+    hint = None
+    if plan or review:
+        hint = "target" if (plan and (not review or plan.start() > review.start())) else "actual"
     m = re.search(r"((?:19|20)\d{2})年", s)
     if m and not re.search(r"到(?:19|20)\d{2}年", s):
-        return int(m.group(1)), None
+        return int(m.group(1)), hint
     if re.search(r"今年|本年", s):
         return doc_year, None
     if re.search(r"去年|上年|过去一年|一年来", s):
         return (doc_year - 1) if doc_year else None, "actual"
     hm = re.search(r"((?:19|20)\d{2})年", heading)
     if hm:
-        hint = "target" if re.search(r"安排|目标|计划|任务|部署", heading) else "actual" if re.search(r"回顾|成效|成绩", heading) else None
         return int(hm.group(1)), hint
-    return doc_year, None
+    if hint == "actual" and doc_year:
+        return doc_year - 1, hint
+    return doc_year, hint
 
 
 def extract_figures(cleaned: Cleaned, meta: DocMeta) -> list[Figure]:
     text = cleaned.text
-    headings = _heading_at(text)
+    headings = heading_lookup(text)
     figures: list[Figure] = []
-    for a, b in _sentences(text):
+    for a, b in clause_spans(text):
         sent = text[a:b]
         heading = headings(a)
         sent_year, hint = _year_context(text, (a, b), heading, meta)
-        explicit_target = bool(_TARGET.search(sent)) or hint == "target"
+        explicit_target = bool((_STRONG_TARGET if hint == "actual" else _TARGET).search(sent)) or hint == "target"
         past = hint == "actual" or bool(re.search(r"去年|上年|过去一年|一年来|回顾", sent))
         prev_label = ""
         matches = [(m, False) for m in NUMBER.finditer(text, a, b)] + [(m, True) for m in _MASKED.finditer(text, a, b)]
@@ -160,7 +152,7 @@ def extract_figures(cleaned: Cleaned, meta: DocMeta) -> list[Figure]:
                 num = m.group("num")
                 if re.fullmatch(r"(?:19|20)\d{2}", num) or text[max(a, m.start() - 1):m.start()] == "第":
                     continue
-                value = to_number(num)
+                value = cn_number(num)
                 if value is None:
                     continue
             else:
@@ -170,14 +162,14 @@ def extract_figures(cleaned: Cleaned, meta: DocMeta) -> list[Figure]:
             if text[max(a, m.start() - 1):m.start()] == "届" or (unit == "次" and "届" in text[max(a, m.start() - 4):m.start()]):
                 continue  # 十三届四次全会: an ordinal, not a figure
             label = _label_before(text, m.start(), a)
-            if _WEAK_LABEL.search(label) and unit in _COUNT_UNITS:
+            if _WEAK_LABEL.search(label) and unit in COUNT_UNITS:
                 label = _label_after(text, m.end(), b) or ""
             elif _WEAK_LABEL.search(label):
                 continue
             growth = bool(_GROWTH.search(label)) or unit in ("%", "个百分点") and bool(re.search(r"增长|下降|提高", label))
             if (not label or _GROWTH.fullmatch(label)) and prev_label:
                 label = prev_label + (label or "")
-            if not label and unit in _COUNT_UNITS:
+            if not label and unit in COUNT_UNITS:
                 label = _label_after(text, m.end(), b)
             if not label or len(label) > 24 or re.search(r"\d", label):
                 continue
@@ -230,49 +222,14 @@ def _tight_span(text: str, label: str, a: int, b: int, na: int, nb: int) -> tupl
     return na, nb
 
 
-def _heading_at(text: str):
-    """A function: cleaned offset → heading path in force there."""
-    marks: list[tuple[int, str]] = []
-    pos = 0
-    stack: list[tuple[int, str]] = []
-    for line in text.split("\n"):
-        lvl = heading_level(line)
-        if lvl is not None:
-            stack = [h for h in stack if h[0] < lvl] + [(lvl, line.strip())]
-            marks.append((pos, " > ".join(h for _, h in stack)))
-        pos += len(line) + 1
-
-    def at(offset: int) -> str:
-        cur = ""
-        for p, h in marks:
-            if p > offset:
-                break
-            cur = h
-        return cur
-
-    return at
-
-
 # --- people ----------------------------------------------------------------------
 
-SURNAMES = set(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
-)
-_ROLE = (r"(?:镇党委副书记|镇党委书记|党委副书记|党委书记|党工委副书记|党工委书记|纪委书记|镇人大主席|人大主席|人大副主席|"
-         r"副镇长|镇长候选人|镇长|副县长|县长|副市长|代市长|市长|副省长|省长|州长|区长|副区长|乡长|副乡长|街道办事处主任|"
-         r"主任|副主任|局长|副局长|书记|副书记|主席|委员|社区党委书记|村党委书记|秘书长|部长|主持人)")
 _NAME = r"(?P<name>[\u4e00-\u9fff](?:\s?[\u4e00-\u9fff]){1,2})"
 _AFTER_NAME = r"(?=代表|作|主持|出席|表示|指出|强调|向|在|逐一|对|讲话|致辞|同志|等|[，,、。：:（(\s]|$)"
-PERSON = re.compile(rf"(?P<title>(?:[\u4e00-\u9fff]{{0,12}}?{_ROLE}[、，,]?)+)\s*{_NAME}{_AFTER_NAME}", re.M)
-_NOT_NAME = re.compile(r"^(?:同志|代表|候选|人民|政府|主持|出席|会议|大会|工作|报告|表示|指出|强调)")
+PERSON = re.compile(rf"(?P<title>(?:[\u4e00-\u9fff]{{0,12}}?{ROLE_RE}[、，,]?)+)\s*{_NAME}{_AFTER_NAME}", re.M)
 _BYLINE = re.compile(r"(?:报道|编辑|记者|通讯员|摄影|供稿|供图|撰稿|来源)")
 ELECTION = re.compile(r"选举(?P<body>[^。；]{2,120}?)(?:。|；|$)")
 _ELECT_ITEM = re.compile(r"(?P<names>[\u4e00-\u9fff]{2,3}(?:[、和][\u4e00-\u9fff]{2,3})*)(?:同志)?为(?P<post>[\u4e00-\u9fff]{2,30}?(?:副镇长|镇长|副县长|县长|副市长|市长|主席|副主席|主任|副主任|委员|书记|副书记|代表))")
-
-
-def _valid_name(name: str) -> bool:
-    n = name.replace(" ", "")
-    return 2 <= len(n) <= 3 and n[0] in SURNAMES and not _NOT_NAME.match(n[1:] if len(n) > 2 else n)
 
 
 def extract_people(cleaned: Cleaned) -> list[Person]:
@@ -281,7 +238,7 @@ def extract_people(cleaned: Cleaned) -> list[Person]:
     seen: set[str] = set()
     for m in PERSON.finditer(text):
         name = m.group("name").replace(" ", "")
-        if not _valid_name(m.group("name")):
+        if not valid_name(m.group("name")):
             continue
         after = text[m.end():m.end() + 4]
         if _BYLINE.match(after) or _BYLINE.search(text[max(0, m.start() - 6):m.start()]):
@@ -317,7 +274,7 @@ def extract_elections(cleaned: Cleaned) -> list[Election]:
         for item in _ELECT_ITEM.finditer(m.group("body")):
             post = item.group("post")
             for name in re.split(r"[、和]", item.group("names")):
-                if not _valid_name(name):
+                if not valid_name(name):
                     continue
                 a = body_start + item.start()
                 b = body_start + item.end()
@@ -326,7 +283,7 @@ def extract_elections(cleaned: Cleaned) -> list[Election]:
     return out
 
 
-_DEPUTIES = re.compile(r"(?P<n>\d+|[一二三四五六七八九十百零两]+)名(?:人大|党|出席)?代表(?:出席|参加|参会|到会|牢记)?")
+_DEPUTIES = re.compile(rf"(?P<n>\d+|{CN_NUMERAL})名(?:人大|党|出席)?代表(?:出席|参加|参会|到会|牢记)?")
 
 
 def extract_deputies(cleaned: Cleaned) -> dict[str, Any] | None:
@@ -346,4 +303,5 @@ def extract_facts(cleaned: Cleaned, meta: DocMeta, doc_id: str = "") -> dict[str
         officials=extract_people(cleaned),
         elected=extract_elections(cleaned),
         deputies=extract_deputies(cleaned),
+        speaker=(s.as_dict() if (s := find_speaker(cleaned)) else None),
     ).as_dict()

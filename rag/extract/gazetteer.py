@@ -15,9 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Iterable
 
-SUFFIXES = ("壮族自治区", "回族自治区", "维吾尔自治区", "自治区", "自治州", "自治县", "特别行政区",
-            "街道", "地区", "省", "市", "县", "区", "镇", "乡", "旗", "盟", "州")
-
+from rag.text.zh import short_place
 
 @dataclass(frozen=True)
 class Place:
@@ -25,22 +23,6 @@ class Place:
     level: str  # province | city | county | town
     parent: str | None
     province: str
-
-
-_ETHNIC = ("土家|苗|布依|藏|傣|彝|哈尼|壮|回|维吾尔|蒙古|朝鲜|侗|瑶|白|羌|景颇|傈僳|黎|哈萨克|柯尔克孜|纳西|土|撒拉|保安|东乡|仫佬|"
-           "毛南|仡佬|水|畲|独龙|怒|普米|拉祜|佤|阿昌|德昂|基诺|京|达斡尔|鄂温克|鄂伦春|锡伯|塔吉克|裕固|门巴|珞巴|满|各")
-_ETHNIC_TAIL = re.compile(rf"(?:(?:{_ETHNIC})族)+自治[州县旗区]$")
-
-
-def short_name(name: str) -> str:
-    """广西壮族自治区 → 广西, 恩施土家族苗族自治州 → 恩施, 上高县 → 上高."""
-    m = _ETHNIC_TAIL.search(name)
-    if m and m.start() >= 2:
-        return name[: m.start()]
-    for suf in SUFFIXES:
-        if name.endswith(suf) and len(name) - len(suf) >= 2:
-            return name[: -len(suf)]
-    return name
 
 
 def literal_union(words: Iterable[str]) -> re.Pattern[str]:
@@ -94,7 +76,7 @@ class Gazetteer:
         for n in names:
             places = self.by_name[n]
             if any(p.level in ("province", "city") for p in places):
-                s = short_name(n)
+                s = short_place(n)
                 if s != n and len(s) >= 2:
                     shorts.setdefault(s, n)
         self.short_to_full = shorts

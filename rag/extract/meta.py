@@ -13,12 +13,11 @@ from datetime import date
 
 from rag.ingest.clean import Cleaned
 from rag.extract.gazetteer import Place, gazetteer
-from rag.text.zh import CN_DIGITS, cn_int
+from rag.text.zh import ADMIN_END, arabic_dates
 
 DOC_TYPES = ("政府工作报告", "人代会", "党代会", "讲话", "其他")
 
-_NUM = r"[一二三四五六七八九十百零〇两\d]+"
-_ADMIN_END = r"(?:镇|乡|街道|县|市|区|省|自治区|自治州|自治县|旗|盟|州|新区|开发区)"
+_NUM = r"[一二三四五六七八九十百零〇两\d]+"  # a term or session number (第十七届, 第7次)
 NPC = re.compile(rf"(?P<run>[\u4e00-\u9fff]{{2,20}}?)第(?P<term>{_NUM})届人民代表大会第(?P<session>{_NUM})次(?:全体)?会议")
 PARTY = re.compile(rf"中国共产党(?P<run>[\u4e00-\u9fff]{{2,15}}?)第(?P<term>{_NUM})届(?:代表大会第(?P<session>{_NUM})次会议|代表大会)")
 _STOP_CHARS = set("在于日了的和与及是为、届年月由向对从")
@@ -28,19 +27,6 @@ _GARBLED_LEAD = re.compile(r"^(?P<md>\d{2,4})日\s*[,，]")
 _TITLE_DATE = re.compile(r"[（(](?P<y>(?:19|20)\d{2})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
 _PUB_DATE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-/年.]\s*(?P<m>\d{1,2})\s*[-/月.]\s*(?P<d>\d{1,2})")
 _YEAR = re.compile(r"(?<![\d到至])((?:19|20)\d{2})年(?!代)")
-
-
-_CN_DATE = re.compile(r"([〇零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,4})日")
-
-
-def arabic_dates(text: str) -> str:
-    """二〇二三年一月十五日 → 2023年1月15日 (same meaning, for date patterns)."""
-
-    def conv(m: re.Match[str]) -> str:
-        y = "".join(str(CN_DIGITS[c]) for c in m.group(1))
-        return f"{y}年{cn_int(m.group(2))}月{cn_int(m.group(3))}日"
-
-    return _CN_DATE.sub(conv, text)
 
 
 def _squash(text: str) -> str:
@@ -58,6 +44,8 @@ class DocMeta:
     date: str | None = None
     title: str | None = None
     published: str | None = None
+    # how the raw text was read: "text" or "html" — re-reading a stored document must clean it the same way
+    format: str = "text"
 
     @property
     def year(self) -> int | None:
@@ -67,10 +55,19 @@ class DocMeta:
         return asdict(self)
 
 
+def report_year(meta: dict) -> int | None:
+    """The year a report is for: its delivery year, or the next one for a report delivered in December
+    (湘潭's report delivered 2023-12-29 is its 2024 report)."""
+    d = str(meta.get("date") or "")
+    if not d[:4].isdigit():
+        return None
+    return int(d[:4]) + (1 if d[5:7] == "12" else 0)
+
+
 def _trim_place(run: str) -> str | None:
     """The place name at the end of a run of characters before 第…届."""
     gz = gazetteer()
-    cands = [run[i:] for i in range(len(run) - 1) if re.fullmatch(rf"[\u4e00-\u9fff]+?{_ADMIN_END}", run[i:])]
+    cands = [run[i:] for i in range(len(run) - 1) if re.fullmatch(rf"[\u4e00-\u9fff]+?{ADMIN_END}", run[i:])]
     known = [c for c in cands if gz.lookup(c)]
     if known:
         return max(known, key=len)
@@ -81,7 +78,7 @@ def _trim_place(run: str) -> str | None:
     for prefix in ("中国共产党", "中共", "召开", "胜利"):
         if run.startswith(prefix):
             run = run[len(prefix):]
-    return run if len(run) >= 2 and re.search(rf"{_ADMIN_END}$", run) else None
+    return run if len(run) >= 2 and re.search(rf"{ADMIN_END}$", run) else None
 
 
 def canonical_place(name: str) -> str:
@@ -132,7 +129,7 @@ def find_meeting(text: str) -> tuple[str | None, str | None, str | None]:
 def _title_place(lines: list[str]) -> str | None:
     """"宜春市政府工作报告", "我代表上海市人民政府" style fallbacks."""
     for line in lines:
-        m = re.search(rf"([\u4e00-\u9fff]{{2,12}}?{_ADMIN_END})(?:人民)?政府工作报告", line)
+        m = re.search(rf"([\u4e00-\u9fff]{{2,12}}?{ADMIN_END})(?:人民)?政府工作报告", line)
         if m:
             p = _trim_place(m.group(1))
             if p:
@@ -179,9 +176,9 @@ def _context_year(text: str, published: date | None) -> int | None:
 def _repair_garbled(md: str, published: date | None, year: int | None) -> date | None:
     """"88日" lost its 月: try every split of the digits, keep the latest date
     not after the publication date (publication usually follows the meeting)."""
-    if not published and not year:
-        return None
     y = published.year if published else year
+    if y is None:
+        return None
     best = None
     for i in range(1, len(md)):
         try:
@@ -200,7 +197,12 @@ def _fmt(d: date) -> str:
 
 
 def find_date(cleaned: Cleaned, doc_type: str, title_lines: list[str]) -> tuple[str | None, str | None]:
-    """(date, publication date) — date as YYYY-MM-DD, YYYY-MM or YYYY."""
+    """(date, publication date) — date as YYYY-MM-DD, YYYY-MM or YYYY.
+
+    In order of trust: a full date at the meeting or in the title; a date that
+    leads one of the first paragraphs; the year a speech's title names; the
+    front-matter title's year; the publication month.
+    """
     text = cleaned.text
     published = _publication_date(cleaned)
     pub = _fmt(published) if published else None
@@ -211,41 +213,53 @@ def find_date(cleaned: Cleaned, doc_type: str, title_lines: list[str]) -> tuple[
             return _fmt(date(int(m["y"]), int(m["m"]), int(m["d"]))), pub
         except ValueError:
             pass
-    paragraphs = text.split("\n")[:6]
-    for para in paragraphs:
-        lead = _LEAD_DATE.match(para)
-        if lead and (re.search(r"会议|大会|召开|开幕|举行", para[:200])):
-            y = int(lead["y"]) if lead["y"] else None
-            if y is None:
-                if published:
-                    y = published.year - (1 if int(lead["m"]) > published.month else 0)
-                else:
-                    y = _context_year(text, None)
-            if y:
-                try:
-                    return _fmt(date(y, int(lead["m"]), int(lead["d"]))), pub
-                except ValueError:
-                    pass
-        g = _GARBLED_LEAD.match(para)
-        if g:
-            d = _repair_garbled(g["md"], published, _context_year(text, published))
-            if d:
-                return _fmt(d), pub
-        if para.startswith("近日") and published:
-            return f"{published.year:04d}-{published.month:02d}", pub
+    for para in text.split("\n")[:6]:
+        found = _paragraph_date(para, text, published)
+        if found:
+            return found, pub
+    return _title_year(doc_type, title_lines, cleaned.front_title, published), pub
+
+
+def _paragraph_date(para: str, text: str, published: date | None) -> str | None:
+    """A date leading a paragraph about a meeting (2月5日，…召开), a garbled "88日", or 近日 → the publication month."""
+    lead = _LEAD_DATE.match(para)
+    if lead and (re.search(r"会议|大会|召开|开幕|举行", para[:200])):
+        y = int(lead["y"]) if lead["y"] else None
+        if y is None:
+            if published:
+                y = published.year - (1 if int(lead["m"]) > published.month else 0)
+            else:
+                y = _context_year(text, None)
+        if y:
+            try:
+                return _fmt(date(y, int(lead["m"]), int(lead["d"])))
+            except ValueError:
+                pass
+    g = _GARBLED_LEAD.match(para)
+    if g:
+        d = _repair_garbled(g["md"], published, _context_year(text, published))
+        if d:
+            return _fmt(d)
+    if para.startswith("近日") and published:
+        return f"{published.year:04d}-{published.month:02d}"
+    return None
+
+
+def _title_year(doc_type: str, title_lines: list[str], front_title: str | None, published: date | None) -> str | None:
+    """Without a dated paragraph: a speech title's year, the front-matter title's year, else the publication month."""
     if doc_type == "讲话":
         # the title nearest the body names the year the speech belongs to
         for line in reversed(title_lines):
             ym = re.search(r"((?:19|20)\d{2})年", line)
             if ym and re.search(r"讲话|会议|大会", line):
-                return ym.group(1), pub
-    if cleaned.front_title:
-        ym = re.search(r"((?:19|20)\d{2})年", cleaned.front_title)
+                return ym.group(1)
+    if front_title:
+        ym = re.search(r"((?:19|20)\d{2})年", front_title)
         if ym:
-            return ym.group(1), pub
+            return ym.group(1)
     if published:
-        return f"{published.year:04d}-{published.month:02d}", pub
-    return None, pub
+        return f"{published.year:04d}-{published.month:02d}"
+    return None
 
 
 def resolve_place(place: str, text: str) -> tuple[str | None, str | None]:
@@ -305,7 +319,7 @@ def extract_meta(cleaned: Cleaned) -> DocMeta:
     if place is None:
         place = _title_place(title_lines + ([cleaned.front_title] if cleaned.front_title else []))
     if place is None:
-        m = re.search(rf"我代表([\u4e00-\u9fff]{{2,12}}?{_ADMIN_END})人民政府", text[:3000])
+        m = re.search(rf"我代表([\u4e00-\u9fff]{{2,12}}?{ADMIN_END})人民政府", text[:3000])
         place = _trim_place(m.group(1)) if m else None
     if place is None:
         place = _most_named_place(text)

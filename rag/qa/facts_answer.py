@@ -1,0 +1,147 @@
+"""Answers straight from the fact layer, when one fact answers the question unambiguously.
+
+Small models misread evidence that holds several numbers or names; the fact
+layer does not. Each function returns (answer text with [1], evidence) or None
+to let the chain go on.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.extract.gazetteer import gazetteer
+from rag.extract.meta import report_year
+from rag.index.documents import cleaned
+from rag.index.retrieval import Filters
+from rag.index.store import DocRow
+from rag.qa.types import Evidence
+from rag.text.zh import ELECTED_POSTS, HEAD_ROLES, defuse_markers, normalize_query, role_matches, short_place
+
+_ROLE_ALT = "|".join(sorted(HEAD_ROLES, key=len, reverse=True))
+_ROLE_Q = re.compile(rf"({_ROLE_ALT})(?:是谁|是哪位|叫什么|姓名)|谁(?:是|担任)(?:[\u4e00-\u9fff]{{0,6}}?)({_ROLE_ALT})")
+_ELECTED_Q = re.compile(r"(?:选举|当选|选出)[^，。？?]*?(" + "|".join(p for p in sorted(ELECTED_POSTS, key=len, reverse=True)
+                                                           if p not in ("委员", "代表", "书记", "副书记", "主任", "副主任")) + ")")
+_ASKS_AMOUNT = re.compile(r"多少|几|数额|是多少")
+_YEAR = re.compile(r"((?:19|20)\d{2})年")
+
+
+def _evidence(d: DocRow, start: int, end: int, fallback: str) -> Evidence:
+    """Evidence [1] for a fact's raw span: the cleaned sentence of that span."""
+    text = defuse_markers(cleaned(d).text_of_raw(start, end) or fallback)
+    return Evidence(1, d.doc, text, start, end, d.raw[start:end], d.meta.get("town"), d.meta.get("date"))
+
+
+def masked_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple[str, list[Evidence]] | None:
+    """A question about a quantity the source masks (*亿元): say so, never a number."""
+    q = normalize_query(question)
+    for d in docs:
+        if not filters.matches(d.meta, d.doc):
+            continue
+        for f in (d.facts or {}).get("figures", []):
+            if f.get("masked") and len(f["label"]) >= 3 and f["label"] in q:
+                ev = _evidence(d, f["start"], f["end"], f["label"])
+                text = f"资料中“{f['label']}”的数值被隐去（原文写作“*{f['unit']}”），无法给出具体数字[1]。"
+                return text, [ev]
+    return None
+
+
+def fact_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple[str, list[Evidence]] | None:
+    """Who was elected to a post (选举谁为镇长), or a figure whose label, year and kind the question names."""
+    q = normalize_query(question)
+    docs = [d for d in docs if filters.matches(d.meta, d.doc)]
+    m = _ELECTED_Q.search(q)
+    if m and not re.search(r"哪些|哪几", q):
+        role = m.group(1)
+        found = [(d, e) for d in docs for e in (d.facts or {}).get("elected", []) if role_matches(e["post"], role)]
+        if len({e["name"] for _, e in found}) == 1:
+            d, e = found[0]
+            return f"会议选举{e['name']}为{e['post']}[1]。", [_evidence(d, e["start"], e["end"], e["quote"])]
+    if not _ASKS_AMOUNT.search(q):
+        return None
+    year = _YEAR.search(q)
+    want_kind = "target" if re.search(r"目标|预期|计划|力争", q) else "actual" if re.search(r"完成|实现|达到|全年", q) else None
+    cands = []
+    for d in docs:
+        for g in (d.facts or {}).get("figures", []):
+            if g.get("value") is None or len(g["label"]) < 3 or g["label"] not in q:
+                continue
+            if year and g.get("year") != int(year.group(1)):
+                continue
+            if want_kind and g["kind"] != want_kind:
+                continue
+            cands.append((d, g))
+    if len({(g["value"], g["unit"]) for _, g in cands}) != 1:
+        return None
+    d, g = cands[0]
+    value = f"{g['value']:g}{g['unit']}"
+    ev = _evidence(d, g["start"], g["end"], g["quote"])
+    when = f"{g['year']}年" if g.get("year") else ""
+    what = "目标" if g["kind"] == "target" else ""
+    return f"{d.meta.get('town') or ''}{when}{g['label']}{what}为{value}[1]（原文：“{ev.text}”）。", [ev]
+
+
+def role_known(question: str, docs: list[DocRow], filters: Filters) -> bool | None:
+    """None if not a "who is the X" question; else whether the fact layer knows an official with that role."""
+    m = _ROLE_Q.search(normalize_query(question))
+    if not m:
+        return None
+    role = m.group(1) or m.group(2)
+    for d in docs:
+        if not filters.matches(d.meta, d.doc):
+            continue
+        f = d.facts or {}
+        titles = [p.get("title") or "" for p in f.get("officials", [])] + [e["post"] for e in f.get("elected", [])]
+        if any(role_matches(t, role) for t in titles):
+            return True
+    return False
+
+
+# "who delivered it / in what role": 由哪位市长作, 是谁作的, 报告人的职务, 作报告时是什么职务
+_SPEAKER_Q = re.compile(r"(?:谁|哪位[\u4e00-\u9fff]{0,4}?)(?:作|做)(?:的|了)?|由(?:谁|哪位)|报告人|作报告的(?:是|人)|"
+                        r"作[^，。？?]{0,20}报告时[^，。？?]{0,4}(?:职务|身份)|(?:什么|何)职务")
+
+
+def speaker_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple[str, list[Evidence]] | None:
+    """Who delivered a work report (and in what role), from the speaker fact of the place's report(s).
+
+    The report is chosen by place and, when the question names one, by the year the report is for;
+    without a year every report of the place answers, one line each.
+    """
+    q = normalize_query(question)
+    if not (_SPEAKER_Q.search(q) and "报告" in q):
+        return None
+    year = _YEAR.search(q)
+    mine = [d for d in docs if filters.place and d.meta.get("town") == filters.place and
+            (not year or report_year(d.meta) == int(year.group(1)))]
+    if not mine:
+        return None
+    mine.sort(key=lambda d: report_year(d.meta) or 0)
+    lines: list[str] = []
+    evidence: list[Evidence] = []
+    for d in mine:
+        s = (d.facts or {}).get("speaker")
+        if not s:
+            continue
+        n = len(evidence) + 1
+        ev = _evidence(d, s["start"], s["end"], s["name"])
+        evidence.append(Evidence(n, ev.doc, ev.text, ev.start, ev.end, ev.quote, ev.place, ev.date))
+        who = f"{s['title']}{s['name']}" if s.get("title") else s["name"]
+        lines.append(f"{d.meta.get('town')}{report_year(d.meta) or ''}年政府工作报告由{who}作[{n}]。")
+    if not lines:
+        return None
+    return "".join(lines), evidence
+
+
+def unknown_place(question: str, docs: list[DocRow]) -> str | None:
+    """A place the question names that no document is about (nor lies in); None when every named place is held.
+
+    A question about 湘西州 when the collection has no 湘西 report must not borrow another place's figure.
+    """
+    q = normalize_query(question)
+    held: set[str] = set()
+    for d in docs:
+        held.update(x for k in ("town", "parent", "province") if (x := d.meta.get(k)))
+    if any(p in q or (len(short_place(p)) >= 2 and short_place(p) in q) for p in held):
+        return None
+    named = [p for p in gazetteer().mentions(q) if p not in held]
+    return named[0] if named else None

@@ -1,0 +1,86 @@
+"""The indicator vocabulary (indicators.yaml) and the measure a question asks for.
+
+Level, growth and the rest are different answers: "地区生产总值是多少" asks a level
+(亿元), "地区生产总值增长多少" a growth rate (%). A question and its evidence are
+compared on both: the same indicator, and a number of the asked measure near it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from rag.text.zh import NUMBER
+
+# asked measures
+LEVEL, GROWTH = "level", "growth"
+_GROWTH_Q = re.compile(r"增长|增速|增幅|涨幅|提高|下降|回落|百分之|百分点")
+_LEVEL_Q = re.compile(r"总量|规模|多少亿|多少万|多少元|多少人|达到多少|是多少|有多少|完成多少|实现多少")
+_RATE = re.compile(rf"{NUMBER}\s*(?:%|％|个百分点)")
+_LEVEL_NUM = re.compile(rf"{NUMBER}\s*(?:万亿元|亿元|万元|元|亿美元|万美元|万人|人|万吨|吨|万亩|亩|家|个)")
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> dict[str, list[str]]:
+    """canonical name → the names it goes by (longest first)."""
+    data = yaml.safe_load((Path(__file__).with_name("indicators.yaml")).read_text("utf-8"))
+    return {k: sorted(v["names"], key=len, reverse=True) for k, v in data.items()}
+
+
+@lru_cache(maxsize=1)
+def _name_re() -> tuple[re.Pattern[str], dict[str, str]]:
+    canon = {n: k for k, names in vocabulary().items() for n in names}
+    return re.compile("|".join(sorted(map(re.escape, canon), key=len, reverse=True))), canon
+
+
+def indicators_in(text: str) -> list[tuple[str, int, int]]:
+    """(canonical indicator, start, end) of each indicator named in ``text``, left to right."""
+    pat, canon = _name_re()
+    return [(canon[m.group(0)], m.start(), m.end()) for m in pat.finditer(text)]
+
+
+def asked_measure(question: str) -> str | None:
+    """``growth`` or ``level`` when the question asks for one of them, else None."""
+    if _GROWTH_Q.search(question):
+        return GROWTH
+    if _LEVEL_Q.search(question):
+        return LEVEL
+    return None
+
+
+def measure_near(text: str, indicator: str, window: int = 40) -> set[str]:
+    """The measures ``text`` gives for ``indicator``: growth (a rate) and/or level (an amount) within ``window`` chars after a name of it."""
+    found: set[str] = set()
+    for canon, _a, b in indicators_in(text):
+        if canon != indicator:
+            continue
+        after = text[b:b + window]
+        nxt = _name_re()[0].search(after)
+        after = after[: nxt.start()] if nxt else after  # up to the next indicator named
+        if _RATE.search(after):
+            found.add(GROWTH)
+        if _LEVEL_NUM.search(after):
+            found.add(LEVEL)
+    return found
+
+
+def measure_mismatch(question: str, evidence_text: str) -> str | None:
+    """Why the evidence cannot answer the question's measure, or None.
+
+    Asked the level of an indicator the evidence gives only as a growth rate (or the
+    reverse): 原文只给出了增速，没有给出总量.
+    """
+    asked = asked_measure(question)
+    named = {c for c, _, _ in indicators_in(question)}
+    if asked is None or len(named) != 1:
+        return None
+    (indicator,) = named
+    given = measure_near(evidence_text, indicator)
+    if not given or asked in given:
+        return None
+    if asked == LEVEL:
+        return f"原文只给出了{indicator}的增速，没有给出总量"
+    return f"原文只给出了{indicator}的总量，没有给出增速"

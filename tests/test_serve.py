@@ -1,0 +1,567 @@
+"""`rag serve`: the OpenAI-compatible chat endpoint, the REST API, security, the model gate,
+and `rag ask` against a running server.
+
+The server is a real `rag serve` subprocess on a free loopback port over a copy of
+the seeded data dir; clients are the real `openai` SDK, LangChain's ChatOpenAI and
+httpx. Tier 2 (a scripted model) only where a test is about our own decision code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+
+from rag.llm.backends import Backend
+from rag.qa.chain import QA
+from rag.serve.openai_compat import ChatError, ChatMessage, question_and_history
+from rag.serve.queue import ModelGate, QueueFull
+from tests.conftest import ROOT
+
+GOLD_QA = [json.loads(line)["question"] for line in
+           (ROOT / "evals" / "gold" / "qa.jsonl").read_text("utf-8").splitlines() if line.strip()]
+
+
+class _CountingReplies:
+    """An endless iterator of one scripted reply that counts how often the model was asked."""
+
+    def __init__(self, reply: str):
+        self.reply, self.calls = reply, 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        self.calls += 1
+        return self.reply
+
+
+def test_needs_model_agrees_with_the_chain_on_every_gold_question(seeded_store):
+    """needs_model() is what the server queues on: it must say exactly when stream() asks the model."""
+    replies = _CountingReplies("根据原文[1]。")
+    qa = QA(seeded_store.settings, backend=Backend("fake", "scripted", GenericFakeChatModel(messages=replies)),
+            store=seeded_store)
+    kinds = set()
+    for q in GOLD_QA + ["锦丰镇人民代表大会出席会议的人大代表情况"]:
+        predicted = qa.needs_model(q)
+        before = replies.calls
+        qa.answer(q)
+        asked = replies.calls > before
+        assert predicted == asked, q
+        kinds.add(asked)
+    assert kinds == {True, False}  # the gold set has both kinds
+    # a follow-up is condensed by the model, even when its answer then comes from facts
+    hist = [("锦丰镇有多少名人大代表出席会议？", "106名[1]。")]
+    assert qa.needs_model("选举谁为镇长？", hist)
+    before = replies.calls
+    qa.answer("选举谁为镇长？", hist)
+    assert replies.calls > before
+
+
+def test_messages_become_question_and_history():
+    m = [ChatMessage(role="system", content="ignored"), ChatMessage(role="user", content="锦丰镇有多少代表？"),
+         ChatMessage(role="user", content="出席的"),
+         ChatMessage(role="assistant", content="106名[1]。\n\n来源：\n[1] a.txt [1:4] “106”"),
+         ChatMessage(role="user", content=[{"type": "text", "text": "选举谁为镇长？"}])]
+    assert question_and_history(m) == ("选举谁为镇长？", [("锦丰镇有多少代表？\n出席的", "106名[1]。")])
+    streamed = "模型说了5个[1]。\n\n——核实后——\n资料未提及\n\n来源：\n[1] a.txt [1:4] “x”"
+    assert question_and_history([ChatMessage(role="user", content="q"), ChatMessage(role="assistant", content=streamed),
+                                 ChatMessage(role="user", content="再问")])[1] == [("q", "资料未提及")]
+    with pytest.raises(ChatError):
+        question_and_history([ChatMessage(role="user", content="q"), ChatMessage(role="assistant", content="a")])
+
+
+def test_gate_admits_one_running_plus_the_queue_then_refuses():
+    gate = ModelGate(max_waiting=2)
+    tickets = [gate.admit() for _ in range(3)]
+    with pytest.raises(QueueFull) as e:
+        gate.admit()
+    assert e.value.retry_after >= 1 and gate.stats().rejected == 1
+    with tickets[0]:
+        assert gate.stats().running == 1 and gate.stats().waiting == 2
+    tickets[1].cancel()
+    assert gate.stats().waiting == 1
+    gate.admit()  # a place is free again
+
+
+# --- a real `rag serve` on loopback ---------------------------------------------------------
+
+RAG = [sys.executable, "-m", "rag.cli"]
+LLM_Q = "锦丰镇人民代表大会出席会议的人大代表情况"  # not answerable from the fact layer: the model is asked
+FACT_Q = "新界埠镇2023年完成固定资产投资多少？"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("RAG_API_KEY", "RAG_SERVER_URL", "RAG_LLM")}
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def rag_serve(data_dir: Path, *args: str, env: dict[str, str] | None = None, key: str | None = None):
+    """`rag serve` as a subprocess on a free loopback port; yields its base URL once /v1/health answers."""
+    port = free_port()
+    log = data_dir.parent / f"serve-{port}.log"
+    with open(log, "w") as fh:
+        proc = subprocess.Popen([*RAG, "serve", "--port", str(port), *args], stdout=fh, stderr=subprocess.STDOUT,
+                                env={**(env or _env()), "RAG_DATA_DIR": str(data_dir)}, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    try:
+        deadline = time.time() + 240
+        while True:
+            assert proc.poll() is None, f"rag serve exited: {log.read_text()}"
+            try:
+                if httpx.get(url + "/v1/health", headers=headers, timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.time() < deadline, f"rag serve did not come up: {log.read_text()}"
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _copy(seeded_dir: Path, tmp: Path) -> Path:
+    d = tmp / "data"
+    shutil.copytree(seeded_dir, d)
+    return d
+
+
+@pytest.fixture(scope="module")
+def server(seeded_dir, tmp_path_factory):
+    """The extractive server (fast, deterministic) with the page mounted, over a copy of the seeds."""
+    data = _copy(seeded_dir, tmp_path_factory.mktemp("serve"))
+    with rag_serve(data, "--llm", "extractive", "--ui", env=_env(RAG_MAX_FILE_BYTES="200000")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    from openai import OpenAI
+
+    return OpenAI(base_url=server + "/v1", api_key="unused-on-loopback", max_retries=0)
+
+
+def check_citations(citations: list[dict], raw: dict[str, str]) -> None:
+    assert citations
+    for c in citations:
+        assert raw[c["doc"]][c["start"]:c["end"]] == c["quote"], c
+
+
+def test_openai_sdk_lists_the_model_and_answers_with_cited_sources(client, seed_raw):
+    assert [m.id for m in client.models.list().data] == ["townbrief"]
+    r = client.chat.completions.create(model="townbrief", messages=[{"role": "user", "content": FACT_Q}])
+    content = r.choices[0].message.content
+    assert r.object == "chat.completion" and r.choices[0].finish_reason == "stop"
+    assert content.startswith("新界埠镇2023年固定资产投资为6.7亿元[1]")
+    sources = content.partition("\n\n来源：\n")[2]
+    assert sources.startswith("[1] 003_c9318c0b836d19af.txt [")  # the content ends with numbered sources
+    extra = r.model_extra
+    assert extra["abstained"] is False and extra["masked"] is False
+    check_citations(extra["citations"], seed_raw)
+    assert r.usage.completion_tokens > 0
+
+
+def test_openai_sdk_streams_chunks_with_citations_on_the_last(client, server, seed_raw):
+    q = "副鎮長易昊宏在港口鎮作了什麼報告？"
+    chunks = list(client.chat.completions.create(model="townbrief", stream=True, stream_options={"include_usage": True},
+                                                  messages=[{"role": "user", "content": q}]))
+    assert chunks[0].choices[0].delta.role == "assistant"
+    content = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    finals = [c for c in chunks if c.choices and c.choices[0].finish_reason == "stop"]
+    assert len(finals) == 1 and chunks[-1].usage.total_tokens > 0 and not chunks[-1].choices
+    cites = finals[0].model_extra["citations"]
+    check_citations(cites, seed_raw)
+    assert "鎮(zhèn)" in cites[0]["quote"]  # into the Traditional original
+    whole = client.chat.completions.create(model="townbrief", messages=[{"role": "user", "content": q}])
+    assert content == whole.choices[0].message.content  # streamed and not: the same content
+    # on the wire: the exact SSE framing, ending with [DONE]
+    with httpx.stream("POST", server + "/v1/chat/completions", timeout=60,
+                      json={"model": "townbrief", "stream": True, "messages": [{"role": "user", "content": q}]}) as r:
+        assert r.headers["content-type"].startswith("text/event-stream")
+        text = r.read().decode()
+    events = text.split("\n\n")
+    assert events[-2:] == ["data: [DONE]", ""]
+    assert all(e.startswith("data: {") for e in events[:-2])
+    assert json.loads(events[0][6:])["object"] == "chat.completion.chunk"
+
+
+def test_earlier_turns_are_the_history(client):
+    first = client.chat.completions.create(model="townbrief",
+                                           messages=[{"role": "user", "content": "锦丰镇有多少名人大代表出席会议？"}])
+    r = client.chat.completions.create(model="townbrief", messages=[
+        {"role": "system", "content": "你是助手"},
+        {"role": "user", "content": "锦丰镇有多少名人大代表出席会议？"},
+        {"role": "assistant", "content": first.choices[0].message.content},
+        {"role": "user", "content": [{"type": "text", "text": "选举谁为镇长？"}]},
+    ])
+    assert "杜锁军" in r.choices[0].message.content  # the follow-up kept the place of the first question
+    assert {c["doc"] for c in r.model_extra["citations"]} == {"002_1438b3965b54970e.txt"}
+
+
+def test_sdk_errors_are_openai_errors(client):
+    import openai
+
+    with pytest.raises(openai.NotFoundError, match="townbrief"):
+        client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": FACT_Q}])
+    with pytest.raises(openai.BadRequestError, match="last message must be"):
+        client.chat.completions.create(model="townbrief", messages=[{"role": "assistant", "content": "hi"}])
+    with pytest.raises(openai.BadRequestError):
+        client.chat.completions.create(model="townbrief", messages=[])
+
+
+def test_langchain_chat_openai_with_base_url(server, seed_raw):
+    from langchain_openai import ChatOpenAI
+
+    llm = ChatOpenAI(base_url=server + "/v1", api_key="unused", model="townbrief", max_retries=0)
+    msg = llm.invoke("锦丰镇人代会选举谁为镇长？")
+    assert "杜锁军" in msg.content
+    streamed = "".join(c.content for c in llm.stream("锦丰镇人代会选举谁为镇长？"))
+    assert streamed == msg.content
+    # a client that knows nothing of the extra fields still gets checkable sources
+    sources = msg.content.split("\n\n来源：\n")[1].splitlines()
+    for line in sources:
+        m = re.fullmatch(r"\[(\d+)\] (\S+) \[(\d+):(\d+)\] “(.*)”", line)
+        assert m, line
+        doc, a, b, quote = m.group(2), int(m.group(3)), int(m.group(4)), m.group(5)
+        assert " ".join(seed_raw[doc][a:b].split()) == quote
+
+
+def test_rest_ask_matches_rag_ask_json(server, seeded_dir):
+    r = httpx.post(server + "/v1/ask", json={"question": "讲话稿中全镇地方财政收入是多少？"}, timeout=60)
+    assert r.status_code == 200
+    a = r.json()
+    cli = subprocess.run([*RAG, "ask", "--json", "--in-process", "--llm", "extractive", "讲话稿中全镇地方财政收入是多少？"],
+                         capture_output=True, text=True, env=_env(RAG_DATA_DIR=str(seeded_dir)), timeout=300)
+    b = json.loads(cli.stdout)
+    assert set(a) == set(b)
+    assert (a["text"], a["citations"], a["masked"]) == (b["text"], b["citations"], True)
+    f = httpx.post(server + "/v1/ask", json={"question": "有多少名人大代表出席会议？", "filters": {"place": "港口镇"}},
+                   timeout=60).json()
+    assert {e["doc"] for e in f["evidence"]} == {"000_1e67878d57ee9110.txt"}
+    bad = httpx.post(server + "/v1/ask", json={"question": ""}, timeout=10)
+    assert bad.status_code == 400 and "question" in bad.json()["error"]["message"]
+
+
+def test_rest_documents_briefs_compare_docs(server, seed_raw):
+    docs = httpx.get(server + "/v1/documents", timeout=30).json()
+    assert {d["doc"] for d in docs} == set(seed_raw)
+    assert {"doc", "town", "parent", "province", "doc_type", "meeting", "date", "chunks"} == set(docs[0])
+    one = httpx.get(server + "/v1/documents/002_1438b3965b54970e.txt", timeout=30).json()
+    assert one["raw"] == seed_raw["002_1438b3965b54970e.txt"] and one["metadata"]["town"] == "锦丰镇"
+    missing = httpx.get(server + "/v1/documents/nope.txt", timeout=30)
+    assert missing.status_code == 404 and "nope.txt" in missing.json()["error"]["message"]
+
+    b = httpx.get(server + "/v1/briefs/锦丰镇", timeout=30).json()
+    assert b["town"] == "锦丰镇" and b["summary_source"] == "facts"
+    assert any(e["name"] == "杜锁军" for e in b["elected"])
+    md = httpx.get(server + "/v1/briefs/锦丰镇", params={"format": "md"}, timeout=30)
+    assert md.headers["content-type"].startswith("text/markdown") and md.text.startswith("# 锦丰镇")
+    nowhere = httpx.get(server + "/v1/briefs/三亚市", timeout=30)
+    assert nowhere.status_code == 404 and "锦丰镇" in nowhere.json()["error"]["message"]  # says which places exist
+
+    rows = httpx.get(server + "/v1/compare", params={"label": "固定资产投资"}, timeout=30).json()
+    assert {(r["kind"], r["value"]) for r in rows if r["place"] == "新界埠镇"} >= {("actual", 6.7), ("target", 7.5)}
+    for r in rows:
+        assert r["doc"] in seed_raw and r["start"] < r["end"]
+
+    schema = httpx.get(server + "/openapi.json", timeout=30).json()
+    assert {"/v1/chat/completions", "/v1/ask", "/v1/documents", "/v1/documents/{doc}", "/v1/briefs/{place}",
+            "/v1/compare", "/v1/models"} <= set(schema["paths"])
+    assert httpx.get(server + "/docs", timeout=30).status_code == 200
+
+
+def test_upload_then_delete_a_document(server):
+    text = ("测试镇召开第一届人民代表大会第一次会议\n"
+            "会议选举张测试为测试镇人民政府镇长。测试镇2023年完成固定资产投资3.3亿元。\n")
+    files = [("files", ("../../测试镇.txt", text.encode("utf-8"), "text/plain")),
+             ("files", ("report.pdf", b"%PDF-1.4", "application/pdf")),
+             ("files", ("big.txt", b"x" * 300_000, "text/plain"))]
+    r = httpx.post(server + "/v1/documents", files=files, timeout=120)
+    assert r.status_code == 200, r.text
+    rep = r.json()
+    assert rep["added"] == ["测试镇.txt"]  # the path in the name is dropped
+    assert any("report.pdf" in x and "只接受" in x for x in rep["refused"])
+    assert any("big.txt" in x and "上限" in x for x in rep["refused"])
+    a = httpx.post(server + "/v1/ask", json={"question": "测试镇人代会选举谁为镇长？"}, timeout=60).json()
+    assert "张测试" in a["text"] and a["citations"][0]["doc"] == "测试镇.txt"
+    assert httpx.post(server + "/v1/documents", files=[("files", ("x.exe", b"MZ", "application/octet-stream"))],
+                      timeout=30).status_code == 422
+    d = httpx.delete(server + "/v1/documents/测试镇.txt", timeout=60)
+    assert d.status_code == 200 and d.json() == {"removed": "测试镇.txt"}
+    assert "测试镇.txt" not in {x["doc"] for x in httpx.get(server + "/v1/documents", timeout=30).json()}
+    assert httpx.delete(server + "/v1/documents/测试镇.txt", timeout=30).status_code == 404
+    a = httpx.post(server + "/v1/ask", json={"question": "测试镇人代会选举谁为镇长？"}, timeout=60).json()
+    assert "张测试" not in a["text"]
+
+
+def test_page_is_mounted_on_the_same_app(server):
+    r = httpx.get(server + "/", timeout=30, follow_redirects=True)
+    assert r.status_code == 200 and str(r.url).rstrip("/").endswith("/ui") and "镇情通" in r.text
+
+
+def test_rag_ask_uses_a_running_server_and_says_so(server, tmp_path):
+    data = Path(httpx.get(server + "/v1/health", timeout=30).json()["data_dir"])
+    env = _env(RAG_DATA_DIR=str(data), RAG_SERVER_URL=server)
+    r = subprocess.run([*RAG, "ask", "--json", FACT_Q], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "answering via server " + server in r.stderr
+    assert "6.7亿元" in json.loads(r.stdout)["text"]
+    r = subprocess.run([*RAG, "ask", FACT_Q], capture_output=True, text=True, env=env, timeout=120)
+    assert "6.7亿元" in r.stdout and "[1] 003_c9318c0b836d19af.txt" in r.stdout
+    # without RAG_SERVER_URL, a server on the default port is used only when it serves the same data dir
+    from rag.serve.client import find_server
+
+    assert find_server(data, None, default_url=server)[0] is not None
+    chosen, why = find_server(tmp_path / "other", None, default_url=server)
+    assert chosen is None and "serves" in why
+    assert find_server(data, "local", default_url=server)[0] is None  # it answers with extractive
+    gone = subprocess.run([*RAG, "ask", "--llm", "extractive", FACT_Q], capture_output=True, text=True, timeout=300,
+                          env=_env(RAG_DATA_DIR=str(data), RAG_SERVER_URL=f"http://127.0.0.1:{free_port()}"))
+    assert gone.returncode == 0 and "answering in-process (RAG_SERVER_URL=" in gone.stderr and "6.7亿元" in gone.stdout
+
+
+def test_cold_ask_loads_the_model_only_when_the_answer_needs_it(seeded_dir, tmp_path):
+    # a model file that does not exist: fact-layer answers must not notice, model answers must
+    env = _env(RAG_DATA_DIR=str(seeded_dir), RAG_LLM="local", RAG_MODEL_PATH=str(tmp_path / "absent.gguf"))
+    r = subprocess.run([*RAG, "ask", "--json", "--in-process", FACT_Q], capture_output=True, text=True, env=env,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "model not needed" in r.stderr and "in-process" in r.stderr
+    a = json.loads(r.stdout)
+    assert "6.7亿元" in a["text"] and a["backend"] == "local" and a["model"] == "absent.gguf"
+    r = subprocess.run([*RAG, "ask", "--json", "--in-process", LLM_Q], capture_output=True, text=True, env=env,
+                       timeout=300)
+    assert r.returncode == 1 and "absent.gguf is missing" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_non_loopback_without_key_is_refused(tmp_path):
+    t0 = time.time()
+    r = subprocess.run([*RAG, "serve", "--host", "0.0.0.0", "--port", str(free_port())], capture_output=True,
+                       text=True, env=_env(RAG_DATA_DIR=str(tmp_path / "d")), timeout=60)
+    assert r.returncode == 1 and "RAG_API_KEY" in r.stderr and "Traceback" not in r.stderr
+    assert time.time() - t0 < 30  # refused before anything loads
+
+
+# --- the model gate, with a key: a scripted OpenAI-compatible model on loopback that holds its replies ---
+
+
+class _HeldLLM(ThreadingHTTPServer):
+    """An OpenAI-compatible endpoint that answers only when the test releases it (tier 2: the test is
+    about our queue, not the model)."""
+
+    daemon_threads = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), _HeldHandler)
+        self.release = threading.Event()
+        self.calls = 0
+
+    def handle_error(self, request, client_address):  # a caller that hung up: expected here
+        pass
+
+
+class _HeldHandler(BaseHTTPRequestHandler):
+    def log_message(self, *args):  # quiet
+        pass
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.server.calls += 1
+        self.server.release.wait(60)
+        words = ["锦丰镇", "人大代表", "出席了会议", "[1]。"]
+        if body.get("stream"):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            for w in words:
+                c = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "held",
+                     "choices": [{"index": 0, "delta": {"content": w}, "finish_reason": None}]}
+                self.wfile.write(f"data: {json.dumps(c)}\n\n".encode())
+            self.wfile.write(b"data: [DONE]\n\n")
+        else:
+            data = json.dumps({"id": "x", "object": "chat.completion", "created": 0, "model": "held",
+                               "choices": [{"index": 0, "message": {"role": "assistant", "content": "".join(words)},
+                                            "finish_reason": "stop"}]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+
+KEY = "test-key-" + "x" * 24
+
+
+@pytest.fixture(scope="module")
+def gated(seeded_dir, tmp_path_factory):
+    llm = _HeldLLM()
+    threading.Thread(target=llm.serve_forever, daemon=True).start()
+    data = _copy(seeded_dir, tmp_path_factory.mktemp("gated"))
+    env = _env(RAG_API_KEY=KEY, RAG_LLM_BASE_URL=f"http://127.0.0.1:{llm.server_address[1]}/v1",
+               RAG_LLM_MODEL="held")
+    try:
+        with rag_serve(data, "--llm", "openai", "--queue", "1", env=env, key=KEY) as url:
+            yield url, llm
+    finally:
+        llm.release.set()
+        llm.shutdown()
+
+
+def test_a_wrong_or_missing_key_is_401(gated):
+    import openai
+
+    url, _ = gated
+    with pytest.raises(openai.AuthenticationError):
+        openai.OpenAI(base_url=url + "/v1", api_key="wrong", max_retries=0).models.list()
+    r = httpx.get(url + "/v1/documents", timeout=30)
+    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+    ok = openai.OpenAI(base_url=url + "/v1", api_key=KEY, max_retries=0)
+    assert [m.id for m in ok.models.list().data] == ["townbrief"]
+
+
+def test_full_queue_is_503_while_facts_and_listings_do_not_wait(gated):
+    url, llm = gated
+    h = {"Authorization": f"Bearer {KEY}"}
+    llm.release.clear()
+
+    def gate() -> dict:
+        return httpx.get(url + "/v1/health", headers=h, timeout=30).json()["gate"]
+
+    results: dict[str, httpx.Response] = {}
+
+    def ask(name: str) -> None:
+        results[name] = httpx.post(url + "/v1/ask", json={"question": LLM_Q}, headers=h, timeout=120)
+
+    calls = llm.calls
+    running = threading.Thread(target=ask, args=("running",))
+    running.start()
+    _until(lambda: llm.calls == calls + 1)  # holds the model
+    waiting = threading.Thread(target=ask, args=("waiting",))
+    waiting.start()
+    _until(lambda: gate()["waiting"] == 1)  # the one place in the queue is taken
+    full = httpx.post(url + "/v1/ask", json={"question": LLM_Q}, headers=h, timeout=30)
+    assert full.status_code == 503 and int(full.headers["retry-after"]) >= 1
+    assert full.json()["error"]["code"] == "queue_full"
+    chat = httpx.post(url + "/v1/chat/completions", headers=h, timeout=30,
+                      json={"model": "townbrief", "messages": [{"role": "user", "content": LLM_Q}]})
+    assert chat.status_code == 503
+    t0 = time.time()
+    fact = httpx.post(url + "/v1/ask", json={"question": FACT_Q}, headers=h, timeout=30)
+    listing = httpx.get(url + "/v1/documents", headers=h, timeout=30)
+    brief = httpx.get(url + "/v1/briefs/锦丰镇", headers=h, timeout=30)
+    assert fact.status_code == listing.status_code == brief.status_code == 200
+    assert "6.7亿元" in fact.json()["text"] and time.time() - t0 < 20
+    assert "running" not in results  # ... all while the model was still held
+    llm.release.set()
+    running.join(120)
+    waiting.join(120)
+    for name in ("running", "waiting"):
+        a = results[name].json()
+        assert results[name].status_code == 200 and a["backend"] == "openai" and "出席了会议" in a["text"], a
+        assert results[name].headers["x-townbrief-model"] == "queued"
+    assert fact.headers["x-townbrief-model"] == "not-needed"
+    g = gate()
+    assert g["running"] == g["waiting"] == 0 and g["rejected"] >= 2
+
+
+def test_a_client_that_gives_up_leaves_the_queue(gated):
+    url, llm = gated
+    h = {"Authorization": f"Bearer {KEY}"}
+    llm.release.clear()
+
+    def gate() -> dict:
+        return httpx.get(url + "/v1/health", headers=h, timeout=30).json()["gate"]
+
+    calls = llm.calls
+    done: dict[str, httpx.Response] = {}
+    running = threading.Thread(target=lambda: done.update(
+        running=httpx.post(url + "/v1/ask", json={"question": LLM_Q}, headers=h, timeout=120)))
+    running.start()
+    _until(lambda: llm.calls == calls + 1)
+    # a plain request and a streaming one wait for the model, then their clients give up
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(url + "/v1/ask", json={"question": LLM_Q}, headers=h, timeout=httpx.Timeout(2.0, connect=5))
+    _until(lambda: gate()["waiting"] == 0, timeout=10)
+    with pytest.raises(httpx.ReadTimeout), httpx.stream(
+            "POST", url + "/v1/chat/completions", headers=h, timeout=httpx.Timeout(2.0, connect=5),
+            json={"model": "townbrief", "stream": True, "messages": [{"role": "user", "content": LLM_Q}]}) as r:
+        for _ in r.iter_lines():
+            pass
+    _until(lambda: gate()["waiting"] == 0, timeout=10)
+    assert gate()["running"] == 1 and "running" not in done  # the first still holds the model
+    llm.release.set()
+    running.join(120)
+    assert done["running"].status_code == 200
+    time.sleep(1)
+    assert llm.calls == calls + 1  # the abandoned questions never reached the model
+
+
+def _until(cond, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while not cond():
+        assert time.time() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+# --- the real local model, streaming through the server ---------------------------------------
+
+
+@pytest.mark.slow
+def test_local_model_streams_through_the_openai_sdk(seeded_dir, tmp_path, seed_raw):
+    from openai import OpenAI
+
+    with rag_serve(_copy(seeded_dir, tmp_path), "--llm", "local") as url:
+        client = OpenAI(base_url=url + "/v1", api_key="x", max_retries=0)
+        chunks = list(client.chat.completions.create(
+            model="townbrief", stream=True, messages=[{"role": "user", "content": "副鎮長易昊宏在港口鎮作了什麼報告？"}]))
+        texts = [c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content]
+        assert len(texts) > 3  # streamed token by token, not one blob
+        content = "".join(texts)
+        assert "预算" in content and "\n\n来源：\n[" in content
+        final = next(c for c in chunks if c.choices and c.choices[0].finish_reason == "stop")
+        assert final.model_extra["abstained"] is False
+        check_citations(final.model_extra["citations"], seed_raw)
+        health = httpx.get(url + "/v1/health", timeout=30).json()
+        assert health["llm"] == "local" and health["gate"]["served"] == 1  # it went through the gate
+
+
+def test_cors_is_off_by_default_and_on_per_origin(server, seeded_store):
+    r = httpx.get(server + "/v1/models", headers={"Origin": "http://elsewhere.example"}, timeout=30)
+    assert r.status_code == 200 and "access-control-allow-origin" not in r.headers
+    from fastapi.testclient import TestClient
+
+    from rag.serve.api import Service, create_app
+
+    app = create_app(Service(seeded_store.settings, "extractive"), cors_origins=["http://newsroom.example"])
+    with TestClient(app) as c:
+        pre = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"}
+        ok = c.options("/v1/chat/completions", headers={"Origin": "http://newsroom.example", **pre})
+        assert ok.headers["access-control-allow-origin"] == "http://newsroom.example"
+        other = c.options("/v1/chat/completions", headers={"Origin": "http://elsewhere.example", **pre})
+        assert "access-control-allow-origin" not in other.headers
