@@ -50,9 +50,9 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
                 return data[len(bom):].decode(enc), "utf-16"
             except UnicodeDecodeError as e:
                 raise IngestError(f"looks like UTF-16 but does not decode ({e.reason}); re-save the file as UTF-8") from None
-    enc = utf16_without_bom(data)
-    if enc:
-        return data.decode(enc), enc
+    utf16 = utf16_without_bom(data)
+    if utf16:
+        return data.decode(utf16), utf16
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:

@@ -126,11 +126,11 @@ def make_backend(settings: Settings, name: str | None = None) -> Backend:
         key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
         from langchain_core.runnables import RunnableGenerator
 
-        from rag.llm.deadline import require_finish
+        from rag.llm.complete import http_client, require_finish
 
         chat = ChatOpenAI(base_url=settings.llm_base_url, api_key=key,
                           model=settings.llm_model, temperature=0, max_tokens=settings.llm_max_tokens or 512,
-                          streaming=True, timeout=client_timeout(settings), max_retries=0)
+                          streaming=True, timeout=client_timeout(settings), max_retries=0, http_client=http_client())
         # a remote server can die mid-answer; its closed stream must not pass for a short answer
         checked = chat | RunnableGenerator(require_finish)
         return Backend("openai", settings.llm_model, _with_retry(checked, settings), settings.llm_base_url)

@@ -19,10 +19,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
-import httpx
-
 from rag.config import Settings
 from rag.errors import BackendError
+from rag.llm.complete import closing
 
 log = logging.getLogger("rag.llm.deadline")
 
@@ -42,37 +41,6 @@ class AnswerDeadline(BackendError):
         """What the user reads instead: the message and the evidence sentences, cited (``[n]``)."""
         quotes = "".join(f"{e.text}[{e.n}]" for e in list(evidence)[:n])
         return f"（语言模型未能在 {self.seconds:g} 秒内完成回答，已停止等待；以下为原文摘录）{quotes}"
-
-
-class CutOff(httpx.RemoteProtocolError):
-    """The model's stream ended without saying it was finished (the server died or hung up mid-answer).
-
-    What a chunked HTTP/1.1 response cut short raises too, so it is reported
-    the same way: an endpoint failure (rag.llm.errors), not a short answer.
-    """
-
-    def __init__(self) -> None:
-        super().__init__("answer cut off: the stream ended without a finish_reason (the server stopped mid-answer)")
-
-
-def require_finish(chunks: Iterator[Any]) -> Iterator[Any]:
-    """Pass a chat model's chunks through; raise :class:`CutOff` when none said it was the last.
-
-    An OpenAI-compatible server ends every answer with a ``finish_reason``
-    (stop, length, ...). A server killed mid-answer closes the connection,
-    and the client takes the closed stream for a short answer: half a
-    sentence would be shown as the answer.
-    """
-    finished = False
-    for c in chunks:
-        if (getattr(c, "response_metadata", None) or {}).get("finish_reason"):
-            finished = True
-        yield c
-    if not finished and not getattr(_closing, "now", False):  # an abandoned stream ends unfinished, rightly
-        raise CutOff()
-
-
-_closing = threading.local()  # set while a worker closes the stream it abandons
 
 
 @dataclass(frozen=True)
@@ -168,10 +136,10 @@ def _pump(start: Callable[[], Iterator[str]], q: queue.Queue, stop: threading.Ev
     finally:
         close = getattr(stream, "close", None)
         if close:
-            _closing.now = True
+            closing.now = True
             try:
                 close()
             except Exception:  # noqa: BLE001 - closing an abandoned stream must not raise anywhere
                 pass
             finally:
-                _closing.now = False
+                closing.now = False
