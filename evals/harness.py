@@ -329,21 +329,25 @@ SCOREBOARD_END = "<!-- scoreboard:end -->"
 
 
 def update_scoreboard(readme: Path, report: dict) -> None:
-    """Insert or replace this backend's row in the README scoreboard table."""
+    """Insert or replace this gold set's and backend's row in the README scoreboard table."""
     text = readme.read_text("utf-8")
     b = report["backend"]
     q = report.get("qa", {})
     kinds = q.get("by_kind", {})
-    row = (f"| {b['llm']} | {b['model']} | {report.get('briefs', {}).get('f1', '—')} | {q.get('accuracy', '—')} | "
+    gold = Path(report.get("corpus") or "?").name
+    key = f"| {gold} | {b['llm']} | {b['model']} |"
+    row = (f"{key} {report.get('briefs', {}).get('f1', '—')} | {q.get('accuracy', '—')} | "
            + " | ".join(str(kinds.get(k, "—")) for k in QA_KINDS)
            + f" | {report.get('latency', {}).get('qa_p50_s', '—')} | {report.get('latency', {}).get('brief_p50_s', '—')} |")
-    header = ["| backend | model | brief F1 | QA acc | fact | list | redacted | abstain | QA p50 s | brief p50 s |",
-              "|---|---|---|---|---|---|---|---|---|---|"]
+    header = ["| gold | backend | model | brief F1 | QA acc | fact | list | redacted | abstain | QA p50 s | brief p50 s |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
     if SCOREBOARD_START in text and SCOREBOARD_END in text:
         before, rest = text.split(SCOREBOARD_START, 1)
         body, after = rest.split(SCOREBOARD_END, 1)
         rows = [l for l in body.strip().splitlines()[2:] if l.startswith("|")]
-        rows = [r for r in rows if not r.startswith(f"| {b['llm']} | {b['model']} |")] + [row]
+        # rows of the old layout (no gold column) were all on the towns gold
+        rows = [r if r.count("|") == header[1].count("|") else "| towns " + r for r in rows]
+        rows = [r for r in rows if not r.startswith(key)] + [row]
         text = before + SCOREBOARD_START + "\n" + "\n".join(header + sorted(rows)) + "\n" + SCOREBOARD_END + after
     else:
         text += "\n" + SCOREBOARD_START + "\n" + "\n".join(header + [row]) + "\n" + SCOREBOARD_END + "\n"

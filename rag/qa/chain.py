@@ -33,6 +33,7 @@ from rag.qa import checks
 from rag.qa.evidence import coverage, select_evidence
 from rag.qa.facts_answer import fact_answer, masked_answer, role_known, speaker_answer, unknown_place
 from rag.text.indicators import measure_mismatch
+from rag.qa.question import analyse, pick_report
 from rag.qa.types import ABSTAIN_TEXT, Answer, Citation, Evidence
 from rag.text.zh import CITATION_MARKER, SUSPECT, normalize_query, numbers
 
@@ -113,6 +114,12 @@ class QA:
         missing = unknown_place(standalone, docs)
         if missing:
             return Route("abstain", f"{ABSTAIN_TEXT}：资料库中没有关于{missing}的文件。", [], [])
+        # a work-report question about a year: the report that holds it, or a clear "not in the collection"
+        report, why = pick_report(analyse(standalone, f.place), docs)
+        if why:
+            return Route("abstain", f"{ABSTAIN_TEXT}：{why}。", [], [])
+        if report and not f.doc:
+            f = Filters(**{**vars(f), "doc": report})
         masked = masked_answer(standalone, docs, f)
         if masked:
             return Route("masked", masked[0], masked[1], [e.doc for e in masked[1]])

@@ -8,10 +8,13 @@ from typing import Callable
 from rag.index.retrieval import Hit
 from rag.ingest.clean import Cleaned
 from rag.qa.types import Evidence
-from rag.text.zh import NUMBER, clauses, defuse_markers, normalize_query, short_place
+from rag.text.zh import NUMBER, clauses, defuse_markers, normalize_query, sentences, short_place
 
 MAX_EVIDENCE = 5
 MAX_EVIDENCE_CHARS = 420
+MAX_LIST_EVIDENCE_CHARS = 800  # a list answer needs its whole enumeration
+# "有哪些 / 分别 / 哪几": the answer is an enumeration, which runs through ；-separated clauses
+LIST_QUESTION = re.compile(r"哪些|哪几|分别|各是|有什么")
 _WANTS_NUMBER = re.compile(r"多少|几|数额|金额|增长|目标|比例|%|亿|万")
 _HAS_NUMBER = re.compile(NUMBER)
 _QUESTION_WORDS = re.compile(r"^(?:多少|哪些|什么|是否|哪个|哪位|几个|情况|内容|目标|主要|提出|作了|报告|会议|镇)$")
@@ -27,12 +30,15 @@ def select_evidence(question: str, hits: list[Hit], cleaned_of: Callable[[str], 
     place_words = towns | {short_place(t) for t in towns}
     content = {t for t in q_tokens if t not in place_words} or q_tokens
     wants_number = bool(_WANTS_NUMBER.search(question))
+    is_list = bool(LIST_QUESTION.search(question))
+    cut = sentences if is_list else clauses
+    budget = MAX_LIST_EVIDENCE_CHARS if is_list else MAX_EVIDENCE_CHARS
     scored: list[tuple[float, int, Hit, int, int]] = []
     for rank, h in enumerate(hits):
         cl = cleaned_of(h.chunk.doc)
         c0 = bisect.bisect_left(cl.mapped.starts, h.chunk.start)
         c1 = min(len(cl.text), c0 + len(h.chunk.text))
-        for m in clauses(cl.text, c0, c1):
+        for m in cut(cl.text, c0, c1):
             s = m.group(0).strip()
             if len(s) < 4:
                 continue
@@ -48,7 +54,7 @@ def select_evidence(question: str, hits: list[Hit], cleaned_of: Callable[[str], 
     for item in scored:
         doc = item[2].chunk.doc
         n = item[4] - item[3]
-        if per_doc.get(doc, 0) >= 3 or total + n > MAX_EVIDENCE_CHARS or any(
+        if per_doc.get(doc, 0) >= 3 or total + n > budget or any(
                 c[2].chunk.doc == doc and c[3] == item[3] for c in chosen):
             continue
         chosen.append(item)

@@ -14,6 +14,7 @@ from rag.extract.meta import report_year
 from rag.index.documents import cleaned
 from rag.index.retrieval import Filters
 from rag.index.store import DocRow
+from rag.text.indicators import indicators_in
 from rag.qa.types import Evidence
 from rag.text.zh import ELECTED_POSTS, HEAD_ROLES, defuse_markers, normalize_query, role_matches, short_place
 
@@ -23,6 +24,7 @@ _ELECTED_Q = re.compile(r"(?:选举|当选|选出)[^，。？?]*?(" + "|".join(p
                                                            if p not in ("委员", "代表", "书记", "副书记", "主任", "副主任")) + ")")
 _ASKS_AMOUNT = re.compile(r"多少|几|数额|是多少")
 _YEAR = re.compile(r"((?:19|20)\d{2})年")
+_MULTI_PART = re.compile(r"分别|各(?:是|为|增长)|[、和与及][^，。？?]{0,12}(?:分别|各)|目标是多少[，,]\s*实际")
 
 
 def _evidence(d: DocRow, start: int, end: int, fallback: str) -> Evidence:
@@ -56,8 +58,8 @@ def fact_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple[st
         if len({e["name"] for _, e in found}) == 1:
             d, e = found[0]
             return f"会议选举{e['name']}为{e['post']}[1]。", [_evidence(d, e["start"], e["end"], e["quote"])]
-    if not _ASKS_AMOUNT.search(q):
-        return None
+    if not _ASKS_AMOUNT.search(q) or _MULTI_PART.search(q) or len({c for c, _, _ in indicators_in(q)}) > 1:
+        return None  # several values asked (分别, 和, two indicators): one fact would answer one part only
     year = _YEAR.search(q)
     want_kind = "target" if re.search(r"目标|预期|计划|力争", q) else "actual" if re.search(r"完成|实现|达到|全年", q) else None
     cands = []

@@ -150,6 +150,14 @@ def clauses(text: str, start: int = 0, end: int | None = None) -> Iterator[re.Ma
     return _CLAUSE.finditer(text, start, len(text) if end is None else end)
 
 
+_SENTENCE = re.compile(r"[^。！？\n]+[。！？]?")
+
+
+def sentences(text: str, start: int = 0, end: int | None = None) -> Iterator[re.Match[str]]:
+    """Whole sentences of ``text[start:end]`` (cut at 。！？ and line breaks, not at ；): an enumeration stays whole."""
+    return _SENTENCE.finditer(text, start, len(text) if end is None else end)
+
+
 def clause_spans(text: str) -> list[tuple[int, int]]:
     """Spans of the clauses of ``text``."""
     return [m.span() for m in _CLAUSE.finditer(text)]
