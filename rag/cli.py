@@ -195,12 +195,64 @@ def _show_source(layout: dict) -> None:
 
 
 @app.command()
-def rm(doc: str = typer.Argument(..., help="document id (its file name)")) -> None:
-    """Remove one document and its chunks."""
+def rm(doc: str = typer.Argument(..., help="document id (its path inside the folder ingested, e.g. a/report.txt), "
+                                       "or its file name when that names one document")) -> None:
+    """Remove one document and its chunks (asks which one when a name fits several)."""
     store = _store(settings())
     with store.write_lock():
+        matches = store.find_docs(doc)
+        if len(matches) > 1:
+            doc = _which(doc, matches)
+        elif matches:
+            doc = matches[0]
         store.remove_document(doc)
-    out.print(f"removed {doc}")
+    out.print(f"removed {doc}", highlight=False)
+
+
+def _which(name: str, matches: list[str]) -> str:
+    """Ask on a terminal which of several documents ``name`` means; refuse to guess otherwise."""
+    if not sys.stdin.isatty():
+        _fail(f"'{name}' names {len(matches)} documents: {', '.join(matches)}; give one of them, "
+              f"e.g. `rag rm {matches[0]}`")
+    for i, m in enumerate(matches, 1):
+        err.print(f"  {i}) {m}", highlight=False)
+    pick = typer.prompt(f"'{name}' names {len(matches)} documents; which one (1-{len(matches)}, empty to cancel)",
+                        default="", show_default=False, err=True)
+    if not pick.strip().isdigit() or not 1 <= int(pick) <= len(matches):
+        _fail("nothing removed")
+    return matches[int(pick) - 1]
+
+
+@app.command()
+def rebuild(
+    folders: Optional[list[Path]] = typer.Argument(None, help="folders (or files) to ingest as well, e.g. the corpus"),
+    wait: bool = typer.Option(False, "--wait", help="wait for another ingest on the same data dir instead of refusing"),
+    as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
+) -> None:
+    """Rebuild the store: from the registry, or, when it cannot be read, from the files its vectors name."""
+    from rag.ingest.rebuild import rebuild as run_rebuild
+
+    s = settings()
+    report = run_rebuild(s, folders or [], wait=wait)
+    if as_json:
+        _emit_json(report.as_dict())
+    else:
+        if report.moved_aside:
+            err.print(f"[yellow]the unreadable registry was kept as[/] {report.moved_aside}", highlight=False)
+        for note in report.notes:
+            err.print(f"[yellow]note:[/] {note}", highlight=False)
+        for doc, reason in report.lost:
+            err.print(f"[yellow]not rebuilt[/] {doc}: {reason}", highlight=False)
+        f = report.folders
+        if f:
+            for path, reason in f.failed:
+                err.print(f"[yellow]skipped[/] {path}: {reason}", highlight=False)
+        extra = f", then {len(f.added)} new, {len(f.updated)} updated, {len(f.unchanged)} unchanged from the folders" if f else ""
+        out.print(f"rebuilt {len(report.rebuilt)} documents from the {report.source}, {len(report.lost)} not "
+                  f"rebuilt{extra} → {s.data_dir}", highlight=False)
+    f = report.folders
+    if not report.rebuilt and not (f and (f.added or f.updated or f.unchanged)) and (report.lost or report.notes or f):
+        raise typer.Exit(1)  # nothing came back
 
 
 def _filters(place, year, doc_type):
@@ -320,7 +372,7 @@ def brief(
         jobs = [("town", t) for t in towns] + [("doc", d.doc) for d in docs if not d.meta.get("town")]
         for kind, key in jobs:
             b = build_brief(store, backend=backend, **{kind: key})
-            stem = key.rsplit(".", 1)[0]
+            stem = key.rsplit(".", 1)[0].replace("/", "__")  # ids of documents in subfolders hold a /
             (out_dir / f"{stem}.json").write_text(json.dumps(b, ensure_ascii=False, indent=2), "utf-8")
             (out_dir / f"{stem}.md").write_text(to_markdown(b), "utf-8")
         out.print(f"wrote {len(jobs)} briefs to {out_dir}")

@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path(".ragdata"), description="where the store and indexes live")
     chroma_url: str | None = Field(None, description="Chroma server URL (http://host:port); embedded when unset")
     collection: str = Field("townbrief", description="Chroma collection name prefix")
+    chroma_timeout_s: float = Field(30.0, gt=0, description="longest wait for one Chroma server call")
 
     embeddings: Literal["local", "openai"] = "local"
     embed_base_url: str | None = None
@@ -35,8 +36,13 @@ class Settings(BaseSettings):
     llm_model: str | None = None
     llm_api_key: SecretStr | None = None
     model_path: Path | None = Field(None, description="GGUF file for the local backend")
-    llm_timeout_s: float = 120.0
+    llm_timeout_s: float = Field(120.0, gt=0, description="per read from the model server (capped by the answer deadline)")
     llm_threads: int | None = None
+    answer_deadline_s: float = Field(60.0, gt=0, description="one deadline per answer, model retries included; "
+                                     "when it passes the user gets the evidence instead")
+    llm_max_tokens: int | None = Field(None, ge=16, le=8192, description="output token cap (default 256 local, 512 openai)")
+    llm_max_retries: int = Field(2, ge=0, le=10, description="tries again after a failed start, within the deadline")
+    answer_max_chars: int = Field(2000, ge=100, description="a streamed answer stops at this many characters")
 
     chunk_tokens: int = Field(256, ge=32, le=2048, description="token budget per chunk (cl100k)")
     chunk_overlap_tokens: int = Field(48, ge=0, le=512)

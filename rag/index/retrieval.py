@@ -77,116 +77,142 @@ def corpus_words(docs: list[DocRow]) -> list[str]:
     return sorted(words)
 
 
+@dataclass
+class _Index:
+    """One consistent version of the store, as retrieval sees it; never changed once built."""
+
+    gen: str | None = None
+    docs: list[DocRow] = field(default_factory=list)
+    doc_by_name: dict[str, DocRow] = field(default_factory=dict)
+    metas: dict[str, dict] = field(default_factory=dict)
+    towns: list[str] = field(default_factory=list)
+    chunks: list[ChunkRow] = field(default_factory=list)
+    doc_names: list[str] = field(default_factory=list)
+    versions: dict[str, str] = field(default_factory=dict)
+    doc_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # chunk → document index
+    by_id: dict[str, int] = field(default_factory=dict)
+    bm25: Any = None
+    tokenizer: Tokenizer = field(default_factory=Tokenizer)  # jieba with this corpus's own words
+
+
 class Retriever:
-    """BM25 + dense retrieval over one store; the BM25 index is rebuilt when documents change."""
+    """BM25 + dense retrieval over one store; the BM25 index is rebuilt when documents change.
+
+    Each index is one snapshot of the registry (the source of truth): a search
+    works on one snapshot from start to end, vectors whose (doc, version) it
+    does not name are ignored, and :meth:`document` gives a hit's document in
+    the version the hit came from, even while another process ingests or deletes.
+    """
 
     def __init__(self, store: Store):
         self.store = store
-        self._gen: str | None = None
         self._lock = threading.Lock()
-        self._chunks: list[ChunkRow] = []
-        self._metas: dict[str, dict] = {}
-        self._bm25 = None
-        self._doc_of: np.ndarray = np.zeros(0, dtype=np.int32)  # chunk → document index
-        self._doc_names: list[str] = []
-        self._versions: dict[str, str] = {}
-        self._docs: list[DocRow] = []
-        self._doc_by_name: dict[str, DocRow] = {}
-        self._by_id: dict[str, int] = {}
-        self.towns: list[str] = []
-        self.tokenizer = Tokenizer()
+        self._ix = _Index()
+        self._recent: dict[str | None, _Index] = {}  # the last two indexes, by generation
+        self._pinned = threading.local()  # the generation of this thread's last search
 
-    def _ensure_index(self) -> None:
-        gen = self.store.generation()
-        if gen == self._gen:
-            return
+    @property
+    def towns(self) -> list[str]:
+        return self._ix.towns
+
+    @property
+    def tokenizer(self) -> Tokenizer:
+        return self._ix.tokenizer
+
+    def _ensure_index(self) -> _Index:
+        ix = self._ix
+        if self.store.generation() == ix.gen:
+            return ix
         with self._lock:
-            if gen == self._gen:
-                return
+            if self.store.generation() == self._ix.gen:
+                return self._ix
             import bm25s
 
-            docs = self.store.list_docs()
-            self._docs = docs
-            self._doc_by_name = {d.doc: d for d in docs}
-            self._metas = {d.doc: d.meta for d in docs}
-            self.towns = sorted({d.meta["town"] for d in docs if d.meta.get("town")}, key=len, reverse=True)
-            self.tokenizer = Tokenizer(corpus_words(docs))
-            self._chunks = self.store.chunks()
-            self._doc_names = [d.doc for d in docs]
-            self._versions = {d.doc: d.version for d in docs}
-            where = {name: i for i, name in enumerate(self._doc_names)}
-            self._doc_of = np.array([where[c.doc] for c in self._chunks], dtype=np.int32)
-            self._by_id = {c.id: i for i, c in enumerate(self._chunks)}
-            corpus_tokens = [self.tokenizer.tokenize(_index_text(self._metas.get(c.doc, {}), c)) or ["_"] for c in self._chunks]
+            gen, docs, chunks = self.store.snapshot()
+            where = {d.doc: i for i, d in enumerate(docs)}
+            chunks = [c for c in chunks if c.doc in where]  # (one snapshot: all of them)
+            metas = {d.doc: d.meta for d in docs}
+            tokenizer = Tokenizer(corpus_words(docs))
+            corpus_tokens = [tokenizer.tokenize(_index_text(metas.get(c.doc, {}), c)) or ["_"] for c in chunks]
             bm = bm25s.BM25()
             if corpus_tokens:
                 bm.index(corpus_tokens, show_progress=False)
-            self._bm25 = bm
-            self._gen = gen
+            self._recent = {self._ix.gen: self._ix}  # kept for answers under way on it
+            self._ix = _Index(
+                gen=gen, docs=docs, doc_by_name={d.doc: d for d in docs}, metas=metas,
+                towns=sorted({d.meta["town"] for d in docs if d.meta.get("town")}, key=len, reverse=True),
+                chunks=chunks, doc_names=[d.doc for d in docs], versions={d.doc: d.version for d in docs},
+                doc_of=np.array([where[c.doc] for c in chunks], dtype=np.int32),
+                by_id={c.id: i for i, c in enumerate(chunks)}, bm25=bm, tokenizer=tokenizer,
+            )
+            self._recent[gen] = self._ix
+            return self._ix
 
     def documents(self) -> list[DocRow]:
         """The current documents, loaded once per change of the store (not per question)."""
-        self._ensure_index()
-        return self._docs
+        return self._ensure_index().docs
 
     def document(self, name: str) -> DocRow:
-        self._ensure_index()
-        return self._doc_by_name.get(name) or self.store.get_doc(name)
+        """A document as this thread's last search saw it (its hits' offsets point into that version)."""
+        pinned = self._recent.get(getattr(self._pinned, "gen", None))
+        if pinned is not None and name in pinned.doc_by_name:
+            return pinned.doc_by_name[name]
+        return self._ensure_index().doc_by_name.get(name) or self.store.get_doc(name)
 
     # --- query understanding --------------------------------------------------
 
     def infer_filters(self, question: str, explicit: Filters | None = None) -> Filters:
         """Explicit filters win; a place named in the question becomes a filter."""
-        self._ensure_index()
+        towns = self._ensure_index().towns
         f = Filters(**vars(explicit)) if explicit else Filters()
         if not f.place:
             q = normalize_query(question)
-            named = [t for t in self.towns if t in q or (len(short_place(t)) >= 2 and short_place(t) in q)]
+            named = [t for t in towns if t in q or (len(short_place(t)) >= 2 and short_place(t) in q)]
             if len(named) == 1:
                 f.place = named[0]
         return f
 
     # --- search ---------------------------------------------------------------
 
-    def bm25(self, question: str, filters: Filters, k: int) -> list[int]:
-        self._ensure_index()
-        if not self._chunks:
+    def bm25(self, question: str, filters: Filters, k: int, ix: _Index | None = None) -> list[int]:
+        ix = ix or self._ensure_index()
+        if not ix.chunks:
             return []
-        q = self.tokenizer.tokenize(question)
+        q = ix.tokenizer.tokenize(question)
         if not q:
             return []
         mask = None
         if any(vars(filters).values()):
             # per-document verdicts, spread to chunks with one numpy take (fast at 100k chunks)
-            ok = np.array([filters.matches(self._metas.get(d, {}), d) for d in self._doc_names], dtype=np.float32)
-            mask = ok[self._doc_of]
+            ok = np.array([filters.matches(ix.metas.get(d, {}), d) for d in ix.doc_names], dtype=np.float32)
+            mask = ok[ix.doc_of]
             if not mask.any():
                 return []
-        n = min(k, len(self._chunks))
-        res, scores = self._bm25.retrieve([q], k=n, show_progress=False, weight_mask=mask)
+        n = min(k, len(ix.chunks))
+        res, scores = ix.bm25.retrieve([q], k=n, show_progress=False, weight_mask=mask)
         return [int(i) for i, s in zip(res[0], scores[0], strict=True) if s > 0]
 
-    def dense(self, question: str, filters: Filters, k: int) -> list[str]:
+    def dense(self, question: str, filters: Filters, k: int, ix: _Index | None = None) -> list[str]:
         where = _chroma_where(filters)
         vec = self.store.embeddings.embed_query(normalize_query(question))
         docs = self.store.vectors.similarity_search_by_vector_with_relevance_scores(vec, k=k, filter=where)
-        self._ensure_index()
-        current = self._versions
+        current = (ix or self._ensure_index()).versions
         ids = []
         for d, _score in docs:
             m = d.metadata
-            if current.get(m.get("doc")) == m.get("version"):  # ignore stray vectors of old versions
+            # vectors of old versions, and of documents the registry does not (yet, or any more) name
+            if current.get(m.get("doc")) == m.get("version"):
                 ids.append(d.id or f"{m['doc']}::{m['version']}::{m['idx']}")
         return ids
 
     def search(self, question: str, filters: Filters | None = None, k: int = 6, pool: int = 30) -> list[Hit]:
         """Top-k chunks by reciprocal rank fusion of BM25 and dense rankings."""
-        self._ensure_index()
+        ix = self._ensure_index()
+        self._pinned.gen = ix.gen
         filters = filters or Filters()
-        by_id = self._by_id
         # the lexical and the vector search run side by side (both release the GIL in their cores)
-        dense_future = _pool().submit(self.dense, question, filters, pool)
-        lexical = self.bm25(question, filters, pool)
+        dense_future = _pool().submit(self.dense, question, filters, pool, ix)
+        lexical = self.bm25(question, filters, pool, ix)
         dense_ids = dense_future.result()
         scores: dict[int, float] = {}
         ranks: dict[int, list[int | None]] = {}
@@ -194,7 +220,7 @@ class Retriever:
             scores[i] = scores.get(i, 0) + 1 / (RRF_K + r + 1)
             ranks.setdefault(i, [None, None])[0] = r + 1
         for r, cid in enumerate(dense_ids):
-            i = by_id.get(cid)
+            i = ix.by_id.get(cid)
             if i is None:
                 continue
             scores[i] = scores.get(i, 0) + 1 / (RRF_K + r + 1)
@@ -203,11 +229,11 @@ class Retriever:
         if len(years) == 1 and not filters.year:
             of_year = Filters(year=int(years.pop()))  # the same "dated that year" test as the filter
             for i in scores:
-                doc = self._chunks[i].doc
-                if of_year.matches(self._metas.get(doc, {}), doc):
+                doc = ix.chunks[i].doc
+                if of_year.matches(ix.metas.get(doc, {}), doc):
                     scores[i] += YEAR_BONUS
         top = sorted(scores, key=lambda i: -scores[i])[:k]
-        return [Hit(self._chunks[i], scores[i], ranks[i][0], ranks[i][1], self._metas.get(self._chunks[i].doc, {}))
+        return [Hit(ix.chunks[i], scores[i], ranks[i][0], ranks[i][1], ix.metas.get(ix.chunks[i].doc, {}))
                 for i in top]
 
 

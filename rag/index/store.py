@@ -13,15 +13,21 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import sqlite3
+import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlparse
 
 from rag.config import Settings
 from rag.errors import BackendError, ConfigError, NotFoundError
+from rag.index import readonly, registry
+from rag.index.registry import RegistryError  # noqa: F401 - raised by Store(); imported from here by callers
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
@@ -89,50 +95,119 @@ class DocRow:
     layout: dict[str, Any] | None = None
 
 
-def make_chroma_client(settings: Settings):
-    """Embedded PersistentClient under the data dir, or HttpClient to a server."""
+def make_chroma_client(settings: Settings, path: Path | None = None):
+    """Embedded PersistentClient under the data dir (or ``path``), or HttpClient to a server.
+
+    chromadb's HTTP client waits for ever (httpx ``timeout=None``): a server
+    that accepts and never answers would hold every command. So the server is
+    asked for a heartbeat with a timeout first, and the client's session gets
+    RAG_CHROMA_TIMEOUT_S for every later call.
+    """
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_url:
-        u = urlparse(settings.chroma_url)
+        import httpx
+
+        url = settings.chroma_url
+        u = urlparse(url)
         if u.scheme not in ("http", "https") or not u.hostname:
-            raise ConfigError(f"RAG_CHROMA_URL '{settings.chroma_url}' is not a URL like http://127.0.0.1:8000")
+            raise ConfigError(f"RAG_CHROMA_URL '{url}' is not a URL like http://127.0.0.1:8000")
+        timeout = httpx.Timeout(settings.chroma_timeout_s, connect=min(settings.chroma_timeout_s, 5.0))
         try:
+            httpx.get(url.rstrip("/") + "/api/v2/heartbeat", timeout=timeout)
             client = chromadb.HttpClient(host=u.hostname, port=u.port or (443 if u.scheme == "https" else 8000),
                                          ssl=u.scheme == "https", settings=chroma_settings)
+            session = getattr(getattr(client, "_server", None), "_session", None)
+            if isinstance(session, httpx.Client):
+                session.timeout = timeout
             client.heartbeat()
         except Exception as e:  # chromadb raises plain exceptions for connection errors
-            raise BackendError(f"Chroma server {settings.chroma_url} is unreachable ({type(e).__name__}); "
-                               "start it with `chroma run` or unset RAG_CHROMA_URL") from None
+            raise chroma_error(settings, e) from None
         return client
-    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    path = path or settings.chroma_dir
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+def chroma_error(settings: Settings, e: BaseException) -> BackendError:
+    """One line naming the Chroma server and what to do."""
+    import httpx
+
+    url = settings.chroma_url
+    if isinstance(e, httpx.TimeoutException):
+        return BackendError(f"Chroma server {url} did not answer within {settings.chroma_timeout_s:g} s "
+                            f"({type(e).__name__}); check that it runs and is not overloaded, raise "
+                            "RAG_CHROMA_TIMEOUT_S, or unset RAG_CHROMA_URL")
+    return BackendError(f"Chroma server {url} is unreachable ({type(e).__name__}); "
+                        "start it with `chroma run` or unset RAG_CHROMA_URL")
+
+
+class _GuardedCollection:
+    """A server collection whose transport failures (timeouts, refused connections) are BackendErrors
+    naming the server; LangChain's Chroma queries through it too."""
+
+    def __init__(self, coll, settings: Settings):
+        self._coll, self._settings = coll, settings
+
+    def __getattr__(self, name: str):
+        attr = getattr(self._coll, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            import httpx
+
+            try:
+                return attr(*args, **kwargs)
+            except httpx.TransportError as e:
+                raise chroma_error(self._settings, e) from None
+
+        return call
 
 
 class Store:
     """Registry + vectors for one data directory."""
 
-    def __init__(self, settings: Settings, embeddings=None, model_id: str | None = None):
+    def __init__(self, settings: Settings, embeddings=None, model_id: str | None = None, new_registry: bool = False):
+        """Open the data dir's store; a registry that cannot be read raises :class:`RegistryError`.
+
+        ``new_registry``: start a registry even though vectors exist without one (``rag rebuild``).
+        """
         self.settings = settings
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(settings.db_path, check_same_thread=False, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.db.executescript(SCHEMA)
+        try:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise ConfigError(f"cannot create the data dir {settings.data_dir} ({e.strerror}); "
+                              "set RAG_DATA_DIR to a folder you may write") from None
+        # a store we may not write is read, and every write says why it cannot
+        self.read_only = readonly.why_read_only(settings.data_dir)
+        self._reader_uri: str | None = None
+        if self.read_only:
+            self.db, self._reader_uri = registry.open_read_only(settings)
+        else:
+            self.db = registry.open_registry(settings, SCHEMA, allow_new=new_registry)
         self._embeddings = embeddings
         self._model_id = model_id
         self._vectors = None
+        self._init_lock = threading.RLock()  # threads share a Store: the page, the dense-search pool
 
     # --- vectors ------------------------------------------------------------
 
     @property
     def embeddings(self):
         if self._embeddings is None:
-            from rag.index.embeddings import make_embeddings
+            with self._init_lock:
+                if self._embeddings is None:
+                    from rag.index.embeddings import make_embeddings
 
-            self._embeddings, self._model_id = make_embeddings(self.settings)
+                    s = self.settings
+                    if self.read_only and (s.embed_cache is None or s.embed_cache.parent == s.data_dir):
+                        # questions are not cached; the cache file just has to open somewhere writable
+                        s = s.model_copy(update={"embed_cache": Path(tempfile.gettempdir()) / "townbrief-readonly"
+                                                 / f"embcache-{os.getpid()}.sqlite"})
+                    self._embeddings, self._model_id = make_embeddings(s)
         return self._embeddings
 
     @property
@@ -145,16 +220,39 @@ class Store:
     def vectors(self):
         """The LangChain Chroma vector store for the configured embeddings."""
         if self._vectors is None:
-            from langchain_chroma import Chroma
+            with self._init_lock:  # two threads building clients at once break chromadb's shared system
+                if self._vectors is None:
+                    from langchain_chroma import Chroma
 
-            name = self.settings.collection + "_" + _safe(self.model_id)
-            self._vectors = Chroma(
-                collection_name=name[:60],
-                embedding_function=self.embeddings,
-                client=make_chroma_client(self.settings),
-                collection_metadata={"hnsw:space": "cosine", "embedding_model": self.model_id},
-            )
+                    name = self.settings.collection + "_" + _safe(self.model_id)
+                    client = make_chroma_client(self.settings, self._chroma_path())
+                    try:
+                        vectors = Chroma(
+                            collection_name=name[:60],
+                            embedding_function=self.embeddings,
+                            client=client,
+                            collection_metadata={"hnsw:space": "cosine", "embedding_model": self.model_id},
+                        )
+                    except Exception as e:
+                        import httpx
+
+                        if self.settings.chroma_url and isinstance(e, httpx.TransportError):
+                            raise chroma_error(self.settings, e) from None
+                        raise
+                    if self.settings.chroma_url:
+                        vectors._chroma_collection = _GuardedCollection(vectors._chroma_collection, self.settings)
+                    self._vectors = vectors
         return self._vectors
+
+    def _chroma_path(self) -> Path | None:
+        """Where embedded Chroma opens: a private copy when the data dir is read-only."""
+        if self.read_only and not self.settings.chroma_url and self.settings.chroma_dir.is_dir():
+            return readonly.chroma_copy(self.settings.chroma_dir)
+        return None
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise readonly.refuse(self.settings.data_dir, self.read_only)
 
     def add_vectors(self, ids: list[str], vectors: list[list[float]], metas: list[dict]) -> None:
         """Vectors with their metadata; the chunk text stays in the registry only.
@@ -165,6 +263,7 @@ class Store:
         vector gets an empty document (LangChain's ``Document`` needs a string)
         and :meth:`chunk_texts` gives the text for ids.
         """
+        self._writable()
         coll = self.vectors._collection
         for i in range(0, len(ids), 1000):
             part = ids[i:i + 1000]
@@ -194,7 +293,13 @@ class Store:
         return [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE doc=?", (doc,))]
 
     def collect_garbage(self) -> int:
-        """Delete vectors whose (doc, version) is not current; return how many."""
+        """Delete vectors whose (doc, version) is not current; return how many.
+
+        Runs only on a registry that passes SQLite's page check: a damaged one
+        would make every vector look like garbage.
+        """
+        self._writable()
+        registry.quick_check(self.db, self.settings.db_path)
         coll = self.vectors._collection
         current = dict(self.db.execute("SELECT doc, version FROM docs"))
         stray: list[str] = []
@@ -211,6 +316,21 @@ class Store:
             coll.delete(ids=stray[i:i + 1000])
         return len(stray)
 
+    def vector_sources(self) -> dict[str, str]:
+        """Document id → the file it was read from, as the vectors record it (for ``rag rebuild``)."""
+        coll = self.vectors._collection
+        out: dict[str, str] = {}
+        offset = 0
+        while True:
+            got = coll.get(where={"idx": 0}, include=["metadatas"], limit=5000, offset=offset)
+            if not got["ids"]:
+                break
+            for meta in got["metadatas"]:
+                if meta and meta.get("doc") and meta.get("source"):
+                    out.setdefault(str(meta["doc"]), str(meta["source"]))
+            offset += len(got["ids"])
+        return out
+
     def vector_count(self) -> int:
         return self.vectors._collection.count()
 
@@ -220,9 +340,22 @@ class Store:
         row = self.db.execute("SELECT version, sha256 FROM docs WHERE doc=?", (doc,)).fetchone()
         return (row[0], row[1]) if row else None
 
+    def doc_state(self, doc: str) -> tuple[str, str, str | None] | None:
+        """(version, sha256 of the raw text, source path) of a stored document."""
+        row = self.db.execute("SELECT version, sha256, source_path FROM docs WHERE doc=?", (doc,)).fetchone()
+        return (row[0], row[1], row[2]) if row else None
+
+    def find_docs(self, name: str) -> list[str]:
+        """Ids ``name`` may mean: itself when stored, else every id whose file name it is."""
+        if self.doc_version(name):
+            return [name]
+        return [d for (d,) in self.db.execute("SELECT doc FROM docs ORDER BY doc") if d.endswith("/" + name)]
+
     def commit_document(self, row: DocRow, chunks: list[ChunkRow]) -> None:
         """Swap in a document's new version and chunks in one transaction."""
+        self._writable()
         with self.db:
+            self._bump()
             self.db.execute("DELETE FROM chunks WHERE doc=?", (row.doc,))
             self.db.execute(
                 "INSERT OR REPLACE INTO docs (doc, version, sha256, source_path, encoding, raw, text, meta, audit,"
@@ -237,9 +370,11 @@ class Store:
             )
 
     def remove_document(self, doc: str) -> None:
+        self._writable()
         if not self.doc_version(doc):
-            raise NotFoundError(f"no document '{doc}' in {self.settings.data_dir}; see `rag docs`")
+            raise self._not_found(doc)
         with self.db:
+            self._bump()
             self.db.execute("DELETE FROM chunks WHERE doc=?", (doc,))
             self.db.execute("DELETE FROM docs WHERE doc=?", (doc,))
         self.delete_vectors(doc)
@@ -250,10 +385,15 @@ class Store:
     def get_doc(self, doc: str) -> DocRow:
         r = self.db.execute(f"SELECT {_DOC_COLS} FROM docs WHERE doc=?", (doc,)).fetchone()
         if not r:
-            raise NotFoundError(f"no document '{doc}' in {self.settings.data_dir}; see `rag docs`")
+            raise self._not_found(doc)
         row = self._doc(r)
         row.layout = self.layout(doc)  # not in list_docs: a long scan's layout is large
         return row
+
+    def _not_found(self, doc: str) -> NotFoundError:
+        near = self.find_docs(doc)
+        hint = f"did you mean {', '.join(near)}?" if near else "see `rag docs`"
+        return NotFoundError(f"no document '{doc}' in {self.settings.data_dir}; {hint}")
 
     def chunks(self, doc: str | None = None) -> list[ChunkRow]:
         q = "SELECT id, doc, version, idx, text, start, end, heading, n_tokens FROM chunks"
@@ -273,8 +413,33 @@ class Store:
 
     def generation(self) -> str:
         """Changes whenever documents change (for in-memory index caches)."""
-        r = self.db.execute("SELECT COUNT(*), COALESCE(MAX(ingested_at), 0), COALESCE(SUM(n_chunks), 0) FROM docs").fetchone()
-        return f"{r[0]}:{r[1]}:{r[2]}"
+        return _generation(self.db)
+
+    def snapshot(self) -> tuple[str, list[DocRow], list[ChunkRow]]:
+        """(generation, documents, chunks) read in one transaction: one consistent version.
+
+        A reader that lists documents and then chunks in two statements can
+        see a chunk whose document another process committed in between. A
+        private connection keeps the transaction apart from writes on ``db``.
+        """
+        con = self._reader()
+        try:
+            con.execute("BEGIN")
+            gen = _generation(con)
+            docs = [self._doc(r) for r in con.execute(f"SELECT {_DOC_COLS} FROM docs ORDER BY doc")]
+            chunks = [ChunkRow(*r) for r in con.execute(
+                "SELECT id, doc, version, idx, text, start, end, heading, n_tokens FROM chunks ORDER BY doc, idx")]
+            con.rollback()
+        except sqlite3.DatabaseError as e:
+            raise registry.unreadable(self.settings.db_path, str(e)) from None
+        finally:
+            con.close()
+        return gen, docs, chunks
+
+    def _reader(self) -> sqlite3.Connection:
+        if self._reader_uri:
+            return sqlite3.connect(self._reader_uri, uri=True, timeout=30, isolation_level=None)
+        return sqlite3.connect(self.settings.db_path, timeout=30, isolation_level=None)
 
     def layout(self, doc: str) -> dict[str, Any] | None:
         """How a PDF/image/Word/OFD document's raw text was extracted (page map, lines); None for text files.
@@ -285,8 +450,15 @@ class Store:
         return json.loads(r[0]) if r and r[0] else None
 
     def set_facts(self, doc: str, facts: dict[str, Any]) -> None:
+        self._writable()
         with self.db:
+            self._bump()
             self.db.execute("UPDATE docs SET facts=? WHERE doc=?", (_j(facts), doc))
+
+    def _bump(self) -> None:
+        """Count one change, inside the caller's transaction (readers compare generations)."""
+        self.db.execute("INSERT INTO info (key, value) VALUES ('generation', '1') ON CONFLICT(key) "
+                        "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
 
     @staticmethod
     def _doc(r: tuple) -> DocRow:
@@ -295,28 +467,45 @@ class Store:
 
     # --- locking --------------------------------------------------------------
 
-    @contextmanager
-    def write_lock(self, wait: bool = False) -> Iterator[None]:
+    def write_lock(self, wait: bool = False):
         """One writer per data directory; a second one waits or is refused."""
-        path = self.settings.data_dir / ".write.lock"
-        with open(path, "w") as fh:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-            except BlockingIOError:
-                raise ConfigError(
-                    f"another ingest is writing to {self.settings.data_dir}; wait for it to finish "
-                    "(or pass --wait), or use another RAG_DATA_DIR"
-                ) from None
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        self._writable()
+        return write_lock(self.settings, wait)
 
     def close(self) -> None:
         self.db.close()
 
 
+@contextmanager
+def write_lock(settings: Settings, wait: bool = False) -> Iterator[None]:
+    """One writer per data directory (also before its registry can be opened, for ``rag rebuild``)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    why = readonly.why_read_only(settings.data_dir)
+    if why:
+        raise readonly.refuse(settings.data_dir, why)
+    path = settings.data_dir / ".write.lock"
+    with open(path, "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise ConfigError(
+                f"another ingest is writing to {settings.data_dir}; wait for it to finish "
+                "(or pass --wait), or use another RAG_DATA_DIR"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 _DOC_COLS = "doc, version, sha256, source_path, encoding, raw, text, meta, audit, masks, facts, n_chunks, ingested_at"
+
+
+def _generation(con: sqlite3.Connection) -> str:
+    # the counter moves on every change; the aggregate covers registries written before it existed
+    n = con.execute("SELECT value FROM info WHERE key='generation'").fetchone()
+    r = con.execute("SELECT COUNT(*), COALESCE(MAX(ingested_at), 0), COALESCE(SUM(n_chunks), 0) FROM docs").fetchone()
+    return f"{n[0] if n else 0}:{r[0]}:{r[1]}:{r[2]}"
 
 
 def _j(x: Any) -> str:

@@ -36,9 +36,11 @@ class LoadedFile:
 def decode_bytes(data: bytes) -> tuple[str, str]:
     """Decode document bytes; return ``(text, encoding)``.
 
-    Order: BOMs (UTF-8, UTF-16 LE/BE), strict UTF-8, strict GB18030 (a
-    superset of GBK and GB2312, the usual encodings of Chinese government
-    sites), then charset-normalizer's best guess.
+    Order: BOMs (UTF-8, UTF-16 LE/BE), UTF-16 without a BOM (told by where
+    its NUL bytes fall; before UTF-8, which would take ``1\x002\x00`` as
+    text), strict UTF-8, strict GB18030 (a superset of GBK and GB2312, the
+    usual encodings of Chinese government sites), then charset-normalizer's
+    best guess.
     """
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="strict"), "utf-8-sig"
@@ -48,6 +50,9 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
                 return data[len(bom):].decode(enc), "utf-16"
             except UnicodeDecodeError as e:
                 raise IngestError(f"looks like UTF-16 but does not decode ({e.reason}); re-save the file as UTF-8") from None
+    utf16 = utf16_without_bom(data)
+    if utf16:
+        return data.decode(utf16), utf16
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -64,13 +69,50 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     return str(best), best.encoding
 
 
+def utf16_without_bom(data: bytes) -> str | None:
+    """``utf-16-le`` / ``utf-16-be`` for UTF-16 text without a BOM, else None.
+
+    In UTF-16 every ASCII character (digits, line breaks) carries a 0x00
+    byte, at odd offsets in little-endian and even ones in big-endian; a few
+    CJK characters (一 is U+4E00) put one on the other side. The side with
+    most NULs says which to try first; the text decoded must then read as
+    text (a binary file decodes to arbitrary code points).
+    """
+    head = data[:8192]
+    if len(data) % 2 or b"\x00" not in head:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    for enc in (("utf-16-le", "utf-16-be") if odd >= even else ("utf-16-be", "utf-16-le")):
+        try:  # incremental: a surrogate pair cut at the end of the head waits, not fails
+            text = codecs.getincrementaldecoder(enc)().decode(head, final=False)
+        except UnicodeDecodeError:
+            continue
+        if _reads_as_text(text):
+            try:
+                data.decode(enc)
+            except UnicodeDecodeError:
+                return None
+            return enc
+    return None
+
+
+def _reads_as_text(text: str) -> bool:
+    """Mostly ASCII text, CJK ideographs and their punctuation, no NUL characters."""
+    if not text or "\x00" in text:
+        return False
+    ok = sum(1 for ch in text if (" " <= ch <= "~") or ch in "\t\n\r\f" or "\u4e00" <= ch <= "\u9fff"
+             or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef" or "\u2000" <= ch <= "\u206f"
+             or "\u00a0" <= ch <= "\u00ff")
+    return ok >= 0.9 * len(text)
+
+
 def looks_binary(data: bytes) -> bool:
     """NUL bytes (outside UTF-16) or many control bytes mean a binary file."""
     head = data[:8192]
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return False
     if b"\x00" in head:
-        return True
+        return utf16_without_bom(data) is None
     ctrl = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
     return ctrl > len(head) * 0.05
 

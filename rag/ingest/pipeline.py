@@ -8,18 +8,19 @@ of the batch goes on; nothing of a failed file is written. Unchanged files
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections import defaultdict
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
 from rag.ingest.chunking import chunk_text
 from rag.ingest.clean import clean
-from rag.errors import IngestError, RagError
+from rag.errors import BackendError, IngestError, RagError
 from rag.extract.facts import extract_facts
-from rag.ingest.load import FORMAT_SUFFIXES, SUPPORTED_SUFFIXES, load_file
+from rag.ingest.load import FORMAT_SUFFIXES, SUPPORTED_SUFFIXES, LoadedFile, load_file
 from rag.extract.meta import extract_meta
 from rag.index.store import ChunkRow, DocRow, Store, now
 
@@ -50,32 +51,93 @@ class IngestReport:
 
 def collect_files(paths: list[Path]) -> tuple[list[Path], list[tuple[str, str]], list[str]]:
     """Expand folders; return (files, errors, skipped). Named files are kept as given."""
-    files: list[Path] = []
+    files, errors, skipped = collect_documents(paths)
+    return [f for f, _ in files], errors, skipped
+
+
+def collect_documents(paths: list[Path]) -> tuple[list[tuple[Path, str]], list[tuple[str, str]], list[str]]:
+    """Expand folders; return ((file, document id) pairs, errors, skipped).
+
+    A document's id is its path inside the folder given (``a/report.txt``), so
+    files at the top of that folder keep their file name as id (EVAL_FORMAT.md);
+    a file named on the command line has its file name as id. Two different
+    files with one id in a batch: the second is refused, never merged.
+
+    A file named on the command line is taken as given, even when it is a
+    link. Inside a folder, a link is followed only when its target stays in
+    that folder: ``folder/x.txt -> /etc/passwd`` is reported, not read.
+    """
+    found: list[tuple[Path, str, bool]] = []  # (path, id, is a link)
     errors: list[tuple[str, str]] = []
     skipped: list[str] = []
     for p in paths:
         if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts):
-                    if f.suffix.lower() in SUPPORTED_SUFFIXES and f.suffix:
-                        files.append(f)
-                    else:
-                        skipped.append(str(f))
+            _walk(p, found, errors, skipped)
         elif p.exists() or p.is_symlink():
-            files.append(p)
+            found.append((p, p.name, False))
         else:
             errors.append((str(p), "no such file or folder; check the path"))
+    # a link inside the tree to a file that is ingested anyway is an alias, not a document
+    real = {_resolved(f) for f, _, link in found if not link}
+    unique: list[tuple[Path, str]] = []
     seen: dict[str, Path] = {}
-    unique: list[Path] = []
-    for f in files:
-        if f.name in seen and seen[f.name].resolve() != f.resolve():
-            errors.append((str(f), f"another file named '{f.name}' is in this batch ({seen[f.name]}); "
-                                   "document ids are file names, so rename one"))
+    for f, doc, link in found:
+        if link and _resolved(f) in real:
+            skipped.append(str(f))
             continue
-        if f.name not in seen:
-            seen[f.name] = f
-            unique.append(f)
+        if doc in seen:
+            if _resolved(seen[doc]) != _resolved(f):
+                errors.append((str(f), f"another file with the document id '{doc}' is in this batch ({seen[doc]}); "
+                                       "ids are paths inside the folder given: rename one, or ingest their common "
+                                       "parent folder"))
+            continue
+        seen[doc] = f
+        unique.append((f, doc))
     return unique, errors, skipped
+
+
+def _walk(root: Path, found: list[tuple[Path, str, bool]], errors: list[tuple[str, str]], skipped: list[str]) -> None:
+    """Files under ``root`` (hidden ones left out); links checked against the tree."""
+    top = root.resolve()
+    mine: list[tuple[Path, str, bool]] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for d in list(dirnames):
+            if (here / d).is_symlink():
+                dirnames.remove(d)  # never descend through a link: no loops, no escapes
+                target = (here / d).resolve()
+                if not target.is_relative_to(top):
+                    errors.append((str(here / d), f"a link to the folder {target}, outside {root}; not followed "
+                                                  "(give that folder itself to ingest it)"))
+                else:
+                    skipped.append(str(here / d))  # its files are walked where they really are
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            f = here / name
+            link = f.is_symlink()
+            if link:
+                target = f.resolve()
+                if not target.exists():
+                    errors.append((str(f), f"a broken link (to {target}); fix or remove it"))
+                    continue
+                if not target.is_relative_to(top):
+                    errors.append((str(f), f"a link to {target}, outside {root}; not followed "
+                                           "(name that file on the command line to ingest it)"))
+                    continue
+            if not (f.is_file() and f.suffix and f.suffix.lower() in SUPPORTED_SUFFIXES):
+                skipped.append(str(f))  # not a document (or a fifo, socket, device)
+                continue
+            mine.append((f, f.relative_to(root).as_posix(), link))
+    found.extend(sorted(mine, key=lambda x: x[0].relative_to(root).parts))  # the order of a sorted recursive listing
+
+
+def _resolved(p: Path) -> Path:
+    try:
+        return p.resolve()
+    except OSError:
+        return p
 
 
 def document_version(data_sha: str, store: Store) -> str:
@@ -92,21 +154,23 @@ def ingest_paths(
     """Ingest files and folders into ``store``; see the module docstring."""
     t0 = time.perf_counter()
     report = IngestReport()
-    files, errors, skipped = collect_files(paths)
+    files, errors, skipped = collect_documents(paths)
     report.failed.extend(errors)
     report.skipped.extend(skipped)
     timer = PhaseTimer()
     with timer("store"):
         store.collect_garbage()  # vectors left by an interrupted earlier run
-    for i, path in enumerate(files):
+    for i, (path, doc) in enumerate(files):
         if progress:
-            progress(i, len(files), path.name)
+            progress(i, len(files), doc)
         try:
-            status, n_chunks, n_tokens = ingest_file(store, path, timer)
+            status, n_chunks, n_tokens = ingest_file(store, path, timer, doc_id=doc)
+        except BackendError:
+            raise  # the vector store or embeddings endpoint is down: no use trying the next file
         except RagError as e:
             report.failed.append((str(path), str(e)))
             continue
-        getattr(report, status).append(path.name)
+        getattr(report, status).append(doc)
         report.chunks += n_chunks
         report.embedded_tokens += n_tokens
     if progress:
@@ -131,17 +195,37 @@ class PhaseTimer:
             self.seconds[phase] += time.perf_counter() - t
 
 
-def ingest_file(store: Store, path: Path, timer: PhaseTimer | None = None) -> tuple[str, int, int]:
-    """Ingest one file; return (added|updated|unchanged, chunks, embedded tokens)."""
+def ingest_file(store: Store, path: Path, timer: PhaseTimer | None = None,
+                doc_id: str | None = None) -> tuple[str, int, int]:
+    """Ingest one file as ``doc_id`` (default: its name); return (added|updated|unchanged, chunks, embedded tokens)."""
     timer = timer or PhaseTimer()
     with timer("read"):
-        if path.suffix.lower() in FORMAT_SUFFIXES and _unchanged_file(store, path):
+        if path.suffix.lower() in FORMAT_SUFFIXES and _unchanged_file(store, path, doc_id or path.name):
             return "unchanged", 0, 0  # a PDF, scan, Word or OFD file: known before extracting (OCR) it again
         loaded = load_file(path, store.settings.max_file_bytes, store.settings.max_pages, store.settings.max_ocr_pages)
+    if doc_id:
+        loaded = replace(loaded, doc_id=doc_id)
+    return ingest_loaded(store, loaded, str(path.absolute()), timer)
+
+
+def ingest_loaded(store: Store, loaded: LoadedFile, source: str | None, timer: PhaseTimer | None = None,
+                  force: bool = False, layout: dict | None = None) -> tuple[str, int, int]:
+    """Ingest decoded text read from ``source``; ``force`` re-indexes an unchanged document.
+
+    ``layout``: the stored page map of an extracted document re-indexed from the registry
+    (``rag rebuild``), which has no extraction of its own to take it from.
+    """
+    timer = timer or PhaseTimer()
+    with timer("read"):
         data_sha = hashlib.sha256(loaded.raw.encode("utf-8")).hexdigest()
         version = document_version(data_sha, store)
-        previous = store.doc_version(loaded.doc_id)
-    if previous and previous[0] == version:
+        state = store.doc_state(loaded.doc_id)
+    previous = state[:2] if state else None
+    if state and source and state[1] != data_sha and not same_source(state[2], Path(source)):
+        raise IngestError(f"a different document '{loaded.doc_id}' is already stored (from {state[2]}); it is not "
+                          f"replaced by a file from another place: remove it first (`rag rm {loaded.doc_id}`) "
+                          "or rename this file")
+    if previous and previous[0] == version and not force:
         return "unchanged", 0, 0
 
     with timer("clean"):
@@ -168,31 +252,49 @@ def ingest_file(store: Store, path: Path, timer: PhaseTimer | None = None) -> tu
          "place": meta.town or "", "doc_type": meta.doc_type, "year": meta.year or 0}
         for r in rows
     ]
+    if vmeta and source:
+        vmeta[0]["source"] = source  # one per document: what `rag rebuild` re-reads when the registry is lost
     with timer("store"):
         # 1) new vectors, 2) registry swap (atomic), 3) old vectors out
         old_ids = store.chunk_ids(loaded.doc_id)
         store.add_vectors([r.id for r in rows], vectors, vmeta)
         store.commit_document(
             DocRow(
-                doc=loaded.doc_id, version=version, sha256=data_sha, source_path=str(path),
+                doc=loaded.doc_id, version=version, sha256=data_sha, source_path=source,
                 encoding=loaded.encoding, raw=loaded.raw, text=cleaned.text, meta=meta.as_dict(),
                 audit=[asdict(a) for a in cleaned.audit], masks=[asdict(m) for m in cleaned.masks],
                 facts=facts, n_chunks=len(rows), ingested_at=now(),
-                layout=loaded.source.layout() if loaded.source else None,
+                layout=loaded.source.layout() if loaded.source else layout,
             ),
             rows,
         )
         # by id, not by a metadata filter: a filter scans the whole collection
         # (45 ms per document at 40k vectors); strays of a crash are left to
         # collect_garbage
-        store.delete_vector_ids(old_ids)
+        new_ids = {r.id for r in rows}
+        store.delete_vector_ids([i for i in old_ids if i not in new_ids])  # a forced re-index keeps its ids
     return ("updated" if previous else "added"), len(rows), sum(r.n_tokens for r in rows)
 
 
-def _unchanged_file(store: Store, path: Path) -> bool:
-    """True when the stored document came from these very bytes (its layout keeps
+def same_source(stored: str | None, path: Path) -> bool:
+    """Whether a stored source path names ``path`` (the same file, maybe changed since).
+
+    Registries written before paths were stored absolute hold the path as
+    typed; those match when ``path`` ends with it.
+    """
+    if not stored:
+        return True
+    old = Path(stored)
+    if old.is_absolute():
+        return old == path.absolute() or _resolved(old) == _resolved(path)
+    parts = [x for x in old.parts if x not in (".", "..")]
+    return list(path.absolute().parts[-len(parts):]) == parts if parts else True
+
+
+def _unchanged_file(store: Store, path: Path, doc_id: str) -> bool:
+    """True when the stored document ``doc_id`` came from these very bytes (its layout keeps
     their sha256) through the same pipeline and settings (its version says so)."""
-    previous = store.doc_version(path.name)
+    previous = store.doc_version(doc_id)
     if not previous or document_version(previous[1], store) != previous[0]:
         return False
     try:
@@ -201,7 +303,7 @@ def _unchanged_file(store: Store, path: Path) -> bool:
         file_sha = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return False  # load_file says why
-    layout = store.layout(path.name)
+    layout = store.layout(doc_id)
     return layout is not None and layout.get("file_sha256") == file_sha
 
 

@@ -26,7 +26,7 @@ _servers: dict[str, object] = {}
 class Backend:
     name: str  # local | openai | extractive
     model: str
-    chat: object | None  # a LangChain chat model, None for extractive
+    chat: object | None  # a LangChain chat model (a Runnable: maybe wrapped with retries), None for extractive
     base_url: str | None = None
 
     @property
@@ -77,6 +77,30 @@ def local_server(model_path: Path, threads: int | None = None, n_ctx: int = 4096
         return server.listening_address
 
 
+def client_timeout(settings: Settings):
+    """The HTTP client's limits: no single wait longer than the answer deadline; a quick connect."""
+    import httpx
+
+    t = min(settings.llm_timeout_s, settings.answer_deadline_s)
+    return httpx.Timeout(t, connect=min(t, 10.0))
+
+
+def _with_retry(chat, settings: Settings):
+    """Retries for whole calls (a brief's summary, a follow-up's rewrite), on transient failures only.
+
+    The client itself never retries (max_retries=0): an answer's stream is
+    retried by :func:`rag.llm.deadline.bounded_stream`, inside the answer's
+    deadline; LangChain's retry wrapper passes streams through untouched.
+    """
+    if settings.llm_max_retries <= 0:
+        return chat
+    import openai
+
+    return chat.with_retry(stop_after_attempt=settings.llm_max_retries + 1, wait_exponential_jitter=True,
+                           retry_if_exception_type=(openai.APIConnectionError, openai.RateLimitError,
+                                                    openai.InternalServerError))
+
+
 def make_backend(settings: Settings, name: str | None = None) -> Backend:
     """The configured backend (``name`` overrides RAG_LLM)."""
     name = name or settings.llm
@@ -89,10 +113,10 @@ def make_backend(settings: Settings, name: str | None = None) -> Backend:
 
         path = settings.model_path or model_path()
         url = local_server(Path(path), settings.llm_threads)
-        chat = ChatOpenAI(base_url=url + "/v1", api_key="local", model="local", temperature=0, max_tokens=256,
-                          streaming=True, timeout=settings.llm_timeout_s, max_retries=0,
-                          stream_usage=False)
-        return Backend("local", Path(path).name, chat, url)
+        chat = ChatOpenAI(base_url=url + "/v1", api_key="local", model="local", temperature=0,
+                          max_tokens=settings.llm_max_tokens or 256, streaming=True, timeout=client_timeout(settings),
+                          max_retries=0, stream_usage=False)
+        return Backend("local", Path(path).name, _with_retry(chat, settings), url)
     if name == "openai":
         if not settings.llm_base_url:
             raise ConfigError("RAG_LLM=openai needs RAG_LLM_BASE_URL (e.g. https://api.deepseek.com/v1) "
@@ -100,8 +124,14 @@ def make_backend(settings: Settings, name: str | None = None) -> Backend:
         if not settings.llm_model:
             raise ConfigError("RAG_LLM=openai needs RAG_LLM_MODEL (e.g. deepseek-chat, qwen-plus, gpt-4o-mini)")
         key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
+        from langchain_core.runnables import RunnableGenerator
+
+        from rag.llm.complete import http_client, require_finish
+
         chat = ChatOpenAI(base_url=settings.llm_base_url, api_key=key,
-                          model=settings.llm_model, temperature=0, max_tokens=512, streaming=True,
-                          timeout=settings.llm_timeout_s, max_retries=2)
-        return Backend("openai", settings.llm_model, chat, settings.llm_base_url)
+                          model=settings.llm_model, temperature=0, max_tokens=settings.llm_max_tokens or 512,
+                          streaming=True, timeout=client_timeout(settings), max_retries=0, http_client=http_client())
+        # a remote server can die mid-answer; its closed stream must not pass for a short answer
+        checked = chat | RunnableGenerator(require_finish)
+        return Backend("openai", settings.llm_model, _with_retry(checked, settings), settings.llm_base_url)
     raise ConfigError(f"unknown LLM backend '{name}'; use local, openai or extractive")

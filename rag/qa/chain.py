@@ -26,6 +26,7 @@ from rag.index.store import Store
 from rag.ingest.clean import Cleaned
 from rag.ingest.formats.base import page_of
 from rag.llm.backends import Backend, make_backend
+from rag.llm.deadline import AnswerDeadline, answer_limits, bounded_stream
 from rag.llm.errors import ENDPOINT_ERRORS, backend_error
 from rag.llm.prompts import load_prompt
 from rag.qa import checks
@@ -191,11 +192,18 @@ class QA:
         chain = self.prompt.template() | self.backend.chat | StrOutputParser()
         parts: list[str] = []
         try:
-            for tok in chain.stream({"evidence": evidence_block, "question": standalone}):
+            for tok in bounded_stream(lambda: chain.stream({"evidence": evidence_block, "question": standalone}),
+                                      answer_limits(self.settings, t0)):
                 if ans.ttft_s is None:
                     ans.ttft_s = time.perf_counter() - t0
                 parts.append(tok)
                 yield {"type": "token", "text": tok}
+        except AnswerDeadline as e:  # out of time: the evidence itself (the same trust check), instead of nothing
+            ans.text = e.fallback([x for x in ans.evidence if not SUSPECT.search(x.text)])
+            yield {"type": "token", "text": "\n" + ans.text}
+            self._cite(ans)
+            yield from self._finish(ans, t0)
+            return
         except ENDPOINT_ERRORS as e:
             raise backend_error(self.backend, e) from e
         ans.text = "".join(parts).strip()
