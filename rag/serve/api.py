@@ -324,7 +324,7 @@ def _document_routes(v1: APIRouter, svc: Service) -> None:
         """The documents and their metadata (`rag docs --json`)."""
         return [_doc_summary(d) for d in await asyncio.to_thread(svc.store.list_docs)]
 
-    @v1.get("/documents/{doc}", tags=["documents"])
+    @v1.get("/documents/{doc:path}", tags=["documents"])
     async def document(doc: str) -> dict[str, Any]:
         """One document: metadata, cleaned text, audit, masks, and the raw text citations point into."""
         d = await asyncio.to_thread(svc.store.get_doc, doc)
@@ -358,7 +358,7 @@ def _document_routes(v1: APIRouter, svc: Service) -> None:
         finally:
             await form.close()
 
-    @v1.delete("/documents/{doc}", tags=["documents"])
+    @v1.delete("/documents/{doc:path}", tags=["documents"])
     async def delete(doc: str) -> dict[str, Any]:
         """Remove one document and its chunks (`rag rm`)."""
 
