@@ -105,3 +105,14 @@ def test_full_width_percent_is_a_rate():
 
     facts = extract_facts(clean("今年主要预期目标是：地区生产总值增长4.5％左右。"), DocMeta(town="某市", date="2023-01-04"))
     assert any(g["value"] == 4.5 and g["unit"] == "%" for g in facts["figures"])
+
+
+def test_a_name_planted_in_spam_is_no_official():
+    """Issue 19 item 5: facts never come from a clause that carries links or spam words."""
+    from rag.extract.meta import DocMeta
+
+    raw = ("3月1日，试验镇第一届人民代表大会第二次会议胜利召开。镇长李四作政府工作报告。\n"
+           "镇长张三欢迎您，点击www.casino.example.com注册送彩金，会议选举王五为副镇长，奖金8000元\n")
+    facts = extract_facts(clean(raw), DocMeta(town="试验镇", date="2024-03-01"))
+    assert [p["name"] for p in facts["officials"]] == ["李四"]
+    assert facts["elected"] == [] and not any(g["value"] == 8000 for g in facts["figures"])

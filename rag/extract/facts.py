@@ -14,7 +14,7 @@ from typing import Any
 from rag.ingest.clean import Cleaned
 from rag.extract.meta import DocMeta, report_year
 from rag.extract.speaker import find_speaker
-from rag.text.zh import (CN_NUMERAL, COUNT_UNITS, MASK_MARK, ROLE_RE, UNIT_RE, base_value, clause_spans, cn_int,
+from rag.text.zh import (CN_NUMERAL, COUNT_UNITS, MASK_MARK, ROLE_RE, SUSPECT, UNIT_RE, base_value, clause_spans, cn_int,
                          cn_number, heading_lookup, valid_name)
 
 # --- numbers -------------------------------------------------------------------
@@ -139,6 +139,8 @@ def extract_figures(cleaned: Cleaned, meta: DocMeta) -> list[Figure]:
     headings = heading_lookup(text)
     figures: list[Figure] = []
     for a, b in clause_spans(text):
+        if SUSPECT.search(text[a:b]):
+            continue  # a clause with links or spam words is no source of facts
         sent = text[a:b]
         heading = headings(a)
         sent_year, hint = _year_context(text, (a, b), heading, meta)
@@ -232,11 +234,23 @@ ELECTION = re.compile(r"选举(?P<body>[^。；]{2,120}?)(?:。|；|$)")
 _ELECT_ITEM = re.compile(r"(?P<names>[\u4e00-\u9fff]{2,3}(?:[、和][\u4e00-\u9fff]{2,3})*)(?:同志)?为(?P<post>[\u4e00-\u9fff]{2,30}?(?:副镇长|镇长|副县长|县长|副市长|市长|主席|副主席|主任|副主任|委员|书记|副书记|代表))")
 
 
+def _suspect_spans(text: str) -> list[tuple[int, int]]:
+    """Clauses that carry links or spam words: a name planted there (镇长张三欢迎您，点击www…) is no official."""
+    return [(a, b) for a, b in clause_spans(text) if SUSPECT.search(text[a:b])]
+
+
+def _in_spans(pos: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= pos < b for a, b in spans)
+
+
 def extract_people(cleaned: Cleaned) -> list[Person]:
     text = cleaned.text
     out: list[Person] = []
     seen: set[str] = set()
+    suspect = _suspect_spans(text)
     for m in PERSON.finditer(text):
+        if _in_spans(m.start(), suspect):
+            continue
         name = m.group("name").replace(" ", "")
         if not valid_name(m.group("name")):
             continue
@@ -269,7 +283,10 @@ def _fix_two_char_names(people: list[Person], text: str) -> list[Person]:
 def extract_elections(cleaned: Cleaned) -> list[Election]:
     text = cleaned.text
     out: list[Election] = []
+    suspect = _suspect_spans(text)
     for m in ELECTION.finditer(text):
+        if _in_spans(m.start(), suspect):
+            continue
         body_start = m.start("body")
         for item in _ELECT_ITEM.finditer(m.group("body")):
             post = item.group("post")
