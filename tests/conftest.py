@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -65,3 +71,43 @@ def seeded_store(seeded_dir, tmp_path):
     store = Store(Settings(data_dir=d))
     yield store
     store.close()
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def chroma_run(path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A real ``chroma run`` on loopback storing under ``path``: (url, process) while the block runs."""
+    from rag.config import Settings
+    from rag.errors import BackendError
+    from rag.index.store import make_chroma_client
+
+    exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+    port = free_port()
+    proc = subprocess.Popen([exe, "run", "--path", str(path / "server"), "--host", "127.0.0.1",
+                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={"ANONYMIZED_TELEMETRY": "False", "PATH": "/usr/bin:/bin"})
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            make_chroma_client(Settings(data_dir=path / "probe", chroma_url=url)).heartbeat()
+            break
+        except BackendError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("chroma run did not come up in 60 s")
+    try:
+        yield url, proc
+    finally:
+        proc.send_signal(signal.SIGCONT)  # a test may have frozen it
+        proc.terminate()
+        proc.wait(10)

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -23,7 +22,7 @@ from rag.errors import BackendError
 from rag.index.store import Store, make_chroma_client
 from rag.ingest.pipeline import ingest_paths
 from rag.qa.chain import QA
-from tests.conftest import SEED_IDS, SEEDS
+from tests.conftest import SEED_IDS, SEEDS, chroma_run
 
 
 @pytest.fixture
@@ -90,35 +89,11 @@ def test_cli_ingest_against_a_silent_server_fails_clearly(tmp_path, silent_serve
     assert time.monotonic() - t0 < 60
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def chroma_proc(tmp_path):
     """A real `chroma run` on loopback: (url, process)."""
-    exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-    port = _free_port()
-    proc = subprocess.Popen([exe, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={"ANONYMIZED_TELEMETRY": "False", "PATH": "/usr/bin:/bin"})
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            make_chroma_client(Settings(data_dir=tmp_path / "probe", chroma_url=url)).heartbeat()
-            break
-        except BackendError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("chroma run did not come up in 60 s")
-    yield url, proc
-    proc.send_signal(signal.SIGCONT)
-    proc.terminate()
-    proc.wait(10)
+    with chroma_run(tmp_path) as server:
+        yield server
 
 
 def test_a_chroma_server_stalled_mid_work_gives_a_clear_error_then_recovers(tmp_path, chroma_proc):

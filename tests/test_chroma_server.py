@@ -1,11 +1,6 @@
 """Server mode: a real `chroma run` on loopback, started by the test."""
 
 import shutil
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 
@@ -13,36 +8,13 @@ from rag.config import Settings
 from rag.errors import BackendError
 from rag.ingest.pipeline import ingest_paths
 from rag.index.store import Store, make_chroma_client
-from tests.conftest import SEED_IDS, SEEDS
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.conftest import SEED_IDS, SEEDS, chroma_run, free_port
 
 
 @pytest.fixture
 def chroma_server(tmp_path):
-    exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-    port = _free_port()
-    proc = subprocess.Popen([exe, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={"ANONYMIZED_TELEMETRY": "False", "PATH": "/usr/bin:/bin"})
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            make_chroma_client(Settings(data_dir=tmp_path / "probe", chroma_url=url)).heartbeat()
-            break
-        except BackendError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("chroma run did not come up in 60 s")
-    yield url
-    proc.terminate()
-    proc.wait(10)
+    with chroma_run(tmp_path) as (url, _proc):
+        yield url
 
 
 def test_ingest_and_replace_against_a_chroma_server(chroma_server, tmp_path):
@@ -66,6 +38,6 @@ def test_ingest_and_replace_against_a_chroma_server(chroma_server, tmp_path):
 
 
 def test_unreachable_server_gives_a_clear_error(tmp_path):
-    s = Settings(data_dir=tmp_path / "d", chroma_url=f"http://127.0.0.1:{_free_port()}")
+    s = Settings(data_dir=tmp_path / "d", chroma_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(BackendError, match="unreachable.*chroma run"):
         make_chroma_client(s)

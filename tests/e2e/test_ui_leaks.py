@@ -13,17 +13,15 @@ oversize file is refused, and no copy of an upload stays in the temp dirs.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.e2e.conftest import serve_ui
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
@@ -43,12 +41,6 @@ EVIL_NAME = "镇<img src=x onerror=window.__pwned=3>.txt"
 LIMIT = 20_000  # bytes: RAG_MAX_FILE_BYTES for this page
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """ui.py over a store holding the planted report; its own temp dirs to inspect."""
@@ -57,28 +49,12 @@ def site(tmp_path_factory):
     for d in (tmp, gtmp, docs):
         d.mkdir()
     (docs / PLANTED_NAME).write_text(PLANTED, "utf-8")
-    env = {**os.environ, "RAG_DATA_DIR": str(data), "RAG_LLM": "extractive", "TMPDIR": str(tmp),
-           "GRADIO_TEMP_DIR": str(gtmp), "RAG_MAX_FILE_BYTES": str(LIMIT), "PYTHONPATH": str(ROOT)}
+    extra = {"RAG_LLM": "extractive", "TMPDIR": str(tmp), "GRADIO_TEMP_DIR": str(gtmp), "RAG_MAX_FILE_BYTES": str(LIMIT)}
+    env = {**os.environ, "RAG_DATA_DIR": str(data), "PYTHONPATH": str(ROOT), **extra}
     subprocess.run([sys.executable, "-m", "rag.cli", "ingest", str(docs)], env=env, check=True,
                    capture_output=True, timeout=600)
-    port = _free_port()
-    env.update(GRADIO_SERVER_PORT=str(port), GRADIO_SERVER_NAME="127.0.0.1")
-    log = open(root / "ui.log", "w")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "ui.py")], env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 180
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                proc.kill()
-                raise RuntimeError(f"ui.py did not serve; see {log.name}")
-            time.sleep(0.5)
-    yield {"url": url, "tmp": tmp, "gradio": gtmp, "root": root}
-    proc.terminate()
-    proc.wait(20)
+    with serve_ui(data, root / "ui.log", **extra) as url:
+        yield {"url": url, "tmp": tmp, "gradio": gtmp, "root": root}
 
 
 @pytest.fixture(scope="module")
