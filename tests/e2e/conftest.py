@@ -21,7 +21,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 
 @contextmanager
-def serve_ui(data: Path, log: Path, **env: str) -> Iterator[str]:
+def serve_ui(data: Path, log: Path, timeout_s: float = 180, **env: str) -> Iterator[str]:
     """``python ui.py`` over ``data`` (as users run it), its URL while the block runs."""
     port = free_port()
     full = {**os.environ, "RAG_DATA_DIR": str(data), "GRADIO_SERVER_PORT": str(port),
@@ -30,7 +30,7 @@ def serve_ui(data: Path, log: Path, **env: str) -> Iterator[str]:
         proc = subprocess.Popen([sys.executable, str(ROOT / "ui.py")], env=full, stdout=out,
                                 stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}/"
-        deadline = time.time() + 180
+        deadline = time.time() + timeout_s
         while True:
             try:
                 urllib.request.urlopen(url, timeout=2)

@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.e2e.conftest import serve_ui
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -30,37 +26,12 @@ if not CHROMIUM.exists():
     pytest.skip("Debian chromium not installed (scripts/browser-deps.sh)", allow_module_level=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def page_url(seeded_dir, tmp_path_factory):
     data = tmp_path_factory.mktemp("ui") / "data"
     shutil.copytree(seeded_dir, data)
-    port = _free_port()
-    env = {**os.environ, "RAG_DATA_DIR": str(data), "GRADIO_SERVER_PORT": str(port),
-           "GRADIO_SERVER_NAME": "127.0.0.1", "RAG_LLM": "local"}
-    log = open(tmp_path_factory.mktemp("ui-log") / "ui.log", "w")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "ui.py")], env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(f"ui.py exited with {proc.returncode}; see {log.name}")
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError("ui.py did not answer within 120 s")
-    yield url
-    proc.terminate()
-    proc.wait(20)
+    with serve_ui(data, tmp_path_factory.mktemp("ui-log") / "ui.log", timeout_s=120, RAG_LLM="local") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
