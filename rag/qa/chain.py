@@ -31,6 +31,7 @@ from rag.llm.errors import ENDPOINT_ERRORS, backend_error
 from rag.llm.prompts import load_prompt
 from rag.qa import checks
 from rag.qa.evidence import coverage, select_evidence
+from rag.qa.figure_answer import figure_answer
 from rag.qa.facts_answer import fact_answer, masked_answer, role_known, speaker_answer, unknown_place
 from rag.text.indicators import measure_mismatch
 from rag.qa.question import analyse, pick_report
@@ -115,7 +116,8 @@ class QA:
         if missing:
             return Route("abstain", f"{ABSTAIN_TEXT}：资料库中没有关于{missing}的文件。", [], [])
         # a work-report question about a year: the report that holds it, or a clear "not in the collection"
-        report, why = pick_report(analyse(standalone, f.place), docs)
+        slots = analyse(standalone, f.place)
+        report, why = pick_report(slots, docs)
         if why:
             return Route("abstain", f"{ABSTAIN_TEXT}：{why}。", [], [])
         if report and not f.doc:
@@ -125,6 +127,13 @@ class QA:
             return Route("masked", masked[0], masked[1], [e.doc for e in masked[1]])
         hits = self.retriever.search(standalone, f, k=self.settings.top_k)
         retrieved = [h.chunk.doc for h in hits]
+        # a headline indicator's number: the typed figure that matches every slot, or why the report has none
+        typed = figure_answer(standalone, slots, docs, f, report_chosen=bool(report))
+        if typed:
+            text, evidence, abstained = typed
+            if abstained:
+                return Route("abstain", f"{ABSTAIN_TEXT}：{text}", [], retrieved)
+            return Route("facts", text, evidence, retrieved)
         from_facts = speaker_answer(standalone, docs, f) or fact_answer(standalone, docs, f)
         if from_facts:
             return Route("facts", from_facts[0], from_facts[1], retrieved)
