@@ -54,7 +54,8 @@ _REVIEW_HEADING = re.compile(r"回顾|过去一年|过去的一年|工作总结|
 _YEAR = re.compile(r"(?<![到至比较])((?:19|20)\d{2})年(?!以来|来|前|底|末|初)")
 _HORIZON = re.compile(r"到(?:19|20)\d{2}年")
 # a share or a denominator, not the subject: 研发投入占地区生产总值比重2.75%
-_NOT_SUBJECT_BEFORE = re.compile(r"占(?:全[省市区州国])?$|对$|单位$|万元$|"
+_NOT_SUBJECT_BEFORE = re.compile(r"占(?:全[省市区州国])?$|对$|单位$|万元$|(?:脱贫|贫困|易地搬迁)[县区村户]?(?:人口)?$|"
+                                 r"(?:开发区|园区|新区|试验区|示范区)$|"
                                  r"[\u4e00-\u9fff]{1,4}[市县区旗盟州](?:和|、)[\u4e00-\u9fff]{1,5}[市县区旗盟州]$")
 _NOT_SUBJECT_AFTER = re.compile(r"^(?:的)?(?:比重|占比|比例|之比|的\d|总量的|能耗|增长贡献|贡献率|倍差|收入比|之比)")
 
@@ -271,10 +272,12 @@ def extract_indicator_figures(cleaned: Cleaned, report_year: int | None) -> list
             for v in _values(window):
                 by_measure.setdefault(v.measure, []).append(v)
             for found in by_measure.values():
-                if len(names) > 1 and window.lstrip("同比上年").startswith("均"):
+                if len(names) > 1 and re.match(r"(?:同比|比上年)?均", window):
                     found = found[:1] * len(names)  # 均增长7%: each of them
                 woff = b  # each number is found after the previous one
-                for name, v in zip(names, found if len(names) > 1 else found[:1]):
+                if len(names) == 1:  # one indicator: its value, not a threshold passed on the way (突破500亿元，达到502亿元)
+                    found = [next((v for v in found if not v.bound), found[0])]
+                for name, v in zip(names, found):
                     pos = s.find(v.match.group(0), woff)
                     if pos < 0:
                         continue

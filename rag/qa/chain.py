@@ -32,7 +32,8 @@ from rag.llm.prompts import load_prompt
 from rag.qa import checks
 from rag.qa.evidence import coverage, select_evidence
 from rag.qa.figure_answer import figure_answer
-from rag.qa.facts_answer import fact_answer, masked_answer, role_known, speaker_answer, unknown_place
+from rag.qa.facts_answer import (date_answer, fact_answer, masked_answer, role_known, speaker_answer, speaker_missing,
+                                 unknown_place)
 from rag.text.indicators import measure_mismatch
 from rag.qa.question import analyse, pick_report
 from rag.qa.types import ABSTAIN_TEXT, Answer, Citation, Evidence
@@ -134,7 +135,10 @@ class QA:
             if abstained:
                 return Route("abstain", f"{ABSTAIN_TEXT}：{text}", [], retrieved)
             return Route("facts", text, evidence, retrieved)
-        from_facts = speaker_answer(standalone, docs, f) or fact_answer(standalone, docs, f)
+        no_speaker = speaker_missing(standalone, docs, f)
+        if no_speaker:
+            return Route("abstain", f"{ABSTAIN_TEXT}：{no_speaker}。", [], retrieved)
+        from_facts = speaker_answer(standalone, docs, f) or date_answer(standalone, docs, f) or fact_answer(standalone, docs, f)
         if from_facts:
             return Route("facts", from_facts[0], from_facts[1], retrieved)
         if role_known(standalone, docs, f) is False:
