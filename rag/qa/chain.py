@@ -31,7 +31,7 @@ from rag.llm.errors import ENDPOINT_ERRORS, backend_error
 from rag.llm.prompts import load_prompt
 from rag.qa import checks
 from rag.qa.evidence import coverage, select_evidence
-from rag.qa.figure_answer import figure_answer
+from rag.qa.figure_answer import figure_answer, targets_answer
 from rag.qa.facts_answer import (date_answer, fact_answer, masked_answer, role_known, speaker_answer, speaker_missing,
                                  unknown_place)
 from rag.text.indicators import measure_mismatch
@@ -129,6 +129,9 @@ class QA:
         hits = self.retriever.search(standalone, f, k=self.settings.top_k)
         retrieved = [h.chunk.doc for h in hits]
         # a headline indicator's number: the typed figure that matches every slot, or why the report has none
+        targets = targets_answer(standalone, slots, docs, f)
+        if targets:
+            return Route("facts", targets[0], targets[1], retrieved)
         typed = figure_answer(standalone, slots, docs, f, report_chosen=bool(report))
         if typed:
             text, evidence, abstained = typed

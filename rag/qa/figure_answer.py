@@ -173,3 +173,31 @@ def figure_answer(question: str, slots: QuerySlots, docs: list[DocRow], f: Filte
     if missing:
         text += "；".join(dict.fromkeys(missing)) + "。"
     return text, evidence, False
+
+
+_TARGETS_Q = re.compile(r"(?:主要|预期|发展)目标(?:有哪些|是什么|包括|都有|有什么)|目标(?:有哪些|包括哪些)")
+
+
+def targets_answer(question: str, slots: QuerySlots, docs: list[DocRow], f: Filters) -> tuple[str, list[Evidence]] | None:
+    """"X2025年的主要预期目标有哪些": the report's headline targets for its year, one cited item each."""
+    if not _TARGETS_Q.search(question) or not f.place or named_indicators(question):
+        return None
+    year = slots.year or slots.report_year
+    mine = [d for d in docs if d.meta.get("town") == f.place and (f.doc is None or d.doc == f.doc)
+            and (year is None or report_year(d.meta) == year)]
+    if len(mine) != 1:
+        return None
+    d = mine[0]
+    ry = report_year(d.meta)
+    items: list[str] = []
+    evidence: list[Evidence] = []
+    seen: set[str] = set()
+    for g in _figures(d):
+        if g.kind != TARGET or g.year != ry or g.indicator in seen:
+            continue
+        seen.add(g.indicator)
+        evidence.append(_evidence(len(evidence) + 1, d, g))
+        items.append(f"{g.name}{g.phrase}[{len(evidence)}]")
+    if len(items) < 2:
+        return None
+    return f"{f.place}{ry}年的主要预期目标：" + "；".join(items) + "。", evidence
