@@ -135,8 +135,8 @@ class QA:
         typed = figure_answer(standalone, slots, docs, f, report_chosen=bool(report))
         if typed:
             text, evidence, abstained = typed
-            if abstained:
-                return Route("abstain", f"{ABSTAIN_TEXT}：{text}", [], retrieved)
+            if abstained:  # with the figures that show what the report gives instead
+                return Route("abstain", f"{ABSTAIN_TEXT}：{text}", evidence, retrieved)
             return Route("facts", text, evidence, retrieved)
         no_speaker = speaker_missing(standalone, docs, f)
         if no_speaker:
@@ -186,6 +186,9 @@ class QA:
             return
         if road.kind == "abstain":
             ans.text, ans.abstained = road.text, True
+            # an abstention that shows what the source gives instead cites it ([n] in its reason)
+            shown = {int(x) for x in CITATION_MARKER.findall(road.text)}
+            ans.citations = [self._citation(e) for e in road.evidence if e.n in shown]
             yield from self._finish(ans, t0)
             return
 

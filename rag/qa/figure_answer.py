@@ -99,26 +99,36 @@ def _pick(part: Part, figs: list[tuple[DocRow, IndicatorFigure]], year: int | No
     return fits[0] if fits else None
 
 
-def _why_missing(part: Part, figs: list[IndicatorFigure], year: int | None, place: str) -> str:
-    """What the report gives instead of the part, in words a reader can check."""
+def _why_missing(part: Part, figs: list[tuple[DocRow, IndicatorFigure]], year: int | None,
+                 place: str) -> tuple[str, tuple[DocRow, IndicatorFigure] | None]:
+    """What the report gives instead of the part, in words a reader can check, and the figure that shows it."""
     when = f"{year}年" if year else ""
-    same = [g for g in figs if g.indicator == part.indicator and (year is None or g.year == year)]
-    other_measure = [g for g in same if part.measure and g.measure != part.measure and _kind_fits(g, part.kind)]
+    same = [(d, g) for d, g in figs if g.indicator == part.indicator and (year is None or g.year == year)]
+    other_measure = [(d, g) for d, g in same if part.measure and g.measure != part.measure and _kind_fits(g, part.kind)]
     if other_measure:
-        have, want = _MEASURE_NAME[other_measure[0].measure], _MEASURE_NAME[part.measure or LEVEL]
-        return f"原文只给出了{place}{when}{part.indicator}的{have}，没有给出{want}"
-    other_kind = [g for g in same if g.measure == part.measure]
+        have, want = _MEASURE_NAME[other_measure[0][1].measure], _MEASURE_NAME[part.measure or LEVEL]
+        return f"原文只给出了{place}{when}{part.indicator}的{have}，没有给出{want}", other_measure[0]
+    other_kind = [(d, g) for d, g in same if part.measure in (None, g.measure) and g.kind != PERIOD]
     if other_kind and part.kind == ACTUAL:
-        return f"原文只给出了{place}{when}{part.indicator}的目标，没有给出实际完成情况"
+        return f"原文只给出了{place}{when}{part.indicator}的目标，没有给出实际完成情况", other_kind[0]
     if other_kind and part.kind == TARGET:
-        return f"原文只给出了{place}{when}{part.indicator}的实际情况，没有给出目标"
+        return f"原文只给出了{place}{when}{part.indicator}的实际情况，没有给出目标", other_kind[0]
     what = _MEASURE_NAME.get(part.measure or "", "数据")
-    return f"原文没有给出{place}{when}{part.indicator}的{what}"
+    return f"原文没有给出{place}{when}{part.indicator}的{what}", None
 
 
 def _evidence(n: int, d: DocRow, g: IndicatorFigure) -> Evidence:
     text = defuse_markers(cleaned(d).text_of_raw(g.start, g.end) or g.quote)
     return Evidence(n, d.doc, text, g.start, g.end, d.raw[g.start:g.end], d.meta.get("town"), d.meta.get("date"))
+
+
+def _number(evidence: list[Evidence], d: DocRow, g: IndicatorFigure) -> int:
+    """The [n] of figure ``g`` in ``evidence``, appending it when it is not there yet."""
+    for e in evidence:
+        if (e.doc, e.start, e.end) == (d.doc, g.start, g.end):
+            return e.n
+    evidence.append(_evidence(len(evidence) + 1, d, g))
+    return len(evidence)
 
 
 def _sentence(place: str, part: Part, g: IndicatorFigure, n: int) -> str:
@@ -158,17 +168,17 @@ def figure_answer(question: str, slots: QuerySlots, docs: list[DocRow], f: Filte
     for part in parts:
         hit = _pick(part, figs, slots.year, f.doc)
         if hit is None:
-            missing.append(_why_missing(part, [g for _, g in figs], slots.year, place))
+            why, shown = _why_missing(part, figs, slots.year, place)
+            if shown:  # cite what the report does give, so the reader can check the reason
+                why += f"（原文：{shown[1].name}{shown[1].phrase}[{_number(evidence, *shown)}]）"
+            missing.append(why)
             continue
         d, g = hit
-        n = next((e.n for e in evidence if (e.doc, e.start, e.end) == (d.doc, g.start, g.end)), len(evidence) + 1)
-        if n > len(evidence):
-            evidence.append(_evidence(n, d, g))
-        said.append(_sentence(place, part, g, n))
+        said.append(_sentence(place, part, g, _number(evidence, d, g)))
     if not said:
         if not report_chosen and not any(g.indicator in {p.indicator for p in parts} for _, g in figs):
             return None  # the indicator is nowhere in the place's documents: let retrieval look wider
-        return "；".join(dict.fromkeys(missing)) + "。", [], True
+        return "；".join(dict.fromkeys(missing)) + "。", evidence, True
     text = "，".join(said) + "。"
     if missing:
         text += "；".join(dict.fromkeys(missing)) + "。"
