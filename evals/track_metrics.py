@@ -47,8 +47,12 @@ def side_matches(gold: dict | None, pred: dict | None, gold_unit: str, pred_unit
             and (gold.get("qualifier") or "") == (pred.get("qualifier") or ""))
 
 
-def _brief(side: dict | None) -> str | None:
-    return None if side is None else f"{side.get('text') or side['value']} ({side.get('doc')})"
+def _brief(side: dict | None, unit: str) -> str | None:
+    """A side as report.md shows it: 6%左右 (0565.txt)."""
+    if side is None:
+        return None
+    text = side.get("text") or f"{float(side['value']):g}{unit}{side.get('qualifier') or ''}"
+    return f"{text} ({side.get('doc')})"
 
 
 def score_track(gold: list[dict], pred: list[dict]) -> tuple[dict[str, Any], list[dict]]:
@@ -65,11 +69,13 @@ def score_track(gold: list[dict], pred: list[dict]) -> tuple[dict[str, Any], lis
         r_ok = side_matches(g["result"], p["result"], g["unit"], p["unit"]) and got is not None
         s_ok = got is not None and p["status"] == g["status"]
         right = t_ok and r_ok and s_ok
-        hits.update({"target": t_ok, "result": r_ok, "status": s_ok, "right": right, "found": got is not None})
+        hits.update({"target": int(t_ok), "result": int(r_ok), "status": int(s_ok), "right": int(right),
+                     "found": int(got is not None)})
         items.append({"type": "track", "place": g["place"], "indicator": g["indicator"], "year": g["year"],
                       "unit": g["unit"], "correct": right, "target_ok": t_ok, "result_ok": r_ok, "status_ok": s_ok,
-                      "gold": {"target": _brief(g["target"]), "result": _brief(g["result"]), "status": g["status"]},
-                      "got": None if got is None else {"target": _brief(p["target"]), "result": _brief(p["result"]),
+                      "gold": {"target": _brief(g["target"], g["unit"]), "result": _brief(g["result"], g["unit"]),
+                               "status": g["status"]},
+                      "got": None if got is None else {"target": _brief(p["target"], p["unit"]), "result": _brief(p["result"], p["unit"]),
                                                      "status": p["status"]}})
     n = len(gold)
 

@@ -70,8 +70,8 @@ def _names(names: str) -> list[tuple[str, str]] | None:
     items = re.split(r"、|和|及|与", names)
     if len(items) == 1:  # 城乡居民人均可支配收入: one name that stands for two
         for joint, parts in _CITY_COUNTRY.items():
-            if items[0].startswith(joint):
-                items = [p + items[0][len(joint):] for p in parts]
+            if joint in items[0]:
+                items = [p + items[0][items[0].index(joint) + len(joint):] for p in parts]
     # the first item may carry words before the list proper (…作贡献，GDP): keep its tail that names one
     first = items[0]
     for i in range(len(first)):
