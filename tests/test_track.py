@@ -158,3 +158,14 @@ def test_the_target_passage_starts_at_the_years_targets_not_a_review_that_names_
     assert raw[target_anchor(raw):].startswith("主要预期目标是")
     assert target_anchor("主要经济指标预期目标是：GDP增长7.5%以上") == 6
     assert target_anchor("没有目标的讲话") is None
+
+
+def test_the_review_is_part_one_of_the_outline_when_the_plan_begins_before_the_targets():
+    from rag.brief.track import review_end, target_anchor
+
+    new_term = ("**一、过去五年和2021年工作回顾**\n地区生产总值增长8%。\n**二、今后五年奋斗目标和主要任务**\n"
+                "GDP达到7000亿元。\n**三、2022年工作安排**\n主要预期目标是：地区生产总值增长6%左右。")
+    a = target_anchor(new_term)
+    assert new_term[review_end(new_term, a):].startswith("**二、今后五年")
+    plain = "过去一年，GDP增长5.4%。\n主要预期目标是：GDP增长7.5%。\n一、着力稳增长\n二、着力强链条\n"
+    assert review_end(plain, target_anchor(plain)) == target_anchor(plain)  # its parts come after the targets

@@ -26,8 +26,14 @@ AROUND = 0.5  # "左右": met within this many points
 _QUALIFIER = re.compile(r"^\s*(左右|以上|以内|以下)")
 # the year's targets begin here ("与年初确定的预期目标存在较大差距" in a review does not)
 _ANCHOR = re.compile(r"主要预期目标|预期目标(?:是|为|：|:)")
-# a clause of the review that states a target, not a result (较好完成既定目标任务 is a later clause)
-_TARGET_CLAUSE = re.compile(r"目标|力争|预期|计划|争取")
+# a review sentence that states a goal before its number (今后五年奋斗目标是：…GDP达到7000亿元), not a result
+# (…增长5.4%，较好完成既定目标任务 states its goal after the numbers)
+_TARGET_WORDS = re.compile(r"目标|力争|预期目标|计划|争取")  # in the number's own clause
+_GOAL_INTRO = re.compile(r"目标(?:是|为)|奋斗目标|力争|争取")  # anywhere before it in its sentence
+# the outline's top level: the review is part 一 (一、2023年工作回顾), the plan begins at 二
+_TOP_HEADING = re.compile(r"^[#*\s]*([一二三四五六七八九十]+)、", re.M)
+# what a headline indicator is counted in (a 个 or 家 next to 经济总量 is a count of cities, not the indicator)
+_UNITS = {"%", "万亿元", "亿元", "万元", "元", "万人", "人", "万吨", "吨", "亿斤", "万斤", "亿美元", "万美元"}
 # outline headings that name the report's year when its date is not stated (一、2023年工作回顾 / 二、2024年工作安排)
 _PLAN_HEAD = re.compile(r"^[#*\s]*(?:[一二三四五六七八九十]+、)?\s*((?:19|20)\d{2})年(?:工作)?(?:安排|任务|目标|计划)", re.M)
 _REVIEW_HEAD = re.compile(r"^[#*\s]*(?:[一二三四五六七八九十]+、)?\s*((?:19|20)\d{2})年(?:工作)?回顾", re.M)
@@ -80,6 +86,17 @@ def target_anchor(raw: str) -> int | None:
     return m.start() if m else None
 
 
+def review_end(raw: str, anchor: int) -> int:
+    """Where the review of the past year ends: at part 二 of the outline when parts 一 and 二 both come
+    before the targets (a new term's 今后五年 goals are part 二), else at the targets."""
+    tops = [m for m in _TOP_HEADING.finditer(raw, 0, anchor)]
+    if tops and tops[0].group(1) == "一":
+        two = next((m for m in tops if m.group(1) == "二"), None)
+        if two:
+            return two.start()
+    return anchor
+
+
 def report_year_of(d: DocRow) -> int | None:
     """The year a report is for: from its date (rag.extract.meta.report_year), else from its outline
     headings — 2024年工作安排 is the 2024 report, 2023年工作回顾 the 2024 report too."""
@@ -125,9 +142,9 @@ def _number_at(raw: str, g: dict) -> int:
 
 
 def _sentence_year(raw: str, at: int) -> int | None:
-    """The last "YYYY年" before ``at`` in its sentence (not a "到2035年" horizon)."""
+    """The last "YYYY年" before ``at`` in its sentence (a "到2035年" horizon too: not the past year either)."""
     s = max(raw.rfind(c, 0, at) for c in _SENTENCE_END) + 1
-    years = [m for m in re.finditer(r"((?:19|20)\d{2})年", raw[s:at]) if not raw[s:m.start() + s].endswith("到")]
+    years = list(re.finditer(r"((?:19|20)\d{2})年", raw[s:at]))
     return int(years[-1].group(1)) if years else None
 
 
@@ -137,6 +154,8 @@ def _candidates(d: DocRow) -> list[dict]:
     out = []
     for g in (d.facts or {}).get("figures", []):
         if g.get("value") is None or g.get("masked"):
+            continue
+        if (g.get("unit") or "") not in _UNITS:
             continue
         canon = indicator_of(g["label"]) or indicator_before(d.raw, _number_at(d.raw, g))
         if canon:
@@ -154,8 +173,10 @@ def _picks(d: DocRow, kind: str, year: int) -> dict[tuple[str, str], dict]:
     Where the report has a 主要预期目标 passage, the section decides, not the figure's kind: targets
     are the figures of that passage (a new term's five-year goals, 力争地区生产总值达到8000亿元, come
     before it), results the figures before it for the year before the report's, unless their own clause
-    states a target. Without such a passage, the fact layer's kind and year decide."""
+    states a target, and of that year unless their sentence names another. Without such a passage,
+    the fact layer's kind and year decide."""
     anchor = target_anchor(d.raw)
+    end = review_end(d.raw, anchor) if anchor is not None else 0
     out: dict[tuple[str, str], dict] = {}
     for g in _candidates(d):
         if anchor is None:
@@ -164,9 +185,13 @@ def _picks(d: DocRow, kind: str, year: int) -> dict[tuple[str, str], dict]:
             ok = anchor <= g["start"] <= anchor + TARGET_PASSAGE and g.get("year") in (year, None)
         else:
             at = _number_at(d.raw, g)
+            before = d.raw[max(d.raw.rfind(c, 0, at) for c in _SENTENCE_END) + 1:at]
             clause = d.raw[max(d.raw.rfind(c, 0, at) for c in "，,；;。\n") + 1:at]
-            # a 分别 list names no year of its own: the review's year, unless its sentence names one
-            ok = g["start"] < anchor and g.get("year") in (year, None) and not _TARGET_CLAUSE.search(clause)
+            # the review is of the past year: a figure is of that year unless its sentence names another
+            # (the fact layer dates a review under a heading it does not know, 新一届政府成立以来的工作,
+            # as the report's own year; a 分别 list has no year of its own)
+            said = _sentence_year(d.raw, at)
+            ok = g["start"] < end and (said or year) == year and not _TARGET_WORDS.search(clause) and not _GOAL_INTRO.search(before)
         if ok:
             out.setdefault((g["indicator"], g.get("unit") or ""), g)
     return out
