@@ -46,10 +46,11 @@ def _fmt(v: float) -> str:
 
 
 def bar_chart(bars: list[Bar], title: str, y_title: str, y_max: float | None = None, empty: str = "没有可画的数据",
-              series_order: list[str] | None = None) -> str:
+              series_order: list[str] | None = None, group_notes: dict[str, tuple[str, str]] | None = None) -> str:
     """Grouped bars as an SVG in a ``div.tb-chart``: one bar per (group, series), y from 0 to ``y_max``
     (below 0 only when a value is negative: a 下降 is drawn down from the zero line, not left out).
-    ``series_order`` fixes the series' order and colours (a target is the same colour in every chart)."""
+    ``series_order`` fixes the series' order and colours (a target is the same colour in every chart);
+    ``group_notes`` puts a word (and its colour) under a group's name (完成 / 未完成 under a year)."""
     e = html.escape
     if not bars:
         return f"<div class='tb-chart'><p>{e(empty)}</p></div>"
@@ -92,6 +93,10 @@ def bar_chart(bars: list[Bar], title: str, y_title: str, y_max: float | None = N
                 out.append(f"<text x='{x + bw / 2:.1f}' y='{ty:.1f}' text-anchor='middle' font-size='10'>{_fmt(b.value)}</text>")
         out.append(f"<text x='{LEFT + gi * gw + gw / 2:.1f}' y='{TOP + ph + 16}' text-anchor='middle' font-size='12'>"
                    f"{e(g[:14])}</text>")
+        if group_notes and g in group_notes:
+            word, color = group_notes[g]
+            out.append(f"<text class='tb-note' data-group='{e(g)}' x='{LEFT + gi * gw + gw / 2:.1f}' y='{TOP + ph + 29}' "
+                       f"text-anchor='middle' font-size='10' font-weight='600' fill='{e(color)}'>{e(word)}</text>")
     out.append(f"<line x1='{LEFT}' x2='{W - RIGHT}' y1='{y_of(0.0):.1f}' y2='{y_of(0.0):.1f}' stroke='#374151'/>")
     lx, ly = LEFT, H - 22  # legend: one swatch per series
     for si, s in enumerate(series[:8]):

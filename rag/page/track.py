@@ -16,6 +16,7 @@ TARGET, RESULT = "目标", "实际"
 STATUS_ZH = {"met": "完成", "missed": "未完成", "unknown": "无法判断"}
 TABLE_HEAD = ["指标", "年份", "目标", "实际", "判断", "出处"]
 DEFAULT_INDICATOR = "地区生产总值"
+NOTE_COLOR = {"met": "#059669", "missed": "#dc2626"}  # the year's verdict under its name; 无法判断 is left blank
 
 
 def indicators(rows: list[dict[str, Any]]) -> list[str]:
@@ -43,8 +44,11 @@ def chart(rows: list[dict[str, Any]], indicator: str | None, place: str) -> str:
         return bar_chart([], "", "", empty="该地点没有多个年份的工作报告，无法对照目标与完成")
     indicator = indicator or indicators(rows)[0]
     by_unit: dict[str, list[Bar]] = {}
+    notes: dict[str, dict[str, tuple[str, str]]] = {}
     for r in (r for r in rows if r["indicator"] == indicator):
         note = STATUS_ZH[r["status"]]
+        if r["status"] in NOTE_COLOR:
+            notes.setdefault(r["unit"] or "", {})[f"{r['year']}年"] = (note, NOTE_COLOR[r["status"]])
         for series, side in ((TARGET, r["target"]), (RESULT, r["result"])):
             if side is not None:
                 by_unit.setdefault(r["unit"] or "", []).append(
@@ -53,5 +57,6 @@ def chart(rows: list[dict[str, Any]], indicator: str | None, place: str) -> str:
         return bar_chart([], "", "", empty=f"没有“{indicator}”的目标或完成数")
     return "".join(
         bar_chart(sorted(bars, key=lambda b: (b.group, b.series != TARGET)), f"{place} · {indicator}：目标与实际（逐年）",
-                  "增速（%）" if unit == "%" else f"数值（{unit or '无单位'}）", series_order=[TARGET, RESULT])
+                  "增速（%）" if unit == "%" else f"数值（{unit or '无单位'}）", series_order=[TARGET, RESULT],
+                  group_notes=notes.get(unit))
         for unit, bars in sorted(by_unit.items(), key=lambda kv: kv[0] != "%"))
