@@ -45,7 +45,7 @@ _PIECE_CUT = re.compile(r"[，,、：:]")
 _TARGET_CUE = re.compile(r"(?<!完成)(?<!实现)(?<!高于)(?<!超过)(?<!超额完成)(?:预期目标|目标(?:是|为)|主要目标|力争|争取|确保)")
 _ESTIMATE_CUE = re.compile(r"预计")
 _PERIOD_CUE = re.compile(r"年均|累计|过去五年|五年来|五年间|十[三四五]五.{0,3}(?:以来|期间)")
-_PART_YEAR = re.compile(r"上半年|前三季度|一季度|二季度|三季度|[1１一]\s*[-—至~]\s*\d{1,2}\s*月|前\d{1,2}个?月")
+PART_YEAR = re.compile(r"上半年|前三季度|一季度|二季度|三季度|[1１一]\s*[-—至~]\s*\d{1,2}\s*月|前\d{1,2}个?月")
 _PAST = re.compile(r"去年|上年|过去一年|一年来|回顾")
 _PLAN_HEADING = re.compile(r"安排|目标|计划|任务|部署|今年|总体要求|重点工作|主要工作建议")
 _FIVE_YEAR_HEADING = re.compile(r"今后五年|未来五年|过去五年|五年来|十[三四五]五")
@@ -104,7 +104,7 @@ def named_indicators(s: str) -> list[tuple[list[str], str, int, int]]:
     """
     out: list[tuple[list[str], str, int, int]] = []
     for canon, a, b in indicators_in(s):
-        if _NOT_SUBJECT_BEFORE.search(s[max(0, a - 4):a]) or _NOT_SUBJECT_AFTER.search(s[b:b + 4]):
+        if _NOT_SUBJECT_BEFORE.search(s[max(0, a - 14):a]) or _NOT_SUBJECT_AFTER.search(s[b:b + 4]):
             continue
         names = indicator_pairs().get(canon, [canon])
         m = re.search(r"([\u4e00-\u9fff]{2,4})[、和与]$", s[:a])
@@ -172,7 +172,7 @@ def _values(window: str) -> Iterator[_Value]:
     last_verb: str | None = None
     period = False
     for piece in window.split("，"):
-        if _PART_YEAR.search(piece):
+        if PART_YEAR.search(piece):
             continue
         if last_verb and re.match(r"\d", piece):
             piece = last_verb + piece  # 分别增长3.8%、4.5%: the second rate grows too
@@ -264,6 +264,8 @@ def extract_indicator_figures(cleaned: Cleaned, report_year: int | None) -> list
             target_block = False
             continue  # 到2027年…: a horizon, not one year's figure
         for names, surface, a, b, stop in _groups(s, mentions):
+            if PART_YEAR.search(s[max(s.rfind("；", 0, a), s.rfind(";", 0, a)) + 1:a]):
+                continue  # 前三季度…: part of a year, not the year's figure
             kind = _sentence_kind(s, a, section(base + a), target_block)
             window = _window(s, b, stop, len(names) > 1)
             if len(names) > 1 and not re.match(r"(?:同比|比上年)?(?:分别|均|达到?\d|\d)", window) and len(named_indicators(surface)) > 1:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from itertools import product
 
-from rag.extract.indicator_figures import (ACTUAL, ESTIMATE, PERIOD, TARGET, IndicatorFigure, extract_indicator_figures,
+from rag.extract.indicator_figures import (PART_YEAR, ACTUAL, ESTIMATE, PERIOD, TARGET, IndicatorFigure, extract_indicator_figures,
                                            named_indicators, stored_indicator_figures)
 from rag.extract.meta import report_year
 from rag.index.documents import cleaned
@@ -51,8 +51,8 @@ def asked_parts(question: str, slots: QuerySlots) -> list[Part]:
     Measures: a level when asked in so many words (总量, 多少亿元), a growth rate when a growth word
     is asked, both for "是多少、增长多少", either (None) for a bare "是多少".
     """
-    if not re.search(r"多少|几|增长|增速|增幅", question):
-        return []
+    if not re.search(r"多少|几|增长|增速|增幅", question) or PART_YEAR.search(question):
+        return []  # not a number asked, or a part of a year (前三季度): typed figures are whole years
     indicators: list[str] = []
     for names, _surface, _a, _b in named_indicators(question):
         indicators += [n for n in names if n not in indicators]
