@@ -447,7 +447,7 @@ def chat(
             break
         if q == "/clear":
             history = []
-            out.print("[dim]已清空对话（cleared）[/]", highlight=False)
+            out.print("[dim]已清空对话[/]", highlight=False)
             continue
         if q.startswith("/"):
             out.print(f"unknown command {q}; {CHAT_HELP}", highlight=False, markup=False)
