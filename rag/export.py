@@ -32,10 +32,15 @@ def _fmt(v: Any) -> str:
 
 
 def brief_figures(b: dict[str, Any]) -> list[dict[str, Any]]:
-    """The brief's figures for a table: headline figures first (``headline``: True), then the rest once each."""
+    """The brief's figures for a table: headline figures first (``headline``: True), then the rest once each.
+
+    A town's report seldom names headline indicators: its figures are all key figures, none marked.
+    """
     seen: set[tuple] = set()
     rows = []
-    for headline, fs in ((True, b.get("figures") or []), (False, b.get("all_figures") or [])):
+    figures, every = b.get("figures") or [], b.get("all_figures") or []
+    some = len(every) > len(figures)  # a headline set only when it is a selection
+    for headline, fs in ((some, figures), (False, every)):
         for f in fs:
             src = f.get("source") or {}
             key = (f.get("label"), f.get("value"), f.get("unit"), f.get("year"), f.get("kind"), src.get("doc"), src.get("start"))

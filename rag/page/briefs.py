@@ -46,7 +46,8 @@ def figures_html(store: Store, b: dict[str, Any]) -> str:
                    f"data-kind='{e(f['kind_zh'])}'><td>{'★ ' if f['headline'] else ''}{e(str(f['label']))}</td>"
                    f"<td>{e(_num(f['value']))}{e(str(f.get('unit') or ''))}</td><td>{e(str(f.get('year') or '—'))}</td>"
                    f"<td>{e(f['kind_zh'])}</td><td>{'增速' if f.get('growth') else '总量'}</td><td>{src}</td></tr>")
-    out.append("</tbody></table><p class='tb-note'>★ 重点指标在前</p></div>")
+    note = "<p class='tb-note'>★ 重点指标（排在前面）</p>" if any(f["headline"] for f in rows) else ""
+    out.append(f"</tbody></table>{note}</div>")
     return "".join(out)
 
 

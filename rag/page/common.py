@@ -41,6 +41,7 @@ CSS = """
 .tb-figures table {border-collapse:collapse; width:100%; font-size:0.92em}
 .tb-figures th, .tb-figures td {border-bottom:1px solid #e5e7eb; padding:4px 6px; text-align:left; vertical-align:top}
 .tb-figures tr.tb-headline td:first-child {font-weight:600}
+.tb-figures td:nth-child(n+2):nth-child(-n+5), .tb-figures th {white-space:nowrap}
 .tb-chart svg {max-width:100%; height:auto; font-family:system-ui, sans-serif}
 .tb-chart rect.tb-bar:hover {opacity:0.75}
 """
