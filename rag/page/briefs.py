@@ -32,9 +32,9 @@ def figures_html(store: Store, b: dict[str, Any]) -> str:
     source one click away (the cleaned sentence with the figure marked, and its raw span)."""
     rows = brief_figures(b)
     if not rows:
-        return "<div class='tb-figures'><p>没有数字指标</p></div>"
+        return "<div class='tb-figures'><h4>数字指标</h4><p>没有数字指标</p></div>"
     e = html.escape
-    out = ["<div class='tb-figures'><table><thead><tr><th>指标</th><th>数值</th><th>年份</th><th>类型</th>"
+    out = ["<div class='tb-figures'><h4>数字指标</h4><table><thead><tr><th>指标</th><th>数值</th><th>年份</th><th>类型</th>"
            "<th>总量/增速</th><th>出处</th></tr></thead><tbody>"]
     for i, f in enumerate(rows, 1):
         s = f.get("source") or {}
@@ -118,7 +118,6 @@ def build_briefs(app: App) -> BriefsTab:
         bplace = gr.Dropdown(app.places(), label="地点", scale=2, elem_id="tb-brief-place")
         bbtn = gr.Button("生成简报", variant="primary", scale=1, elem_id="tb-brief")
     card = gr.Markdown(elem_id="tb-card")
-    gr.Markdown("#### 数字指标")
     figs = gr.HTML(elem_id="tb-figures")
     with gr.Row():
         bjson = gr.File(label="下载 JSON", elem_id="tb-brief-json")
