@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from rag.qa import checks
 from rag.qa.types import Answer
@@ -51,12 +52,17 @@ class Support:
         return "；".join(parts)
 
 
+def _field(x: Any, name: str) -> Any:
+    """An attribute of an Evidence, or the key of one a server sent as JSON (rag.serve.client)."""
+    return x[name] if isinstance(x, dict) else getattr(x, name)
+
+
 def support(ans: Answer) -> Support:
     """What code verified of ``ans``'s final text against the evidence its citations point to."""
     if ans.abstained or not ans.citations:
         return Support(NONE, removed=len(ans.removed))
     cited = {c.n for c in ans.citations}
-    pool = " ".join(checks.source_form(e.text) for e in ans.evidence if e.n in cited)
+    pool = " ".join(checks.source_form(_field(e, "text")) for e in ans.evidence if _field(e, "n") in cited)
     if not pool:  # citations without numbered evidence: their quotes are the sources
         pool = " ".join(checks.source_form(c.quote) for c in ans.citations)
     asked = set(numbers(normalize_query(ans.standalone or ans.question)))  # the user's own numbers are no claim
