@@ -13,9 +13,9 @@ import os
 
 import rag  # noqa: F401  first: rag.privacy turns every library's telemetry off before gradio loads
 
-from rag.page import CSS, as_text, build, escape_brief  # noqa: E402
+from rag.page import CSS, JS, as_text, build, escape_brief  # noqa: E402
 
-__all__ = ["CSS", "as_text", "build", "escape_brief", "main"]
+__all__ = ["CSS", "JS", "as_text", "build", "escape_brief", "main"]
 
 
 def main() -> None:
@@ -23,7 +23,7 @@ def main() -> None:
     demo.queue(default_concurrency_limit=5)
     demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
                 server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
-                show_error=True, theme=getattr(demo, "townbrief_theme"), css=CSS, footer_links=[], ssr_mode=False,
+                show_error=True, theme=getattr(demo, "townbrief_theme"), css=CSS, js=JS, footer_links=[], ssr_mode=False,
                 max_file_size=getattr(demo, "townbrief_max_file_size"), i18n=demo.i18n_instance)
 
 

@@ -137,7 +137,7 @@ def _ingest(cfg: EvalConfig, data_dir: Path, qa_items: list[dict]):
     if cfg.retrieval_only and cfg.limit and (cfg.corpus / "manifest.jsonl").exists():
         paths = [cfg.corpus / q["doc"] for q in qa_items]
     progress = cfg.progress
-    ingest = ingest_paths(store, paths, (lambda d, n, name: progress("ingest", d, n)) if progress else None)
+    ingest = ingest_paths(store, paths, (lambda d, n, name: progress(f"ingest {name}", d, n)) if progress else None)
     if ingest.failed and not (ingest.added or ingest.updated):
         store.close()
         raise ConfigError(f"nothing in {cfg.corpus} could be ingested: {ingest.failed[0][1]}")

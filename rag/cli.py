@@ -62,22 +62,34 @@ def _emit_json(obj) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
 
 
+QUIET_HELP = "no progress bar (it is off anyway when stderr is not a terminal)"
+
+
+def _progress(title: str, off: bool):
+    """A per-item progress bar on stderr (rich): item done/total, elapsed, the item's name.
+
+    Off with ``off`` (--quiet, --json) or when stderr is not a terminal, so pipes and logs stay clean.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn(f"[bold]{title}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    TextColumn("{task.description}"), console=err, disable=off or not err.is_terminal)
+
+
 @app.command()
 def ingest(
     paths: list[Path] = typer.Argument(..., help="files or folders (.txt .md .html)"),
     wait: bool = typer.Option(False, "--wait", help="wait for another ingest on the same data dir instead of refusing"),
     as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
-    """Ingest documents: clean, extract metadata and facts, chunk, embed, store."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
+    """Ingest documents: clean, extract metadata and facts, chunk, embed, store (a bar per file on a terminal)."""
     from rag.ingest.pipeline import ingest_paths
 
     s = settings()
     store = _store(s)
     with store.write_lock(wait=wait):
-        with Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      TextColumn("{task.description}"), console=err, disable=as_json or not err.is_terminal) as bar:
+        with _progress("ingest", as_json or quiet) as bar:
             task = bar.add_task("", total=None)
 
             def progress(done: int, total: int, name: str) -> None:
@@ -116,9 +128,37 @@ def docs(as_json: bool = typer.Option(False, "--json", help="a JSON list of obje
         return
     keys = ["doc", "town", "parent", "province", "doc_type", "meeting", "date", "chunks"]
     t = Table(*keys)
+    # ids are what `rag show` / `rag rm` take: never cut (the meeting name wraps instead)
+    for c in t.columns:
+        c.no_wrap = c.header != "meeting"
+    t.columns[0].min_width = max(len(r["doc"]) for r in rows)
     for r in rows:
         t.add_row(*[str(r[k]) if r[k] is not None else "—" for k in keys])
-    out.print(t)
+    _print_wide(t)
+
+
+def _print_wide(t: Table) -> None:
+    """A table at its natural width when piped (rich would fit it into 80 columns by cutting every cell)."""
+    (out if out.is_terminal else Console(soft_wrap=True, width=1000)).print(t)
+
+
+@app.command()
+def places(as_json: bool = typer.Option(False, "--json", help="a JSON list of objects")) -> None:
+    """List the places with documents: how many, of which years (document dates) and types."""
+    from rag.index.places import places as place_list
+
+    rows = [p.as_dict() for p in place_list(_store(settings()).list_docs())]
+    if as_json:
+        _emit_json(rows)
+        return
+    if not rows:
+        out.print("no documents yet; run `rag ingest corpora/`")
+        return
+    t = Table("place", "documents", "years", "types", "parent", "province")
+    for r in rows:
+        t.add_row(r["place"], str(r["documents"]), ", ".join(map(str, r["years"])) or "—", ", ".join(r["doc_types"]) or "—",
+                  r["parent"] or "—", r["province"] or "—")
+    _print_wide(t)
 
 
 @app.command()
@@ -261,25 +301,36 @@ def _filters(place, year, doc_type):
     return Filters(place=place, year=year, doc_type=doc_type)
 
 
+YEAR_HELP = ("only documents dated this year — the meeting's or report's date, not the year of the figures "
+             "(a 2024 work report reviews 2023)")
+
+
 @app.command()
 def ask(
     question: str = typer.Argument(..., help="the question, Simplified or Traditional"),
     llm: Optional[str] = typer.Option(None, "--llm", envvar="RAG_LLM", help="local | openai | extractive"),
-    place: Optional[str] = typer.Option(None, "--place", help="only documents about this place (e.g. 港口镇)"),
-    year: Optional[int] = typer.Option(None, "--year", help="only documents of this year"),
+    place: Optional[str] = typer.Option(None, "--place", help="only documents about this place (港口镇, 港口鎮 or 港口; "
+                                        "an unknown one is refused with the nearest places)"),
+    year: Optional[int] = typer.Option(None, "--year", help=YEAR_HELP),
     doc_type: Optional[str] = typer.Option(None, "--doc-type", help="政府工作报告 | 人代会 | 党代会 | 讲话 | 其他"),
     as_json: bool = typer.Option(False, "--json", help="print the answer object as JSON (no streaming)"),
+    fmt: Optional[str] = typer.Option(None, "--format", help="md: write the answer with its sources as Markdown to --out"),
+    out_file: Optional[Path] = typer.Option(None, "--out", help="with --format md: the file to write"),
     in_process: bool = typer.Option(False, "--in-process", help="never use a running `rag serve`"),
 ) -> None:
-    """Ask a question; the answer streams, then its citations into the raw documents.
+    """Ask a question; the answer streams, then what code verified and its sources (the cleaned sentence,
+    with the raw span it came from).
 
     Uses a running `rag serve` when RAG_SERVER_URL is set, or when one on 127.0.0.1:8000
     serves the same data dir; otherwise answers in-process (stderr says which).
     """
+    from rag.index.places import check_filters
     from rag.serve.client import ask_stream, find_server
 
+    _export_target(fmt, out_file, ("md",))
     s = settings()
-    filters = _filters(place, year, doc_type)
+    store = _store(s)
+    filters = check_filters(store, _filters(place, year, doc_type))  # empty store / unknown place: said, not 资料未提及
     server, why = (None, "--in-process") if in_process else find_server(s.data_dir, llm)
     if server:
         err.print(f"[dim]answering via {why} · {server.info.get('llm')}/{server.info.get('model')}[/]", highlight=False)
@@ -288,28 +339,127 @@ def ask(
         qa, note = _cold_qa(s, llm, question, filters)
         err.print(f"[dim]answering in-process ({why}) · {note}[/]", highlight=False)
         events = qa.stream(question, filters=filters)
-    answer = None
-    streamed = False
+    answer, streamed = _print_stream(events, quiet=as_json)
+    if as_json:
+        _emit_json(answer.as_dict())
+    else:
+        _print_answer(store, answer, streamed)
+    if fmt and out_file:
+        _write_answer_md(store, answer, out_file)
+
+
+def _export_target(fmt: Optional[str], out_file: Optional[Path], allowed: tuple[str, ...]) -> None:
+    """Refuse a format this command cannot write, or one without a file to write it to."""
+    if fmt is None:
+        return
+    if fmt not in allowed:
+        _fail(f"--format {fmt}: this command writes {' or '.join(allowed)}")
+    if out_file is None:
+        _fail(f"--format {fmt} needs --out FILE")
+
+
+def _print_stream(events, quiet: bool = False):
+    """Print tokens as they come (unless ``quiet``); (the final answer object, whether tokens were printed)."""
+    answer, streamed = None, False
     for ev in events:
-        if ev["type"] == "token" and not as_json:
+        if ev["type"] == "token" and not quiet:
             out.print(ev["text"], end="", highlight=False, markup=False)
             streamed = True
         elif ev["type"] == "answer":
             answer = ev["answer"]
-    if as_json:
-        _emit_json(answer.as_dict())
-        return
+    return answer, streamed
+
+
+def _print_answer(store, answer, streamed: bool) -> None:
+    """After the stream: the checked text when it differs, the verification label, the sources as read."""
+    from rich.text import Text
+
+    from rag.index.sources import read_source
+    from rag.qa.support import support
+
     if streamed:
         out.print()
     if answer.removed:
         out.print(f"[yellow]未能在原文中核实、已删除：[/]{'；'.join(answer.removed)}", highlight=False)
     if not streamed or answer.removed or answer.abstained or answer.masked:
         out.print(answer.text, highlight=False, markup=False)
-    label = "abstained" if answer.abstained else "masked" if answer.masked else "answer"
-    out.print(f"[dim]{label} · {answer.backend}/{answer.model} · {answer.prompt} · "
+    sup = support(answer)
+    colour = {"all": "green", "partial": "yellow", "none": "red"}[sup.level]
+    line = Text(sup.label, style=f"bold {colour}")
+    if sup.detail():
+        line.append(f"：{sup.detail()}")
+    out.print(line)
+    out.print(f"[dim]{answer.backend}/{answer.model} · {answer.prompt} · "
               f"first token {answer.ttft_s:.1f}s, total {answer.total_s:.1f}s[/]", highlight=False)
     for c in answer.citations:
-        out.print(f"  [{c.n}] {c.doc} [{c.start}:{c.end}] {c.quote.strip()[:120]}", highlight=False, markup=False)
+        src = read_source(store, c.doc, c.start, c.end, c.n, c.page)
+        out.print(f"  [{c.n}] {c.doc} [{c.start}:{c.end}] · {src.label}", highlight=False, markup=False)
+        body = Text("      ")
+        body.append(src.before.strip())
+        body.append(src.cited, style="bold underline")
+        body.append(src.after.strip())
+        out.print(body, highlight=False)
+
+
+def _write_answer_md(store, answer, path: Path) -> None:
+    from rag.export import answer_markdown
+    from rag.index.sources import read_source
+
+    srcs = [read_source(store, c.doc, c.start, c.end, c.n, c.page) for c in answer.citations]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(answer_markdown(answer, srcs), "utf-8")
+    err.print(f"wrote {path}", highlight=False)
+
+
+CHAT_HELP = "/clear forgets the conversation · /quit (or Ctrl-D) ends · anything else is a question"
+
+
+@app.command()
+def chat(
+    llm: Optional[str] = typer.Option(None, "--llm", envvar="RAG_LLM", help="local | openai | extractive"),
+    place: Optional[str] = typer.Option(None, "--place", help="only documents about this place (港口镇, 港口鎮 or 港口)"),
+    year: Optional[int] = typer.Option(None, "--year", help=YEAR_HELP),
+    doc_type: Optional[str] = typer.Option(None, "--doc-type", help="政府工作报告 | 人代会 | 党代会 | 讲话 | 其他"),
+) -> None:
+    """Ask follow-up questions: each is read with the conversation so far ("那它的镇长是谁？").
+
+    Type a question and press Enter; /clear forgets the conversation, /quit (or Ctrl-D) ends.
+    Answers stream, then what code verified and their sources, as `rag ask` shows them.
+    """
+    from rag.index.places import check_filters
+    from rag.qa.chain import QA
+
+    s = settings()
+    store = _store(s)
+    filters = check_filters(store, _filters(place, year, doc_type))
+    qa = QA(s, backend=llm, store=store)
+    history: list[tuple[str, str]] = []
+    err.print(f"[dim]{qa.backend.name}/{qa.backend.model or '—'} · {CHAT_HELP}[/]", highlight=False)
+    while True:
+        try:
+            line = input("问> " if sys.stdin.isatty() else "")
+        except EOFError:
+            break
+        q = line.strip()
+        if not q:
+            continue
+        if q in ("/quit", "/exit", "/q"):
+            break
+        if q == "/clear":
+            history = []
+            out.print("[dim]已清空对话[/]", highlight=False)
+            continue
+        if q.startswith("/"):
+            out.print(f"unknown command {q}; {CHAT_HELP}", highlight=False, markup=False)
+            continue
+        try:
+            answer, streamed = _print_stream(qa.stream(q, history=history, filters=filters))
+        except RagError as e:
+            err.print(f"[bold red]error:[/] {e}", highlight=False)
+            continue
+        _print_answer(store, answer, streamed)
+        history.append((q, answer.text))
+        out.print()
 
 
 def _cold_qa(s: Settings, llm: Optional[str], question: str, filters):
@@ -352,49 +502,95 @@ def brief(
     town: Optional[str] = typer.Option(None, "--town", help="place name, e.g. 港口镇 (merges its documents, newest first)"),
     doc: Optional[str] = typer.Option(None, "--doc", help="one document id instead of a place"),
     all_: bool = typer.Option(False, "--all", help="a brief for every place (and every document without one)"),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="with --all: write DIR/<name>.json and .md"),
+    out_path: Optional[Path] = typer.Option(None, "--out", help="with --all: a folder for DIR/<name>.json and .md "
+                                            "(.docx too with --format docx); else the file --format writes"),
+    fmt: Optional[str] = typer.Option(None, "--format", help="md | docx | json (default: a Markdown card on stdout)"),
     llm: Optional[str] = typer.Option(None, "--llm", envvar="RAG_LLM", help="local | openai | extractive (summary writer)"),
-    as_json: bool = typer.Option(False, "--json", help="the brief as JSON (default: a Markdown card)"),
+    as_json: bool = typer.Option(False, "--json", help="the brief as JSON (same as --format json)"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
     """A structured brief: who met, when, who was elected, key figures, priorities, summary."""
-    from rag.brief.build import build_brief, to_markdown
+    from rag.brief.build import build_brief
     from rag.llm.backends import make_backend
 
+    if fmt not in (None, "md", "docx", "json"):
+        _fail(f"--format {fmt}: a brief is written as md, docx or json")
+    if fmt == "docx" and not out_path:
+        _fail("--format docx needs --out FILE (or a folder with --all)")
     s = settings()
     store = _store(s)
     backend = make_backend(s, llm)
     if all_:
-        if not out_dir:
+        if not out_path:
             _fail("--all needs --out DIR")
-        out_dir.mkdir(parents=True, exist_ok=True)
-        docs = store.list_docs()
-        towns = sorted({d.meta["town"] for d in docs if d.meta.get("town")})
-        jobs = [("town", t) for t in towns] + [("doc", d.doc) for d in docs if not d.meta.get("town")]
-        for kind, key in jobs:
-            b = build_brief(store, backend=backend, **{kind: key})
-            stem = key.rsplit(".", 1)[0].replace("/", "__")  # ids of documents in subfolders hold a /
-            (out_dir / f"{stem}.json").write_text(json.dumps(b, ensure_ascii=False, indent=2), "utf-8")
-            (out_dir / f"{stem}.md").write_text(to_markdown(b), "utf-8")
-        out.print(f"wrote {len(jobs)} briefs to {out_dir}")
+        _brief_all(store, backend, out_path, fmt == "docx", quiet)
         return
     if not (town or doc):
         _fail("give --town PLACE, --doc DOC or --all --out DIR")
     b = build_brief(store, doc=doc, town=town, backend=backend)
-    if as_json:
+    fmt = "json" if as_json and not fmt else fmt
+    if out_path:
+        _write_brief(b, out_path, fmt or "md")
+        err.print(f"wrote {out_path}", highlight=False)
+    elif fmt == "json":
         _emit_json(b)
     else:
-        out.print(to_markdown(b), highlight=False, markup=False)
+        from rag.export import brief_markdown
+
+        out.print(brief_markdown(b), highlight=False, markup=False)
+
+
+def _write_brief(b: dict, path: Path, fmt: str) -> None:
+    from rag.export import brief_docx, brief_markdown
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "docx":
+        brief_docx(b, path)
+    elif fmt == "json":
+        path.write_text(json.dumps(b, ensure_ascii=False, indent=2), "utf-8")
+    else:
+        path.write_text(brief_markdown(b), "utf-8")
+
+
+def _brief_all(store, backend, out_dir: Path, docx: bool, quiet: bool) -> None:
+    """One brief per place (and per document without one): JSON and Markdown (and Word), a bar per brief."""
+    from rag.brief.build import build_brief
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    docs = store.list_docs()
+    towns = sorted({d.meta["town"] for d in docs if d.meta.get("town")})
+    jobs = [("town", t) for t in towns] + [("doc", d.doc) for d in docs if not d.meta.get("town")]
+    with _progress("brief", quiet) as bar:
+        task = bar.add_task("", total=len(jobs))
+        for i, (kind, key) in enumerate(jobs):
+            bar.update(task, completed=i, description=key)
+            b = build_brief(store, backend=backend, **{kind: key})
+            stem = key.rsplit(".", 1)[0].replace("/", "__")  # ids of documents in subfolders hold a /
+            _write_brief(b, out_dir / f"{stem}.json", "json")
+            _write_brief(b, out_dir / f"{stem}.md", "md")
+            if docx:
+                _write_brief(b, out_dir / f"{stem}.docx", "docx")
+        bar.update(task, completed=len(jobs), description="")
+    out.print(f"wrote {len(jobs)} briefs to {out_dir}")
 
 
 @app.command()
 def compare(
     label: str = typer.Argument(..., help="figure label, e.g. 固定资产投资"),
     as_json: bool = typer.Option(False, "--json", help="rows as JSON"),
+    fmt: Optional[str] = typer.Option(None, "--format", help="csv: write the rows to --out (UTF-8, opens in Excel)"),
+    out_file: Optional[Path] = typer.Option(None, "--out", help="with --format csv: the file to write"),
 ) -> None:
     """A figure across places and years, with actual/target and source."""
     from rag.brief.build import compare as compare_rows
 
+    _export_target(fmt, out_file, ("csv",))
     rows = compare_rows(_store(settings()), label)
+    if fmt and out_file:
+        from rag.export import compare_csv
+
+        compare_csv(rows, out_file)
+        err.print(f"wrote {len(rows)} rows to {out_file}", highlight=False)
     if as_json:
         _emit_json(rows)
         return
@@ -449,17 +645,15 @@ def eval_(
     thresholds: Optional[Path] = typer.Option(None, "--thresholds", help="fail (exit 3) when a score drops below these floors"),
     scoreboard: Optional[Path] = typer.Option(None, "--scoreboard", help="update this backend's row in a README scoreboard"),
     as_json: bool = typer.Option(False, "--json", help="print report.json instead of the table"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
     """Score briefs and answers against gold labels (EVAL_FORMAT.md), deterministically."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from evals.harness import EvalConfig, check_thresholds, run_eval, update_scoreboard
 
     if not (briefs or qa or track_gold or retrieval_only):
         _fail("give --briefs FILE, --qa FILE and/or --track FILE (or --retrieval-only with a corpus manifest)")
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, disable=as_json or not err.is_terminal) as bar:
-        task = bar.add_task("eval", total=None)
+    with _progress("eval", as_json or quiet) as bar:
+        task = bar.add_task("", total=None)
 
         def progress(stage: str, done: int, total: int) -> None:
             bar.update(task, description=stage, completed=done, total=total)

@@ -19,3 +19,15 @@ class BackendError(RagError):
 
 class NotFoundError(RagError):
     """A document, town or file the user named does not exist."""
+
+
+class EmptyStoreError(NotFoundError):
+    """The store holds no documents yet: nothing can be answered until something is ingested."""
+
+
+class UnknownPlaceError(NotFoundError):
+    """A filter names a place no document is about; ``near`` holds the closest places that are held."""
+
+    def __init__(self, message: str, near: list[str] | None = None):
+        super().__init__(message)
+        self.near = near or []

@@ -45,7 +45,7 @@ def test_show_table_mode_lists_removed_lines(seeded_dir):
     assert "copyright/ICP footer" in r.stdout and "厚街镇" in r.stdout
 
 
-@pytest.mark.parametrize("cmd", ["ingest", "docs", "show", "rm", "ask", "brief", "compare", "eval", "bench", "ui", "serve"])
+@pytest.mark.parametrize("cmd", ["ingest", "docs", "places", "show", "rm", "ask", "chat", "brief", "compare", "eval", "bench", "ui", "serve"])
 def test_every_command_has_help(cmd):
     r = rag(cmd, "--help")
     assert "Usage" in r.stdout

@@ -97,6 +97,21 @@ def test_gate_admits_one_running_plus_the_queue_then_refuses():
     gate.admit()  # a place is free again
 
 
+def test_a_waiting_ticket_knows_its_place():
+    """What the page shows a waiting reader (issue 20 item 8): how many questions go first."""
+    gate = ModelGate(max_waiting=3)
+    a, b, c = (gate.admit() for _ in range(3))
+    assert a.try_acquire(1.0) and a.ahead() == 0
+    assert (b.ahead(), c.ahead()) == (1, 2)
+    assert not b.try_acquire(0.1)
+    b.cancel()  # a reader who leaves gives their place to the next
+    assert c.ahead() == 1
+    a.release()
+    assert c.try_acquire(1.0) and c.ahead() == 0
+    c.release()
+    assert gate.stats().running == gate.stats().waiting == 0
+
+
 # --- a real `rag serve` on loopback ---------------------------------------------------------
 
 RAG = [sys.executable, "-m", "rag.cli"]

@@ -12,18 +12,20 @@ import gradio as gr
 from rag.config import Settings, get_settings
 from rag.page.briefs import build_briefs
 from rag.page.chat import build_chat
-from rag.page.common import CSS, App, as_text, escape_brief
+from rag.page.common import CSS, JS, App, as_text, escape_brief
 from rag.page.evals import build_evals
 from rag.page.library import build_library
 from rag.page.lists import wire
 from rag.page.text import gradio_i18n, zh
+from rag.serve.queue import ModelGate
 
-__all__ = ["CSS", "as_text", "build", "escape_brief"]
+__all__ = ["CSS", "JS", "as_text", "build", "escape_brief"]
 
 
-def build(settings: Settings | None = None) -> gr.Blocks:
-    """The whole page over the configured store (``settings`` or the environment's)."""
-    app = App(settings or get_settings())
+def build(settings: Settings | None = None, gate: ModelGate | None = None) -> gr.Blocks:
+    """The whole page over the configured store (``settings`` or the environment's); ``gate``: the model's
+    queue to share (``rag serve --ui`` passes its own, so page and API wait in one line)."""
+    app = App(settings or get_settings(), gate)
     theme = gr.themes.Default(font=["system-ui", "PingFang SC", "Noto Sans CJK SC", "sans-serif"],
                               font_mono=["ui-monospace", "monospace"])
     # Gradio's own copies of uploads and downloads: swept hourly, and all of them at restart
@@ -38,7 +40,7 @@ def build(settings: Settings | None = None) -> gr.Blocks:
             library = build_library(app, demo)
         with gr.Tab("评测", id="evals"):
             build_evals(app, demo)
-        lists = [chat.place, chat.year, briefs.place, library.table, library.pick]
+        lists = [chat.place, chat.year, briefs.place, library.table, library.pick, library.places]
         # the store may change under the page (its own upload/delete, or another process):
         # every list reads the store's generation when it is shown
         triggers = [t.select for t in (t_chat, t_brief, t_lib)]

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-import csv
+import html
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 
 from rag.brief.build import build_brief, compare, to_markdown
+from rag.errors import RagError
+from rag.export import KIND_ZH, brief_docx, brief_figures, brief_markdown, compare_csv, safe_stem
+from rag.index.places import resolve_place
+from rag.index.sources import read_source
+from rag.index.store import Store
 from rag.page.charts import Bar, bar_chart
 from rag.page import track as trackview
-from rag.page.common import App, escape_brief
+from rag.page.common import App, as_text, escape_brief, source_card
 from rag.page.text import summary_source_zh
 
 
@@ -24,30 +28,65 @@ class BriefsTab:
     place: gr.Dropdown
 
 
-def _make_brief(app: App, pl: str | None) -> tuple[str, str | None, str | None, Any, str, list[list[Any]], list[dict]]:
-    """The card, its downloads, and the 目标与完成 view (indicator choice, chart, table, the rows kept)."""
+def figures_html(store: Store, b: dict[str, Any]) -> str:
+    """The brief's figures as a table: headline first; year, kind (实际/目标/预计), total or growth, and the
+    source one click away (the cleaned sentence with the figure marked, and its raw span)."""
+    rows = brief_figures(b)
+    if not rows:
+        return "<div class='tb-figures'><h4>数字指标</h4><p>没有数字指标</p></div>"
+    e = html.escape
+    out = ["<div class='tb-figures'><h4>数字指标</h4><table><thead><tr><th>指标</th><th>数值</th><th>年份</th><th>类型</th>"
+           "<th>总量/增速</th><th>出处</th></tr></thead><tbody>"]
+    for i, f in enumerate(rows, 1):
+        s = f.get("source") or {}
+        src = ""
+        if s.get("doc") and s.get("start") is not None:
+            card = source_card(read_source(store, s["doc"], s["start"], s["end"], i))
+            src = f"<details class='tb-fig-src'><summary>查看出处</summary>{card}</details>"
+        out.append(f"<tr class='{'tb-headline' if f['headline'] else ''}' data-headline='{int(f['headline'])}' "
+                   f"data-kind='{e(f['kind_zh'])}'><td>{'★ ' if f['headline'] else ''}{e(str(f['label']))}</td>"
+                   f"<td>{e(_num(f['value']))}{e(str(f.get('unit') or ''))}</td><td>{e(str(f.get('year') or '—'))}</td>"
+                   f"<td>{e(f['kind_zh'])}</td><td>{'增速' if f.get('growth') else '总量'}</td><td>{src}</td></tr>")
+    note = "<p class='tb-note'>★ 重点指标（排在前面）</p>" if any(f["headline"] for f in rows) else ""
+    out.append(f"</tbody></table>{note}</div>")
+    return "".join(out)
+
+
+def _num(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, (int, float)) else "—"
+
+
+def _no_track() -> tuple[Any, str, list[list[Any]], list[dict]]:
+    return gr.update(choices=[], value=None), trackview.chart([], None, ""), [], []
+
+
+def _make_brief(app: App, pl: str | None) -> tuple[Any, ...]:
+    """(card, figures table, JSON, Markdown and Word downloads, and the 目标与完成 view: indicator choice,
+    chart, table, the rows kept) of one place's brief."""
     if not pl:
-        return ("请选择地点", None, None, gr.update(choices=[], value=None), trackview.chart([], None, ""), [], [])
-    b = build_brief(app.store, town=pl)
+        return ("请选择地点", "", None, None, None) + _no_track()
+    try:
+        place = resolve_place(pl, app.store.list_docs()) if app.store.list_docs() else pl
+        b = build_brief(app.store, town=place)
+    except RagError as e:
+        return (as_text(str(e)), "", None, None, None) + _no_track()
     d = app.brief_dir
-    stem = re.sub(r"[\\/\x00-\x1f]", "_", pl)[:80]
+    stem = safe_stem(place, "brief")
     (d / f"{stem}.json").write_text(json.dumps(b, ensure_ascii=False, indent=2), "utf-8")
-    (d / f"{stem}.md").write_text(to_markdown(b), "utf-8")
-    # the card speaks Chinese; the downloads keep the codes
-    card = {**b, "summary_source": summary_source_zh(str(b.get("summary_source", "none")))}
+    (d / f"{stem}.md").write_text(brief_markdown(b), "utf-8")
+    brief_docx(b, d / f"{stem}.docx")
+    # the card speaks Chinese and leaves the figures to the table; the downloads keep the codes
+    card = {**b, "figures": [], "summary_source": summary_source_zh(str(b.get("summary_source", "none")))}
     rows = b.get("track") or []
     names = trackview.indicators(rows)
     first = names[0] if names else None
-    return (to_markdown(escape_brief(card)), str(d / f"{stem}.json"), str(d / f"{stem}.md"),
-            gr.update(choices=names, value=first), trackview.chart(rows, first, pl), trackview.table(rows), rows)
-
-
-KINDS = {"target": "目标", "actual": "完成"}
-CSV_HEAD = ["地点", "年份", "类型", "指标", "数值", "单位", "是否隐去", "是否增速", "出处文档", "起", "止"]
+    return (to_markdown(escape_brief(card)), figures_html(app.store, b), str(d / f"{stem}.json"),
+            str(d / f"{stem}.md"), str(d / f"{stem}.docx"),
+            gr.update(choices=names, value=first), trackview.chart(rows, first, place), trackview.table(rows), rows)
 
 
 def _kind(k: str) -> str:
-    return KINDS.get(k, k)
+    return KIND_ZH.get(k, k)
 
 
 def _series(r: dict[str, Any]) -> str:
@@ -69,15 +108,7 @@ def _chart(rows: list[dict[str, Any]], label: str) -> str:
 
 
 def _csv(app: App, rows: list[dict[str, Any]], label: str) -> str:
-    stem = re.sub(r"[^0-9A-Za-z\u4e00-\u9fff]+", "_", label)[:40] or "figure"
-    path = app.brief_dir / f"对比-{stem}.csv"
-    with open(path, "w", encoding="utf-8-sig", newline="") as fh:  # the BOM: Excel reads it as UTF-8
-        w = csv.writer(fh)
-        w.writerow(CSV_HEAD)
-        for r in rows:
-            w.writerow([r["place"], r["year"], _kind(r["kind"]), r["label"], "" if r["masked"] else r["value"], r["unit"],
-                        "是" if r["masked"] else "否", "是" if r["growth"] else "否", r["doc"], r["start"], r["end"]])
-    return str(path)
+    return str(compare_csv(rows, app.brief_dir / f"对比-{safe_stem(label, 'figure')[:40]}.csv"))
 
 
 def _compare(app: App, label: str) -> tuple[list[list[Any]], str, str | None]:
@@ -97,15 +128,17 @@ def build_briefs(app: App) -> BriefsTab:
         bplace = gr.Dropdown(app.places(), label="地点", scale=2, elem_id="tb-brief-place")
         bbtn = gr.Button("生成简报", variant="primary", scale=1, elem_id="tb-brief")
     card = gr.Markdown(elem_id="tb-card")
+    figs = gr.HTML(elem_id="tb-figures")
     with gr.Row():
-        bjson = gr.File(label="下载 JSON")
-        bmd = gr.File(label="下载 Markdown")
+        bjson = gr.File(label="下载 JSON", elem_id="tb-brief-json")
+        bmd = gr.File(label="下载 Markdown", elem_id="tb-brief-md")
+        bdocx = gr.File(label="下载 Word", elem_id="tb-brief-docx")
     gr.Markdown("### 目标与完成（逐年）")
     tind = gr.Dropdown([], label="指标", elem_id="tb-track-indicator")
     tplot = gr.HTML(elem_id="tb-track-chart")
     ttable = gr.Dataframe(headers=trackview.TABLE_HEAD, interactive=False, elem_id="tb-track-table")
     trows = gr.State([])
-    bbtn.click(lambda pl: _make_brief(app, pl), bplace, [card, bjson, bmd, tind, tplot, ttable, trows])
+    bbtn.click(lambda pl: _make_brief(app, pl), bplace, [card, figs, bjson, bmd, bdocx, tind, tplot, ttable, trows])
     tind.change(lambda ind, rows, pl: trackview.chart(rows, ind, pl or ""), [tind, trows, bplace], tplot)
     gr.Markdown("### 指标对比")
     with gr.Row():

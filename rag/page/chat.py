@@ -1,15 +1,26 @@
-"""The 问答 tab: filters, the streamed chat, its citations and the cited source."""
+"""The 问答 tab: filters, the streamed chat, the place and time of a question waiting for the model,
+the answer's label (what code verified), its sources as a reader reads them, and a Markdown download."""
 
 from __future__ import annotations
 
+import queue
+import threading
+import time
 from dataclasses import dataclass
-from typing import Iterator
+from pathlib import Path
+from typing import Any, Iterator
 
 import gradio as gr
 
 from rag.errors import RagError
+from rag.export import answer_markdown, safe_stem
+from rag.index.places import check_filters
 from rag.index.retrieval import Filters
-from rag.page.common import ALL, App, answer_html, as_text, source_html
+from rag.index.sources import read_source
+from rag.page.common import ALL, App, answer_html, as_text, linked_answer, sources_html
+from rag.serve.queue import QueueFull, Ticket
+
+_END = object()
 
 
 @dataclass
@@ -21,77 +32,132 @@ class ChatTab:
 
 
 def _filters(pl: str | None, yr: str | None) -> Filters:
-    return Filters(place=None if pl in (None, ALL) else pl, year=None if yr in (None, ALL) else int(yr))
+    return Filters(place=None if pl in (None, ALL, "") else pl, year=None if yr in (None, ALL, "") else int(yr))
+
+
+def wait_html(kind: str, seconds: float, ahead: int = 0) -> str:
+    """The line a reader sees while the model is busy: their place in the queue, or the time it has taken."""
+    s = int(seconds)
+    if kind == "queue":
+        return (f"<div class='tb-wait' data-state='queue' data-ahead='{ahead}'>排队等待模型：前面还有 {ahead} 个问题"
+                f" · 已等待 {s} 秒</div>")
+    return f"<div class='tb-wait' data-state='running'>生成中… 已用 {s} 秒</div>"
+
+
+def _events(app: App, q: str, hist: list, f: Filters, ticket: Ticket | None) -> queue.Queue:
+    """Run the answer in a thread (holding ``ticket``) so the page can say how long it is taking meanwhile."""
+    out: queue.Queue = queue.Queue()
+
+    def work() -> None:
+        try:
+            for ev in app.qa.stream(q, history=hist, filters=f):
+                out.put(ev)
+        except Exception as e:  # handed to the page's generator, which says it in the chat
+            out.put(e)
+        finally:
+            if ticket is not None:
+                ticket.release()
+            out.put(_END)
+
+    threading.Thread(target=work, daemon=True, name="townbrief-page-answer").start()
+    return out
+
+
+def _admit(app: App, q: str, hist: list, f: Filters) -> Ticket | None:
+    """A place in the model's queue when this answer needs the model (fact-layer answers do not wait)."""
+    if not app.backend.generates or not app.qa.needs_model(q, hist, f):
+        return None
+    return app.gate.admit()
+
+
+def _answer_file(app: App, ans: Any) -> str:
+    """The answer with its sources as Markdown, for the download button."""
+    srcs = [read_source(app.store, c.doc, c.start, c.end, c.n, c.page) for c in ans.citations]
+    path = Path(app.brief_dir) / f"回答-{safe_stem(ans.question, 'answer')[:30]}-{int(time.time() * 1000) % 100000}.md"
+    path.write_text(answer_markdown(ans, srcs), "utf-8")
+    return str(path)
 
 
 def _ask(app: App, q: str, msgs: list, hist: list, pl: str | None, yr: str | None) -> Iterator[tuple]:
-    """Stream one answer: (chat, history, citation choices, status, source, citations)."""
+    """Stream one answer: (chat, history, status, sources, answer download)."""
     if not q or not q.strip():
-        yield msgs, hist, gr.update(), "<i>请输入问题</i>", gr.update(), []
+        yield msgs, hist, "<i>请输入问题</i>", gr.update(), None
         return
     # answers are built from quotes (and models copy them): shown as text, like the question
     msgs = list(msgs or []) + [{"role": "user", "content": as_text(q)}, {"role": "assistant", "content": ""}]
-    said = ""
-    ans = None
+    t0 = time.monotonic()
     try:
-        for ev in app.qa.stream(q, history=hist, filters=_filters(pl, yr)):
-            if ev["type"] == "token":
-                said += ev["text"]
-                msgs[-1]["content"] = as_text(said)
-                yield msgs, hist, gr.update(), "<i>生成中…</i>", gr.update(), []
-            else:
-                ans = ev["answer"]
-    except RagError as e:
-        msgs[-1]["content"] = as_text(f"出错：{e}")
-        yield msgs, hist, gr.update(), "", gr.update(), []
+        f = check_filters(app.store, _filters(pl, yr))  # a Traditional place name matches; an unknown one says so
+        ticket = _admit(app, q, hist, f)
+    except QueueFull as e:
+        msgs[-1]["content"] = as_text(f"模型正忙：已有 {e.waiting} 个问题在排队，请约 {e.retry_after} 秒后再试")
+        yield msgs, hist, "", "", None
         return
+    except RagError as e:
+        msgs[-1]["content"] = as_text(str(e))
+        yield msgs, hist, "", "", None
+        return
+    if ticket is not None:
+        try:
+            while not ticket.try_acquire(1.0):
+                yield msgs, hist, wait_html("queue", time.monotonic() - t0, ticket.ahead()), gr.update(), None
+        except GeneratorExit:  # the reader left while waiting: give the place back
+            ticket.cancel()
+            raise
+    events = _events(app, q, hist, f, ticket)
+    said, ans = "", None
+    while True:
+        try:
+            ev = events.get(timeout=1.0)
+        except queue.Empty:
+            yield msgs, hist, wait_html("running", time.monotonic() - t0), gr.update(), None
+            continue
+        if ev is _END:
+            break
+        if isinstance(ev, Exception):
+            msgs[-1]["content"] = as_text(f"出错：{ev}" if isinstance(ev, RagError) else f"出错：{type(ev).__name__}")
+            yield msgs, hist, "", "", None
+            return
+        if ev["type"] == "token":
+            said += ev["text"]
+            msgs[-1]["content"] = as_text(said)
+            yield msgs, hist, wait_html("running", time.monotonic() - t0), gr.update(), None
+        else:
+            ans = ev["answer"]
     if ans is None:  # the stream ended without its final event: say so rather than fail
         msgs[-1]["content"] = as_text("出错：回答没有完成，请重试")
-        yield msgs, hist, gr.update(), "", gr.update(), []
+        yield msgs, hist, "", "", None
         return
-    msgs[-1]["content"] = as_text(ans.text)
-    labels = [f"[{c.n}] {c.doc} · {c.quote.strip()[:40]}" for c in ans.citations]
-    cites = [(lab, (c.doc, c.start, c.end)) for lab, c in zip(labels, ans.citations)]
+    msgs[-1]["content"] = linked_answer(ans.text, {c.n for c in ans.citations})
     hist = list(hist) + [(q, ans.text)]
-    first = source_html(app.store, *cites[0][1]) if cites else ""
-    yield (msgs, hist, gr.update(choices=labels, value=labels[0] if labels else None),
-           answer_html(ans), first, cites)
-
-
-def _show(app: App, label: str | None, labels_cites: list) -> str:
-    if not label or not labels_cites:
-        return ""
-    for lab, (doc, a, b) in labels_cites:
-        if lab == label:
-            return source_html(app.store, doc, a, b)
-    return ""
+    yield msgs, hist, answer_html(ans), sources_html(app.store, ans.citations), _answer_file(app, ans)
 
 
 def build_chat(app: App) -> ChatTab:
     """Lay out the 问答 tab (inside a ``gr.Tab``) and wire its events."""
     history = gr.State([])
-    cites_state = gr.State([])
     with gr.Row():
-        place = gr.Dropdown([ALL] + app.places(), value=ALL, label="地点", scale=1, elem_id="tb-place")
-        year = gr.Dropdown([ALL] + app.years(), value=ALL, label="年份", scale=1, elem_id="tb-year")
+        # typed names are read like the text (港口鎮, 港口 → 港口镇); an unknown one is answered with near places
+        place = gr.Dropdown([ALL] + app.places(), value=ALL, label="地点（可输入）", scale=1, elem_id="tb-place",
+                            allow_custom_value=True)
+        year = gr.Dropdown([ALL] + app.years(), value=ALL, label="文档年份（按会议或报告日期，不是指标所属年份）", scale=1,
+                           elem_id="tb-year")
     chat = gr.Chatbot(label="对话", height=380, elem_id="tb-chat")
-    status = gr.HTML()
+    status = gr.HTML(elem_id="tb-status")
     with gr.Row():
         box = gr.Textbox(placeholder="例如：副镇长易昊宏在港口镇作了什么报告？", label="问题", show_label=False, scale=5)
         send = gr.Button("提问", variant="primary", scale=1, elem_id="tb-send")
-    cite_pick = gr.Radio([], label="引用（点击查看原文）", elem_id="tb-cites")
     source = gr.HTML(elem_id="tb-source")
+    answer_md = gr.File(label="下载此回答及出处（Markdown）", elem_id="tb-answer-md")
 
     def ask(q, msgs, hist, pl, yr):
         yield from _ask(app, q, msgs, hist, pl, yr)
 
-    outs = [chat, history, cite_pick, status, source, cites_state]
+    outs = [chat, history, status, source, answer_md]
     ins = [box, chat, history, place, year]
     send.click(ask, ins, outs, concurrency_limit=5).then(lambda: "", None, box)
     box.submit(ask, ins, outs, concurrency_limit=5).then(lambda: "", None, box)
-    cite_pick.change(lambda lab, lc: _show(app, lab, lc), [cite_pick, cites_state], source)
     # 清空对话 (the chat's own clear button) clears what the next question is read against too:
-    # the hidden history, the citations and the shown source
-    chat.clear(lambda: ([], [], gr.update(choices=[], value=None), "", ""), None,
-               [history, cites_state, cite_pick, status, source])
+    # the hidden history, the shown sources and the download
+    chat.clear(lambda: ([], "", "", None), None, [history, status, source, answer_md])
     return ChatTab(place=place, year=year)

@@ -17,19 +17,53 @@ from pathlib import Path
 from typing import Any
 
 from rag.config import Settings
+from rag.index.places import Place, places
+from rag.index.sources import Source, read_source
 from rag.index.store import Store
 from rag.qa.chain import QA
+from rag.qa import support as sp
+from rag.serve.queue import ModelGate
 
 ALL = "全部"  # the "no filter" choice of a dropdown
 
 CSS = """
 .tb-cite {display:block; margin:2px 0; font-size:0.9em}
 .tb-abstain {border-left:4px solid #d97706; padding-left:8px}
-.tb-masked {border-left:4px solid #7c3aed; padding-left:8px}
-.tb-source {white-space:pre-wrap; max-height:420px; overflow:auto; font-size:0.92em; line-height:1.6}
-.tb-source mark {background:#fde68a}
+.tb-partial {border-left:4px solid #ca8a04; padding-left:8px}
+.tb-checked {border-left:4px solid #059669; padding-left:8px}
+.tb-wait {color:#374151; font-size:0.95em}
+.tb-src {border:1px solid #e5e7eb; border-radius:6px; padding:8px 10px; margin:6px 0; line-height:1.7}
+.tb-src.tb-open {border-color:#2563eb; box-shadow:0 0 0 2px #bfdbfe}
+.tb-src-label {font-size:0.9em; color:#374151; margin-bottom:4px}
+.tb-src mark {background:#fde68a}
+.tb-src details pre {white-space:pre-wrap; font-size:0.85em; background:#f9fafb; padding:6px; margin:4px 0 0}
+.tb-src details summary {cursor:pointer; font-size:0.85em; color:#6b7280}
+.tb-figures table {border-collapse:collapse; width:100%; font-size:0.92em}
+.tb-figures th, .tb-figures td {border-bottom:1px solid #e5e7eb; padding:4px 6px; text-align:left; vertical-align:top}
+.tb-figures tr.tb-headline td:first-child {font-weight:600}
+.tb-figures td:nth-child(n+2):nth-child(-n+5), .tb-figures th {white-space:nowrap}
 .tb-chart svg {max-width:100%; height:auto; font-family:system-ui, sans-serif}
 .tb-chart rect.tb-bar:hover {opacity:0.75}
+"""
+
+# [n] in an answer opens its source: the link's own target is the page's URL and Gradio may open links
+# in a new tab, so one listener (capture phase) marks and scrolls to the card instead
+JS = """
+() => {
+  if (window.__tbRefs) return;
+  window.__tbRefs = true;
+  document.addEventListener('click', (e) => {
+    const a = e.target instanceof Element ? e.target.closest('a[href*="#tb-src-"]') : null;
+    if (!a) return;
+    const card = document.getElementById(a.getAttribute('href').split('#').pop());
+    if (!card) return;
+    e.preventDefault();
+    e.stopPropagation();
+    document.querySelectorAll('.tb-src.tb-open').forEach((c) => c.classList.remove('tb-open'));
+    card.classList.add('tb-open');
+    card.scrollIntoView({block: 'center'});
+  }, true);
+}
 """
 
 # every character Markdown (with GFM autolinks, tables and math) could read as syntax
@@ -63,17 +97,22 @@ def escape_brief(b: Any) -> Any:
 class App:
     """Shared, read-mostly state: one store, one retriever/backend per process."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, gate: ModelGate | None = None):
         self.settings = settings
         self.store = Store(settings)
         self.qa = QA(settings, store=self.store)
         self.backend = self.qa.backend
+        # one model, one question at a time: the page's askers queue here (`rag serve --ui` shares its gate)
+        self.gate = gate or ModelGate(max_waiting=8)
         # downloads (briefs, CSV): one folder for this process, removed when it ends (they used to pile up)
         self.brief_dir = Path(tempfile.mkdtemp(prefix="townbrief-briefs-"))
         atexit.register(shutil.rmtree, self.brief_dir, True)
 
     def places(self) -> list[str]:
         return sorted({d.meta["town"] for d in self.store.list_docs() if d.meta.get("town")})
+
+    def place_rows(self) -> list[Place]:
+        return places(self.store.list_docs())
 
     def years(self) -> list[str]:
         return sorted({(d.meta.get("date") or "")[:4] for d in self.store.list_docs() if d.meta.get("date")})
@@ -83,20 +122,47 @@ class App:
         return self.store.generation()
 
 
-def source_html(store: Store, doc: str, start: int, end: int) -> str:
-    """The raw document with the cited span highlighted (the original, Traditional and all)."""
-    raw = store.get_doc(doc).raw
-    a, b = max(0, start - 400), min(len(raw), end + 400)
-    body = (html.escape(raw[a:start]) + "<mark id='tb-hl'>" + html.escape(raw[start:end]) + "</mark>"
-            + html.escape(raw[end:b]))
-    return f"<div class='tb-source' data-doc='{html.escape(doc)}'><b>{html.escape(doc)}</b> [{start}:{end}]<br>{body}</div>"
+def source_card(src: Source) -> str:
+    """One cited source as a reader reads it: [n] and what the document is, the cleaned sentence with
+    the cited part marked, and the raw span (Traditional characters, notes and all) one click away."""
+    e = html.escape
+    return (f"<div class='tb-src' id='tb-src-{src.n}' data-n='{src.n}' data-doc='{e(src.doc)}' "
+            f"data-start='{src.start}' data-end='{src.end}'>"
+            f"<div class='tb-src-label'><b>[{src.n}]</b> {e(src.label)}</div>"
+            f"<div class='tb-src-text'>{e(src.before)}<mark>{e(src.cited)}</mark>{e(src.after)}</div>"
+            f"<details class='tb-raw'><summary>原文（{e(src.doc)}，第 {src.start}–{src.end} 字符）</summary>"
+            f"<pre>{e(src.raw)}</pre></details></div>")
+
+
+def sources_html(store: Store, citations: list[Any]) -> str:
+    """Every citation of an answer as a card (see :func:`source_card`); ``[n]`` in the answer links to card n."""
+    if not citations:
+        return ""
+    cards = [source_card(read_source(store, c.doc, c.start, c.end, c.n, getattr(c, "page", None))) for c in citations]
+    return "<div class='tb-sources'><div class='tb-src-head'>出处</div>" + "".join(cards) + "</div>"
+
+
+_MARKER_TEXT = re.compile(r"\\\[(\d{1,2})\\\]")
+
+
+def linked_answer(text: str, numbers: set[int]) -> str:
+    """The answer as page text (:func:`as_text`) with each ``[n]`` that has a source made a link to it."""
+    def link(m: re.Match[str]) -> str:
+        n = int(m.group(1))
+        return f"[\\[{n}\\]](#tb-src-{n})" if n in numbers else m.group(0)
+
+    return _MARKER_TEXT.sub(link, as_text(text))
 
 
 def answer_html(ans: Any) -> str:
-    """The answer's label (cited / abstained / figures hidden) and what the check removed."""
-    cls = "tb-abstain" if ans.abstained else "tb-masked" if ans.masked else ""
-    tag = "资料未提及" if ans.abstained else "数字已隐去" if ans.masked else "有出处的回答"
-    parts = [f"<div class='{cls}'><b>{tag}</b>"]
+    """The answer's label: what code verified (every number and name in the sources / partly / no source)."""
+    sup = sp.support(ans)
+    cls = {sp.NONE: "tb-abstain", sp.PARTIAL: "tb-partial", sp.ALL: "tb-checked"}[sup.level]
+    parts = [f"<div class='tb-label {cls}' data-support='{sup.level}'><b>{html.escape(sup.label)}</b>"]
+    if ans.masked:
+        parts.append("<div>原文中的数字已隐去（*），不作猜测</div>")
+    if sup.detail():
+        parts.append(f"<div>{html.escape(sup.detail())}</div>")
     if ans.removed:
         parts.append(f"<div>未能在原文中核实、已删除：{html.escape('；'.join(ans.removed))}</div>")
     parts.append("</div>")

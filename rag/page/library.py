@@ -21,12 +21,22 @@ class LibraryTab:
 
     table: gr.Dataframe
     pick: gr.Dropdown
+    places: gr.Dataframe
     changed: list[Any]  # event listeners: chain ``.then(refresh lists)`` onto each
 
 
 def doc_rows(app: App) -> list[list[Any]]:
     return [[d.doc, d.meta.get("town"), d.meta.get("parent"), d.meta.get("province"), d.meta.get("doc_type"),
              d.meta.get("meeting"), d.meta.get("date"), d.n_chunks] for d in app.store.list_docs()]
+
+
+PLACE_HEAD = ["地点", "文档数", "年份", "类型", "上级", "省份"]
+
+
+def place_rows(app: App) -> list[list[Any]]:
+    """One row per place with documents: how many, of which years and types, and where it lies."""
+    return [[p.name, len(p.docs), "、".join(map(str, p.years)) or "—", "、".join(p.doc_types) or "—",
+             p.parent or "—", p.province or "—"] for p in app.place_rows()]
 
 
 def _audit(app: App, doc: str | None) -> list[list[Any]]:
@@ -74,6 +84,7 @@ def _delete(app: App, doc: str | None) -> tuple[Any, str]:
 
 def build_library(app: App, demo: gr.Blocks) -> LibraryTab:
     """Lay out the 文档库 tab (inside a ``gr.Tab``) and wire its events; the lists are filled by the page."""
+    places = gr.Dataframe(headers=PLACE_HEAD, interactive=False, label="地点一览", elem_id="tb-places")
     docs_table = gr.Dataframe(headers=["文档", "地点", "上级", "省份", "类型", "会议", "日期", "分块"],
                               interactive=False, elem_id="tb-docs")
     with gr.Row():
@@ -100,4 +111,4 @@ def build_library(app: App, demo: gr.Blocks) -> LibraryTab:
     dbtn.click(_ask_delete, dpick, [confirm, ask, del_status])
     no.click(lambda: gr.update(visible=False), None, confirm)
     deleted = yes.click(lambda doc: _delete(app, doc), dpick, [confirm, del_status])
-    return LibraryTab(table=docs_table, pick=dpick, changed=[uploaded, deleted])
+    return LibraryTab(table=docs_table, pick=dpick, places=places, changed=[uploaded, deleted])

@@ -36,6 +36,7 @@ from rag.qa.facts_answer import (date_answer, fact_answer, masked_answer, role_k
                                  unknown_place)
 from rag.text.indicators import measure_mismatch
 from rag.qa.question import analyse, pick_report
+from rag.qa.support import support
 from rag.qa.types import ABSTAIN_TEXT, Answer, Citation, Evidence
 from rag.text.zh import CITATION_MARKER, SUSPECT, normalize_query, numbers
 
@@ -238,6 +239,7 @@ class QA:
         ans.total_s = time.perf_counter() - t0
         if ans.ttft_s is None:
             ans.ttft_s = ans.total_s
+        ans.support = support(ans).level
         log.info("answer prompt=%s backend=%s model=%s abstained=%s masked=%s ttft=%.2fs total=%.2fs",
                  ans.prompt, ans.backend, ans.model, ans.abstained, ans.masked, ans.ttft_s, ans.total_s)
         yield {"type": "answer", "answer": ans}

@@ -42,6 +42,7 @@ class Answer:
     verified: bool = True
     evidence: list[Evidence] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)  # sentences dropped by the grounding check
+    support: str = ""  # what code verified of the final text: all | partial | none (rag.qa.support)
     standalone: str = ""
     filters: dict[str, Any] = field(default_factory=dict)
     retrieved_docs: list[str] = field(default_factory=list)

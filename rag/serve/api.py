@@ -41,6 +41,7 @@ from starlette.exceptions import HTTPException
 
 from rag.config import Settings
 from rag.errors import BackendError, ConfigError, IngestError, NotFoundError, RagError
+from rag.index.places import check_filters, places
 from rag.index.retrieval import Filters
 from rag.index.store import Store
 from rag.qa.chain import QA, Answer
@@ -185,6 +186,9 @@ async def _admit(svc: Service, question: str, history: list[tuple[str, str]] | N
 
 async def _answer_stream(svc: Service, question: str, history: list[tuple[str, str]] | None,
                          filters: Filters | None) -> ThreadedStream:
+    # an empty store, or a place no document is about, is said as such (404), not answered 资料未提及;
+    # a Traditional or short place name is read like the text
+    filters = await asyncio.to_thread(check_filters, svc.store, filters)
     ticket = await _admit(svc, question, history, filters)
     return ThreadedStream(lambda: svc.qa.stream(question, history, filters), ticket)
 
@@ -323,6 +327,11 @@ def _document_routes(v1: APIRouter, svc: Service) -> None:
     async def documents() -> list[dict[str, Any]]:
         """The documents and their metadata (`rag docs --json`)."""
         return [_doc_summary(d) for d in await asyncio.to_thread(svc.store.list_docs)]
+
+    @v1.get("/places", tags=["documents"])
+    async def place_list() -> list[dict[str, Any]]:
+        """The places with documents: how many, of which years and types (`rag places --json`)."""
+        return [p.as_dict() for p in places(await asyncio.to_thread(svc.store.list_docs))]
 
     @v1.get("/documents/{doc:path}", tags=["documents"])
     async def document(doc: str) -> dict[str, Any]:
@@ -485,14 +494,14 @@ def _mount_ui(app: FastAPI, svc: Service, api_key: str | None) -> None:
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)  # type: ignore[union-attr]
     settings = svc.settings.model_copy(update={"llm": svc.qa.backend.name})
-    demo = mod.build(settings)
+    demo = mod.build(settings, svc.gate)  # one queue for the model: the page's askers wait with the API's
     demo.queue(default_concurrency_limit=5)
     auth = None
     if api_key:
         def auth(_user: str, password: str) -> bool:
             return hmac.compare_digest(password.encode(), api_key.encode())
     gr.mount_gradio_app(app, demo, path="/ui", auth=auth, auth_message="密码为服务的 RAG_API_KEY",
-                        theme=demo.townbrief_theme, css=mod.CSS, footer_links=[], ssr_mode=False)
+                        theme=demo.townbrief_theme, css=mod.CSS, js=mod.JS, footer_links=[], ssr_mode=False)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:

@@ -74,6 +74,7 @@ class RemoteCitation:
     end: int
     quote: str
     n: int
+    page: int | None = None
 
 
 @dataclass
@@ -101,7 +102,8 @@ class RemoteAnswer:
 def answer_from_dict(d: dict[str, Any]) -> RemoteAnswer:
     """The Answer a server sent (``Answer.as_dict()``), citations numbered as in its text."""
     by_span = {(e["doc"], e["start"], e["end"]): e["n"] for e in d.get("evidence", [])}
-    cites = [RemoteCitation(c["doc"], c["start"], c["end"], c["quote"], by_span.get((c["doc"], c["start"], c["end"]), i))
+    cites = [RemoteCitation(c["doc"], c["start"], c["end"], c["quote"], by_span.get((c["doc"], c["start"], c["end"]), i),
+                            c.get("page"))
              for i, c in enumerate(d.get("citations", []), start=1)]
     return RemoteAnswer(d, cites)
 

@@ -26,8 +26,10 @@ class FiltersIn(BaseModel):
     """Optional filters, as in ``rag ask --place/--year/--doc-type``."""
 
     model_config = ConfigDict(extra="forbid")
-    place: str | None = Field(None, description="only documents about this place, e.g. 港口镇")
-    year: int | None = Field(None, description="only documents dated this year")
+    place: str | None = Field(None, description="only documents about this place, e.g. 港口镇 (港口鎮 and 港口 "
+                              "match too; an unknown place is a 404 naming the nearest places)")
+    year: int | None = Field(None, description="only documents dated this year (the document's date — a 2024 "
+                             "work report reviews 2023's figures — not the year of the figures)")
     doc_type: str | None = Field(None, description="政府工作报告 | 人代会 | 党代会 | 讲话 | 其他")
     doc: str | None = Field(None, description="only this document id")
 

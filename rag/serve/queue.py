@@ -52,6 +52,7 @@ class ModelGate:
         self._served = 0
         self._rejected = 0
         self._recent: deque[float] = deque(maxlen=20)  # seconds per gated job, for Retry-After
+        self._waiting: list[Ticket] = []  # admitted, not yet running, in order of admission
 
     def admit(self) -> Ticket:
         """A ticket for one gated job, or :class:`QueueFull` (never blocks)."""
@@ -61,7 +62,9 @@ class ModelGate:
                 waiting = self._admitted - self._running
                 raise QueueFull(self._retry_after_locked(), waiting)
             self._admitted += 1
-        return Ticket(self)
+            ticket = Ticket(self)
+            self._waiting.append(ticket)
+        return ticket
 
     def _retry_after_locked(self) -> int:
         mean = sum(self._recent) / len(self._recent) if self._recent else 5.0
@@ -87,14 +90,33 @@ class Ticket:
     def acquire(self, cancelled: threading.Event | None = None) -> bool:
         """Wait for the model; False, with the place given back, if ``cancelled`` is set first
         (a client that gave up must not keep its place, nor later hold the model)."""
-        while not self._gate._model.acquire(timeout=0.2):
+        while not self.try_acquire(0.2):
             if cancelled is not None and cancelled.is_set():
                 self.cancel()
                 return False
+        return True
+
+    def try_acquire(self, timeout: float) -> bool:
+        """Take the model if it frees within ``timeout`` seconds (a waiting page shows its place meanwhile)."""
+        if not self._gate._model.acquire(timeout=timeout):
+            return False
         with self._gate._count:
             self._gate._running += 1
+            self._leave_queue()
         self._t0 = time.perf_counter()
         return True
+
+    def ahead(self) -> int:
+        """How many questions go before this one: the one the model is answering, and those admitted earlier."""
+        g = self._gate
+        with g._count:
+            if self not in g._waiting:  # running (or done): nobody is ahead
+                return 0
+            return g._running + g._waiting.index(self)
+
+    def _leave_queue(self) -> None:
+        if self in self._gate._waiting:
+            self._gate._waiting.remove(self)
 
     def release(self) -> None:
         g = self._gate
@@ -117,6 +139,7 @@ class Ticket:
         """Give back a place that never got the model."""
         g = self._gate
         with g._count:
+            self._leave_queue()
             if not self._done:
                 g._admitted -= 1
                 self._done = True

@@ -98,7 +98,7 @@ def _no_leak(pg) -> None:
 def test_an_answer_quoting_markup_shows_it_as_text(page):
     page.get_by_placeholder("例如").fill("试验镇第一届人民代表大会第二次会议什么时候召开？")
     page.locator("#tb-send").click()
-    page.get_by_text("有出处的回答").wait_for(timeout=120_000)
+    page.locator("#tb-status .tb-label").wait_for(timeout=120_000)
     _no_leak(page)
     bubble = page.locator("[data-testid='bot']").last
     text = bubble.inner_text()
