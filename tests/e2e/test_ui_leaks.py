@@ -129,8 +129,10 @@ def test_uploads_state_the_limit_refuse_oversize_and_leave_no_copies(page, site,
     good.write_text("4月2日，上传镇第一届人民代表大会第三次会议胜利召开。会议选举周明为上传镇镇长。\n", "utf-8")
     page.locator("#tb-upload input[type='file']").set_input_files(str(good))
     page.locator("#tb-upload-status").get_by_text("已导入 1").wait_for(timeout=120_000)
-    for _ in range(60):
-        if "onerror" in page.locator("#tb-docs").inner_text():
+    # the table refreshes after the upload; the planted seed name (…__pwned=4) is there from the start,
+    # so wait for this upload's own name, not for any markup
+    for _ in range(240):
+        if "__pwned=3" in page.locator("#tb-docs").inner_text():
             break
         page.wait_for_timeout(500)
     assert "onerror=window.__pwned=3" in page.locator("#tb-docs").inner_text()  # (Gradio drops the < >)
