@@ -165,3 +165,11 @@ def test_the_main_targets_are_listed_with_citations():
     q = "某市2024年的主要预期目标有哪些？"
     text, ev = targets_answer(q, analyse(q, "某市"), DOCS, F)
     assert "地区生产总值增长6%左右" in text and "固定资产投资增长8%以上" in text and len(ev) >= 3
+
+
+def test_a_dated_paragraph_inside_a_five_year_review_speaks_of_its_year():
+    text = ("一、过去五年工作回顾\n五年来，地区生产总值年均增长6.1%。\n"
+            "2021年，地区生产总值增长8.2%，一般公共预算收入增长14.1%。\n二、2022年工作安排\n地区生产总值增长7%以上。\n")
+    figs = _figs(text, 2022)
+    assert [(g.value, g.kind, g.year) for g in figs if g.indicator == "地区生产总值"] == [
+        (6.1, "period", 2021), (8.2, "actual", 2021), (7, "target", 2022)]

@@ -213,8 +213,11 @@ def _sections(text: str) -> Callable[[int], str | None]:
     return at
 
 
-def _sentence_kind(s: str, upto: int, section: str | None, in_target_block: bool) -> str:
-    """The kind of the figures of a sentence, from its own words before the mention, then its section."""
+def _sentence_kind(s: str, upto: int, section: str | None, in_target_block: bool, line_before: str = "") -> str:
+    """The kind of the figures of a sentence, from its own words before the mention, then its section.
+
+    In a five-year review (过去五年工作回顾) a paragraph that names its year (2021年，… / 过去一年) speaks
+    of that year, not of the period."""
     before = s[:upto]
     if _PERIOD_CUE.search(before):
         return PERIOD
@@ -223,6 +226,8 @@ def _sentence_kind(s: str, upto: int, section: str | None, in_target_block: bool
     if _ESTIMATE_CUE.search(before):
         return ESTIMATE
     if _PAST.search(s):
+        return ACTUAL
+    if section == "period" and re.search(r"(?:19|20)\d{2}年(?!以来|来|前)|过去一年|去年|一年来", line_before):
         return ACTUAL
     return TARGET if section == "plan" else PERIOD if section == "period" else ACTUAL
 
@@ -266,7 +271,8 @@ def extract_indicator_figures(cleaned: Cleaned, report_year: int | None) -> list
         for names, surface, a, b, stop in _groups(s, mentions):
             if PART_YEAR.search(s[max(s.rfind("；", 0, a), s.rfind(";", 0, a)) + 1:a]):
                 continue  # 前三季度…: part of a year, not the year's figure
-            kind = _sentence_kind(s, a, section(base + a), target_block)
+            line_start = text.rfind("\n", 0, base) + 1
+            kind = _sentence_kind(s, a, section(base + a), target_block, text[line_start:base + a])
             window = _window(s, b, stop, len(names) > 1)
             if len(names) > 1 and not re.match(r"(?:同比|比上年)?(?:分别|均|达到?\d|\d)", window) and len(named_indicators(surface)) > 1:
                 continue  # 固定资产投资、社零总额增长6%: which one grew is not said
