@@ -508,12 +508,23 @@ def bench(
     no_answers: bool = typer.Option(False, "--no-answers", help="skip the LLM answer and brief timings"),
     llm: str = typer.Option("local", "--llm", help="backend for the answer timings"),
     readme: Optional[Path] = typer.Option(None, "--readme", help="write the table into this README"),
+    serve: bool = typer.Option(False, "--serve", help="only the service rows: `rag ask` cold vs warm via `rag serve` "
+                               "and a load test on loopback (merged into an existing bench.json)"),
+    clients: int = typer.Option(20, "--clients", help="--serve: concurrent clients of the load test"),
+    per_client: int = typer.Option(5, "--per-client", help="--serve: questions each client asks"),
+    queue: int = typer.Option(8, "--queue", help="--serve: the server's model queue"),
 ) -> None:
     """Benchmark ingest, re-ingest, retrieval at scale, answers and briefs (JSON, Markdown, PNG)."""
-    from bench.run import run_bench, update_readme
+    from bench.run import run_bench, run_serve, update_readme
 
-    res = run_bench(out_dir, gov=gov, gov_docs=gov_docs, runs=runs, sizes=sizes, answers=not no_answers, llm=llm,
-                    progress=lambda m: err.print(f"[dim]bench: {m}[/]", highlight=False))
+    def progress(m: str) -> None:
+        err.print(f"[dim]bench: {m}[/]", highlight=False)
+
+    if serve:
+        res = run_serve(out_dir, llm=llm, clients=clients, per_client=per_client, queue=queue, progress=progress)
+    else:
+        res = run_bench(out_dir, gov=gov, gov_docs=gov_docs, runs=runs, sizes=sizes, answers=not no_answers, llm=llm,
+                        progress=progress)
     out.print((out_dir / "bench.md").read_text("utf-8"), highlight=False, markup=False)
     if readme:
         update_readme(readme, res)

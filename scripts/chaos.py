@@ -136,7 +136,7 @@ def lost_documents(store, expected: list[str]) -> list[str]:
             lost.append(doc)
             continue
         ids = store.chunk_ids(doc)
-        got = store.vectors._collection.get(ids=ids, include=[])["ids"] if ids else []
+        got = store.collection.get(ids=ids, include=[])["ids"] if ids else []
         if len(ids) != d.n_chunks or set(got) != set(ids):
             lost.append(doc)
     return lost

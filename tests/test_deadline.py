@@ -107,7 +107,7 @@ def test_the_deadline_ends_an_answer_with_the_evidence(seeded_store, hostile_ser
     assert took < 4 + 3 and a.total_s < 4 + 1, (took, a.total_s)
     assert "4 秒内" in a.text and "原文摘录" in a.text
     assert a.citations and all(c.quote for c in a.citations)  # the evidence, cited into the raw text
-    raw = {d.doc: d.raw for d in seeded_store.list_docs()}
+    raw = {d.doc: seeded_store.get_doc(d.doc).raw for d in seeded_store.list_docs()}
     assert all(raw[c.doc][c.start:c.end] == c.quote for c in a.citations)
     assert "镇镇镇" not in a.text  # the unfinished model text is not passed off as the answer
 

@@ -37,7 +37,8 @@ def hostile_store(tmp_path):
 
 
 def test_injected_instructions_are_removed_at_ingest_and_audited(hostile_store):
-    for d in hostile_store.list_docs():
+    for info in hostile_store.list_docs():
+        d = hostile_store.get_doc(info.doc)
         assert not any(s in d.text for s in SPAM), d.doc
         assert any(a["reason"] == "injected instruction" for a in d.audit)
         for c in hostile_store.chunks(d.doc):
@@ -74,7 +75,7 @@ def _invariants(data_dir: Path) -> None:
         assert len(store.chunks(d.doc)) == d.n_chunks > 0  # no documents without their chunks
     store.collect_garbage()
     assert store.vector_count() == len(chunks)  # after the next run's GC, vectors match exactly
-    got = store.vectors._collection.get(include=["metadatas"])
+    got = store.collection.get(include=["metadatas"])
     ids = set(got["ids"])
     assert ids == {c.id for c in chunks}  # no duplicates, nothing missing
     store.close()

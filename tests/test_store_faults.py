@@ -64,7 +64,7 @@ def test_links_leaving_the_folder_are_not_followed_and_are_reported(tmp_path, li
     root, outside = linked_tree
     store = _store(tmp_path)
     report = ingest_paths(store, [root])
-    docs = {d.doc: d for d in store.list_docs()}
+    docs = {d.doc: store.get_doc(d.doc) for d in store.list_docs()}
     assert not any("机密镇" in d.raw or "隐秘镇" in d.raw for d in docs.values()), sorted(docs)
     assert "good.txt" in docs
     failed = {Path(p).name: r for p, r in report.failed}
@@ -232,7 +232,7 @@ def test_rebuild_restores_the_registry_from_the_files_the_vectors_name(tmp_path,
     assert [d["doc"] for d in docs] == ["one.txt", "sub/two.txt"]
     store = Store(Settings(data_dir=data))
     store.collect_garbage()
-    assert set(store.vectors._collection.get(include=[])["ids"]) == {c.id for c in store.chunks()}
+    assert set(store.collection.get(include=[])["ids"]) == {c.id for c in store.chunks()}
 
 
 def test_rebuild_restores_lost_vectors_from_the_registry(tmp_path, small_store):

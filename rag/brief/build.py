@@ -189,10 +189,11 @@ def build_brief(store: Store, *, doc: str | None = None, town: str | None = None
         docs = [store.get_doc(doc)]
     else:
         want = normalize_query(town or "")
-        docs = [d for d in store.list_docs() if d.meta.get("town") and
+        listed = store.list_docs()
+        docs = [store.get_doc(d.doc) for d in listed if d.meta.get("town") and
                 (d.meta["town"] == want or short_place(d.meta["town"]) == want)]
         if not docs:
-            known = sorted({d.meta["town"] for d in store.list_docs() if d.meta.get("town")})
+            known = sorted({d.meta["town"] for d in listed if d.meta.get("town")})
             raise NotFoundError(f"no documents about '{town}'; places with documents: {', '.join(known) or 'none'}")
         docs.sort(key=lambda d: d.meta.get("date") or "", reverse=True)
     briefs = [doc_brief(d) for d in docs]

@@ -86,15 +86,15 @@ def _picks(d: DocRow, kind: str, year: int) -> dict[tuple[str, str], dict]:
 def _place_docs(store: Store, place: str | None) -> dict[str, dict[int, DocRow]]:
     """place → report year → its report (the first stored when two claim one year)."""
     want = normalize_query(place) if place else None
-    out: dict[str, dict[int, DocRow]] = {}
-    for d in store.list_docs():
+    picked: dict[str, dict[int, str]] = {}
+    for d in store.list_docs():  # chosen on metadata; only the chosen reports' texts are read
         town, ry = d.meta.get("town"), report_year(d.meta)
         if not town or ry is None or d.meta.get("doc_type") not in ("政府工作报告", "人代会"):
             continue
         if want and want not in (town, short_place(town)):
             continue
-        out.setdefault(town, {}).setdefault(ry, d)
-    return out
+        picked.setdefault(town, {}).setdefault(ry, d.doc)
+    return {p: {y: store.get_doc(doc) for y, doc in by_year.items()} for p, by_year in picked.items()}
 
 
 def track(store: Store, place: str | None = None, indicator: str | None = None) -> list[dict[str, Any]]:

@@ -21,9 +21,10 @@ from rag.page.text import gradio_i18n, zh
 __all__ = ["CSS", "as_text", "build", "escape_brief"]
 
 
-def build(settings: Settings | None = None) -> gr.Blocks:
-    """The whole page over the configured store (``settings`` or the environment's)."""
-    app = App(settings or get_settings())
+def build(settings: Settings | None = None, app: App | None = None) -> gr.Blocks:
+    """The whole page over the configured store (``settings`` or the environment's), or over
+    ``app`` (``rag serve --ui``: the server's store, model and queue)."""
+    app = app or App(settings or get_settings())
     theme = gr.themes.Default(font=["system-ui", "PingFang SC", "Noto Sans CJK SC", "sans-serif"],
                               font_mono=["ui-monospace", "monospace"])
     # Gradio's own copies of uploads and downloads: swept hourly, and all of them at restart

@@ -10,6 +10,7 @@ import gradio as gr
 from rag.errors import RagError
 from rag.index.retrieval import Filters
 from rag.page.common import ALL, App, answer_html, as_text, source_html
+from rag.serve.queue import QueueFull, Ticket
 
 
 @dataclass
@@ -24,6 +25,14 @@ def _filters(pl: str | None, yr: str | None) -> Filters:
     return Filters(place=None if pl in (None, ALL) else pl, year=None if yr in (None, ALL) else int(yr))
 
 
+def _model_turn(app: App, q: str, hist: list, f: Filters) -> Ticket | None:
+    """A place in the server's model queue when this answer needs the model (``rag serve --ui``:
+    the page and the API share one queue); None when there is no queue or no model call."""
+    if app.gate is None or not app.backend.generates or not app.qa.needs_model(q, hist or None, f):
+        return None
+    return app.gate.admit()  # QueueFull when the queue is full, as for an API client (503)
+
+
 def _ask(app: App, q: str, msgs: list, hist: list, pl: str | None, yr: str | None) -> Iterator[tuple]:
     """Stream one answer: (chat, history, citation choices, status, source, citations)."""
     if not q or not q.strip():
@@ -31,10 +40,29 @@ def _ask(app: App, q: str, msgs: list, hist: list, pl: str | None, yr: str | Non
         return
     # answers are built from quotes (and models copy them): shown as text, like the question
     msgs = list(msgs or []) + [{"role": "user", "content": as_text(q)}, {"role": "assistant", "content": ""}]
+    f = _filters(pl, yr)
+    try:
+        ticket = _model_turn(app, q, hist, f)
+    except QueueFull as e:
+        msgs[-1]["content"] = as_text(f"模型繁忙：已有 {e.waiting} 个问题在排队，请 {e.retry_after} 秒后再试")
+        yield msgs, hist, gr.update(), "", gr.update(), []
+        return
+    if ticket is None:
+        yield from _answer(app, q, msgs, hist, f)
+        return
+    yield msgs, hist, gr.update(), "<i>排队等候模型…</i>", gr.update(), []
+    ticket.acquire()
+    try:
+        yield from _answer(app, q, msgs, hist, f)
+    finally:
+        ticket.release()
+
+
+def _answer(app: App, q: str, msgs: list, hist: list, f: Filters) -> Iterator[tuple]:
     said = ""
     ans = None
     try:
-        for ev in app.qa.stream(q, history=hist, filters=_filters(pl, yr)):
+        for ev in app.qa.stream(q, history=hist, filters=f):
             if ev["type"] == "token":
                 said += ev["text"]
                 msgs[-1]["content"] = as_text(said)

@@ -19,6 +19,7 @@ from typing import Any
 from rag.config import Settings
 from rag.index.store import Store
 from rag.qa.chain import QA
+from rag.serve.queue import ModelGate
 
 ALL = "全部"  # the "no filter" choice of a dropdown
 
@@ -61,13 +62,19 @@ def escape_brief(b: Any) -> Any:
 
 
 class App:
-    """Shared, read-mostly state: one store, one retriever/backend per process."""
+    """Shared, read-mostly state: one store, one retriever/backend per process.
 
-    def __init__(self, settings: Settings):
+    Under ``rag serve --ui`` the page is given the server's QA (store, retriever, the one
+    warm model) and its model gate: a page question that needs the model waits in the
+    same queue as API questions, and is refused like them when the queue is full.
+    """
+
+    def __init__(self, settings: Settings, qa: QA | None = None, gate: ModelGate | None = None):
         self.settings = settings
-        self.store = Store(settings)
-        self.qa = QA(settings, store=self.store)
+        self.qa = qa or QA(settings, store=Store(settings))
+        self.store = self.qa.store
         self.backend = self.qa.backend
+        self.gate = gate
         # downloads (briefs, CSV): one folder for this process, removed when it ends (they used to pile up)
         self.brief_dir = Path(tempfile.mkdtemp(prefix="townbrief-briefs-"))
         atexit.register(shutil.rmtree, self.brief_dir, True)

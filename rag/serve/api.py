@@ -484,8 +484,11 @@ def _mount_ui(app: FastAPI, svc: Service, api_key: str | None) -> None:
     spec = importlib.util.spec_from_file_location("townbrief_ui", ui_file)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    from rag.page.common import App
+
     settings = svc.settings.model_copy(update={"llm": svc.qa.backend.name})
-    demo = mod.build(settings)
+    # one process, one model, one queue: the page answers with the server's QA behind its gate
+    demo = mod.build(settings, app=App(settings, qa=svc.qa, gate=svc.gate))
     demo.queue(default_concurrency_limit=5)
     auth = None
     if api_key:
