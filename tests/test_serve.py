@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -377,19 +378,25 @@ class _HeldHandler(BaseHTTPRequestHandler):
 KEY = "test-key-" + "x" * 24
 
 
-@pytest.fixture(scope="module")
-def gated(seeded_dir, tmp_path_factory):
+@contextmanager
+def _held_model_server(seeded_dir: Path, tmp: Path, *args: str, key: str | None = None):
+    """`rag serve --llm openai --queue 1` over a copy of the seeds, its model a :class:`_HeldLLM`."""
     llm = _HeldLLM()
     threading.Thread(target=llm.serve_forever, daemon=True).start()
-    data = _copy(seeded_dir, tmp_path_factory.mktemp("gated"))
-    env = _env(RAG_API_KEY=KEY, RAG_LLM_BASE_URL=f"http://127.0.0.1:{llm.server_address[1]}/v1",
-               RAG_LLM_MODEL="held")
+    env = _env(RAG_LLM_BASE_URL=f"http://127.0.0.1:{llm.server_address[1]}/v1", RAG_LLM_MODEL="held",
+               **({"RAG_API_KEY": key} if key else {}))
     try:
-        with rag_serve(data, "--llm", "openai", "--queue", "1", env=env, key=KEY) as url:
+        with rag_serve(_copy(seeded_dir, tmp), "--llm", "openai", "--queue", "1", *args, env=env, key=key) as url:
             yield url, llm
     finally:
         llm.release.set()
         llm.shutdown()
+
+
+@pytest.fixture(scope="module")
+def gated(seeded_dir, tmp_path_factory):
+    with _held_model_server(seeded_dir, tmp_path_factory.mktemp("gated"), key=KEY) as server:
+        yield server
 
 
 def test_a_wrong_or_missing_key_is_401(gated):
@@ -484,16 +491,8 @@ def test_a_client_that_gives_up_leaves_the_queue(gated):
 @pytest.fixture(scope="module")
 def gated_page(seeded_dir, tmp_path_factory):
     """`rag serve --ui` with a held model and one place in its queue."""
-    llm = _HeldLLM()
-    threading.Thread(target=llm.serve_forever, daemon=True).start()
-    data = _copy(seeded_dir, tmp_path_factory.mktemp("gated-page"))
-    env = _env(RAG_LLM_BASE_URL=f"http://127.0.0.1:{llm.server_address[1]}/v1", RAG_LLM_MODEL="held")
-    try:
-        with rag_serve(data, "--llm", "openai", "--queue", "1", "--ui", env=env) as url:
-            yield url, llm
-    finally:
-        llm.release.set()
-        llm.shutdown()
+    with _held_model_server(seeded_dir, tmp_path_factory.mktemp("gated-page"), "--ui") as server:
+        yield server
 
 
 def test_the_page_waits_in_the_servers_model_queue(gated_page):

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from bench.churn import lost_documents
 from rag.config import Settings
 from rag.ingest.pipeline import ingest_paths
 from rag.index.store import Store
-from tests.conftest import SEED_IDS, SEEDS
+from tests.conftest import ROOT, SEED_IDS, SEEDS
 
 DOC = "2月5日，测试镇第一届人民代表大会第二次会议胜利召开。50名人大代表出席会议。\n会议选举张三为测试镇人民政府副镇长。\n"
 SECRET = "2月6日，机密镇第一届人民代表大会第三次会议召开。会议选举李四为机密镇镇长。\n"
@@ -249,28 +250,6 @@ def test_rebuild_restores_lost_vectors_from_the_registry(tmp_path, small_store):
 
 # --- 8. reads while another process writes --------------------------------------------------
 
-WRITER = r'''
-import sys
-from pathlib import Path
-from rag.config import Settings
-from rag.index.store import Store
-from rag.ingest.pipeline import ingest_paths
-data, src, base, rounds = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
-store = Store(Settings(data_dir=data, embed_cache=data.parent / "emb.sqlite"))
-text = base.read_text("utf-8")
-for i in range(rounds):
-    f = src / f"churn{i % 3}.txt"
-    f.write_text(text.replace("新界埠镇", f"第{i}轮镇"), "utf-8")  # new names: the reader re-indexes each time
-    with store.write_lock(wait=True):
-        ingest_paths(store, [f])
-    gone = f"churn{(i + 1) % 3}.txt"
-    with store.write_lock(wait=True):
-        if store.doc_version(gone):
-            store.remove_document(gone)
-    print("round", i, flush=True)
-'''
-
-
 def test_reads_during_ingest_and_delete_see_one_consistent_version(seeded_store, tmp_path):
     """A reader asks in a loop while another process ingests and deletes: no errors, no mixed versions."""
     import threading
@@ -279,13 +258,12 @@ def test_reads_during_ingest_and_delete_see_one_consistent_version(seeded_store,
     from rag.index.retrieval import Retriever
     from rag.qa.chain import QA
 
-    (tmp_path / "writer.py").write_text(WRITER, "utf-8")
     src = tmp_path / "churn"
     src.mkdir()
     data = seeded_store.settings.data_dir
-    writer = subprocess.Popen([sys.executable, str(tmp_path / "writer.py"), str(data), str(src),
+    writer = subprocess.Popen([sys.executable, "-m", "bench.churn", str(data), str(src),
                                str(SEEDS / SEED_IDS["xinjiebu"]), "14"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     qa = QA(seeded_store.settings, backend="extractive", store=seeded_store)
     retriever = Retriever(seeded_store)
     errors: list[str] = []
@@ -322,6 +300,7 @@ def test_reads_during_ingest_and_delete_see_one_consistent_version(seeded_store,
     assert out.count("round") == 14
     assert not errors, f"{len(errors)} errors in {counts}: {sorted(set(errors))[:5]}"
     assert counts["answers"] > 5 and counts["searches"] > 5, counts
+    assert lost_documents(seeded_store, sorted(SEED_IDS.values())) == []  # the seeds nobody touched are whole
 
 
 # --- 10. a read-only data dir ---------------------------------------------------------------
