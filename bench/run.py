@@ -127,7 +127,7 @@ def phase_retrieval(n_chunks: int, queries: list[str]) -> dict[str, Any]:
         store.add_vectors([c.id for c in batch], vecs,
                           [{"doc": doc, "version": version, "idx": c.idx, "place": f"合成{d_i}镇", "doc_type": "其他",
                             "year": 2024} for c in batch])
-        store.commit_document(DocRow(doc, version, "x", None, None, "", "", {"town": f"合成{d_i}镇"}, [], [], {},
+        store.commit_document(DocRow(doc, version, "x", None, None, "", "", {"place": f"合成{d_i}镇"}, [], [], {},
                                      len(batch), now()), batch)
         rows.extend(batch)
         made += len(batch)

@@ -99,9 +99,9 @@ def ingest(
 
 
 def _doc_summary(d) -> dict:
-    m = d.meta
-    return {"doc": d.doc, "town": m.get("town"), "parent": m.get("parent"), "province": m.get("province"),
-            "doc_type": m.get("doc_type"), "meeting": m.get("meeting"), "date": m.get("date"), "chunks": d.n_chunks}
+    from rag.index.documents import summary
+
+    return summary(d)
 
 
 @app.command()
@@ -114,7 +114,7 @@ def docs(as_json: bool = typer.Option(False, "--json", help="a JSON list of obje
     if not rows:
         out.print("no documents yet; run `rag ingest corpora/`")
         return
-    keys = ["doc", "town", "parent", "province", "doc_type", "meeting", "date", "chunks"]
+    keys = ["doc", "place", "parent", "province", "doc_type", "meeting", "date", "chunks"]
     t = Table(*keys)
     for r in rows:
         t.add_row(*[str(r[k]) if r[k] is not None else "—" for k in keys])
@@ -349,7 +349,8 @@ def _cold_qa(s: Settings, llm: Optional[str], question: str, filters):
 
 @app.command()
 def brief(
-    town: Optional[str] = typer.Option(None, "--town", help="place name, e.g. 港口镇 (merges its documents, newest first)"),
+    place: Optional[str] = typer.Option(None, "--place", "--town", help="place name, e.g. 港口镇 (merges its documents, "
+                                        "newest first); --town is its old name"),
     doc: Optional[str] = typer.Option(None, "--doc", help="one document id instead of a place"),
     all_: bool = typer.Option(False, "--all", help="a brief for every place (and every document without one)"),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="with --all: write DIR/<name>.json and .md"),
@@ -368,8 +369,8 @@ def brief(
             _fail("--all needs --out DIR")
         out_dir.mkdir(parents=True, exist_ok=True)
         docs = store.list_docs()
-        towns = sorted({d.meta["town"] for d in docs if d.meta.get("town")})
-        jobs = [("town", t) for t in towns] + [("doc", d.doc) for d in docs if not d.meta.get("town")]
+        places = sorted({d.meta["place"] for d in docs if d.meta.get("place")})
+        jobs = [("place", p) for p in places] + [("doc", d.doc) for d in docs if not d.meta.get("place")]
         for kind, key in jobs:
             b = build_brief(store, backend=backend, **{kind: key})
             stem = key.rsplit(".", 1)[0].replace("/", "__")  # ids of documents in subfolders hold a /
@@ -377,9 +378,9 @@ def brief(
             (out_dir / f"{stem}.md").write_text(to_markdown(b), "utf-8")
         out.print(f"wrote {len(jobs)} briefs to {out_dir}")
         return
-    if not (town or doc):
-        _fail("give --town PLACE, --doc DOC or --all --out DIR")
-    b = build_brief(store, doc=doc, town=town, backend=backend)
+    if not (place or doc):
+        _fail("give --place PLACE, --doc DOC or --all --out DIR")
+    b = build_brief(store, doc=doc, place=place, backend=backend)
     if as_json:
         _emit_json(b)
     else:

@@ -18,7 +18,7 @@ def test_seed_docs_metadata_and_chunk_counts(seeded_store):
     docs = {d.doc: seeded_store.get_doc(d.doc) for d in seeded_store.list_docs()}
     assert set(docs) == set(SEED_IDS.values())
     gk = docs[SEED_IDS["gangkou"]]
-    assert (gk.meta["town"], gk.meta["date"]) == ("港口镇", "2024-02-05")
+    assert (gk.meta["place"], gk.meta["date"]) == ("港口镇", "2024-02-05")
     assert seeded_store.vector_count() == sum(d.n_chunks for d in docs.values())
     for d in docs.values():
         for ch in seeded_store.chunks(d.doc):
@@ -94,7 +94,7 @@ def test_bad_inputs_fail_alone_and_leave_nothing(tmp_path):
     docs = {d.doc for d in store.list_docs()}
     assert docs == {"good.txt", "gbk.txt", "page.html"}
     assert store.vector_count() == sum(d.n_chunks for d in store.list_docs())
-    assert store.get_doc("gbk.txt").meta["town"] == "甲乙镇"
+    assert store.get_doc("gbk.txt").meta["place"] == "甲乙镇"
 
 
 def test_second_writer_is_refused_clearly(tmp_path):

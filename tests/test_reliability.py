@@ -168,7 +168,7 @@ def test_backend_faults_give_a_clear_message_and_briefs_fall_back(seeded_store, 
         if mode == "slow":
             assert "timed out" in msg
     assert time.time() - t0 < 30  # bounded retries: nothing hangs
-    b = build_brief(seeded_store, town="锦丰镇", backend=qa.backend)
+    b = build_brief(seeded_store, place="锦丰镇", backend=qa.backend)
     assert b["summary_source"] == "facts" and b["deputies"] == 106
 
 
@@ -200,7 +200,7 @@ def test_default_paths_make_no_outbound_connection(tmp_path, monkeypatch):
     store = Store(Settings(data_dir=tmp_path / "d"))
     ingest_paths(store, [Path(__file__).parent.parent / "corpora" / "towns"])
     QA(store.settings, backend="extractive", store=store).answer("锦丰镇有多少名人大代表出席会议？")
-    build_brief(store, town="港口镇")
+    build_brief(store, place="港口镇")
     assert attempts == []
 
 

@@ -231,14 +231,14 @@ def test_rest_ask_matches_rag_ask_json(server, seeded_dir):
 def test_rest_documents_briefs_compare_docs(server, seed_raw):
     docs = httpx.get(server + "/v1/documents", timeout=30).json()
     assert {d["doc"] for d in docs} == set(seed_raw)
-    assert {"doc", "town", "parent", "province", "doc_type", "meeting", "date", "chunks"} == set(docs[0])
+    assert {"doc", "place", "town", "parent", "province", "doc_type", "meeting", "date", "chunks"} == set(docs[0])
     one = httpx.get(server + "/v1/documents/002_1438b3965b54970e.txt", timeout=30).json()
-    assert one["raw"] == seed_raw["002_1438b3965b54970e.txt"] and one["metadata"]["town"] == "锦丰镇"
+    assert one["raw"] == seed_raw["002_1438b3965b54970e.txt"] and one["metadata"]["place"] == "锦丰镇"
     missing = httpx.get(server + "/v1/documents/nope.txt", timeout=30)
     assert missing.status_code == 404 and "nope.txt" in missing.json()["error"]["message"]
 
     b = httpx.get(server + "/v1/briefs/锦丰镇", timeout=30).json()
-    assert b["town"] == "锦丰镇" and b["summary_source"] == "facts"
+    assert b["place"] == b["town"] == "锦丰镇" and b["summary_source"] == "facts"
     assert any(e["name"] == "杜锁军" for e in b["elected"])
     md = httpx.get(server + "/v1/briefs/锦丰镇", params={"format": "md"}, timeout=30)
     assert md.headers["content-type"].startswith("text/markdown") and md.text.startswith("# 锦丰镇")

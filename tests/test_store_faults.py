@@ -78,7 +78,7 @@ def test_links_leaving_the_folder_are_not_followed_and_are_reported(tmp_path, li
     out = json.loads(r.stdout)
     assert {Path(f["path"]).name for f in out["failed"]} >= {"x.txt", "rel.txt", "elsewhere", "gone.txt"}
     docs_cli = json.loads(rag("docs", "--json", env_extra={"RAG_DATA_DIR": str(tmp_path / "cli")}).stdout)
-    assert not any(d["town"] in ("机密镇", "隐秘镇") for d in docs_cli)
+    assert not any(d["place"] in ("机密镇", "隐秘镇") for d in docs_cli)
 
 
 def test_a_link_named_on_the_command_line_is_followed(tmp_path, linked_tree):
@@ -110,7 +110,7 @@ def test_same_name_in_two_folders_are_two_documents(tmp_path, two_reports):
     report = ingest_paths(store, [two_reports])
     assert not report.failed, report.failed
     assert sorted(report.added) == ["a/report.txt", "b/report.txt", "top.txt"]  # top-level ids stay file names
-    towns = {d.doc: d.meta["town"] for d in store.list_docs()}
+    towns = {d.doc: d.meta["place"] for d in store.list_docs()}
     assert towns == {"a/report.txt": "甲山镇", "b/report.txt": "乙水镇", "top.txt": "丙田镇"}
     assert store.vector_count() == sum(d.n_chunks for d in store.list_docs())
     assert ingest_paths(store, [two_reports]).unchanged == ["a/report.txt", "b/report.txt", "top.txt"]
@@ -124,7 +124,7 @@ def test_another_file_with_a_stored_id_is_a_clash_not_an_overwrite(tmp_path, two
     assert not report.added and not report.updated
     (path, reason), = report.failed
     assert path == str(b) and str(a.absolute()) in reason and "rag rm report.txt" in reason and "\n" not in reason
-    assert store.get_doc("report.txt").meta["town"] == "甲山镇"  # nothing replaced
+    assert store.get_doc("report.txt").meta["place"] == "甲山镇"  # nothing replaced
     # the same file, changed, is an update; the same bytes from elsewhere are the same document
     a.write_text(_town_doc("甲山镇") + "会议号召全镇干部群众团结奋斗。\n", "utf-8")
     assert ingest_paths(store, [a]).updated == ["report.txt"]
@@ -135,7 +135,7 @@ def test_another_file_with_a_stored_id_is_a_clash_not_an_overwrite(tmp_path, two
     # removed first, the other file goes in
     store.remove_document("report.txt")
     assert ingest_paths(store, [b]).added == ["report.txt"]
-    assert store.get_doc("report.txt").meta["town"] == "乙水镇"
+    assert store.get_doc("report.txt").meta["place"] == "乙水镇"
 
 
 def test_rm_asks_which_one_when_a_name_is_ambiguous(tmp_path, two_reports):
@@ -224,7 +224,7 @@ def test_rebuild_restores_the_registry_from_the_files_the_vectors_name(tmp_path,
     kept = Path(rep["moved_aside"])
     assert kept.exists() and kept.read_bytes().startswith(b"this is not a database")
     docs = json.loads(rag("docs", "--json", env_extra=env).stdout)
-    assert [(d["doc"], d["town"]) for d in docs] == [("one.txt", "甲山镇")]
+    assert [(d["doc"], d["place"]) for d in docs] == [("one.txt", "甲山镇")]
     # a folder given brings back what the vectors could not
     (src / "sub" / "two.txt").write_text(_town_doc("乙水镇"), "utf-8")
     r = rag("rebuild", str(src), "--json", env_extra=env)

@@ -437,7 +437,7 @@ class Store:
 
     def list_docs(self) -> list[DocInfo]:
         """Every document's metadata and facts, without its texts (read one with :meth:`get_doc`)."""
-        return [DocInfo(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), json.loads(r[6]), json.loads(r[7]), r[8], r[9])
+        return [DocInfo(r[0], r[1], r[2], r[3], r[4], _meta(r[5]), json.loads(r[6]), json.loads(r[7]), r[8], r[9])
                 for r in self.db.execute(f"SELECT {_INFO_COLS} FROM docs ORDER BY doc")]
 
     def get_doc(self, doc: str) -> DocRow:
@@ -520,7 +520,7 @@ class Store:
 
     @staticmethod
     def _doc(r: tuple) -> DocRow:
-        return DocRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]), json.loads(r[8]),
+        return DocRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], _meta(r[7]), json.loads(r[8]),
                       json.loads(r[9]), json.loads(r[10]), r[11], r[12])
 
     # --- locking --------------------------------------------------------------
@@ -565,6 +565,17 @@ def _generation(con: sqlite3.Connection) -> str:
     n = con.execute("SELECT value FROM info WHERE key='generation'").fetchone()
     r = con.execute("SELECT COUNT(*), COALESCE(MAX(ingested_at), 0), COALESCE(SUM(n_chunks), 0) FROM docs").fetchone()
     return f"{n[0] if n else 0}:{r[0]}:{r[1]}:{r[2]}"
+
+
+def _meta(stored: str) -> dict[str, Any]:
+    """Stored metadata under today's key: registries written before issue 21 call the place "town"."""
+    m = json.loads(stored)
+    if "town" in m:
+        m.setdefault("place", m.pop("town"))
+    # TRANSITION (issue 21): rag/qa still reads meta["town"]; delete this mirror when it reads "place"
+    if m.get("place"):
+        m["town"] = m["place"]
+    return m
 
 
 def _j(x: Any) -> str:

@@ -26,7 +26,7 @@ class BriefsTab:
 def _make_brief(app: App, pl: str | None) -> tuple[str, str | None, str | None]:
     if not pl:
         return "请选择地点", None, None
-    b = build_brief(app.store, town=pl)
+    b = build_brief(app.store, place=pl)
     d = app.brief_dir
     stem = re.sub(r"[\\/\x00-\x1f]", "_", pl)[:80]
     (d / f"{stem}.json").write_text(json.dumps(b, ensure_ascii=False, indent=2), "utf-8")

@@ -80,7 +80,7 @@ class App:
         atexit.register(shutil.rmtree, self.brief_dir, True)
 
     def places(self) -> list[str]:
-        return sorted({d.meta["town"] for d in self.store.list_docs() if d.meta.get("town")})
+        return sorted({d.meta["place"] for d in self.store.list_docs() if d.meta.get("place")})
 
     def years(self) -> list[str]:
         return sorted({(d.meta.get("date") or "")[:4] for d in self.store.list_docs() if d.meta.get("date")})

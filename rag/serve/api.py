@@ -219,12 +219,6 @@ def _filters(f: oa.FiltersIn | None) -> Filters | None:
     return Filters(**f.model_dump()) if f else None
 
 
-def _doc_summary(d) -> dict[str, Any]:
-    m = d.meta
-    return {"doc": d.doc, "town": m.get("town"), "parent": m.get("parent"), "province": m.get("province"),
-            "doc_type": m.get("doc_type"), "meeting": m.get("meeting"), "date": m.get("date"), "chunks": d.n_chunks}
-
-
 # --- request bodies -----------------------------------------------------------------
 
 
@@ -322,7 +316,9 @@ def _document_routes(v1: APIRouter, svc: Service) -> None:
     @v1.get("/documents", tags=["documents"])
     async def documents() -> list[dict[str, Any]]:
         """The documents and their metadata (`rag docs --json`)."""
-        return [_doc_summary(d) for d in await asyncio.to_thread(svc.store.list_docs)]
+        from rag.index.documents import summary
+
+        return [summary(d) for d in await asyncio.to_thread(svc.store.list_docs)]
 
     @v1.get("/documents/{doc:path}", tags=["documents"])
     async def document(doc: str) -> dict[str, Any]:
@@ -385,7 +381,7 @@ def _brief_routes(v1: APIRouter, svc: Service) -> None:
         ticket = svc.gate.admit() if use_llm else None
 
         def make() -> Iterator[dict[str, Any]]:
-            key = {"doc": place} if svc.store.doc_version(place) else {"town": place}
+            key = {"doc": place} if svc.store.doc_version(place) else {"place": place}
             yield build_brief(svc.store, backend=svc.qa.backend if use_llm else None, **key)
 
         b = await _final_event(ThreadedStream(make, ticket))
