@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from evals.metrics import (QA_KINDS, aggregate_briefs, aggregate_summaries, cites_doc, percentile, qa_correct,
                            retrieval_ranks, score_brief, score_summary)
+from evals.track_metrics import TRACK_REQUIRED, render_track_markdown, score_track, validate_track_row
 from rag.errors import ConfigError, NotFoundError
 
 BRIEF_REQUIRED = {"doc"}
@@ -33,6 +34,7 @@ class EvalConfig:
     limit: int | None = None
     kind: str | None = None
     retrieval_only: bool = False
+    track: Path | None = None
     progress: Callable[[str, int, int], None] | None = None
 
 
@@ -57,6 +59,8 @@ def load_jsonl(path: Path, required: set[str], what: str) -> list[dict]:
             raise ConfigError(f"{path}:{i}: kind '{obj['kind']}' is not one of {', '.join(QA_KINDS)}")
         if what == "qa" and not isinstance(obj["answers"], list):
             raise ConfigError(f"{path}:{i}: answers must be a list of strings")
+        if what == "track":
+            validate_track_row(obj, f"{path}:{i}")
         rows.append(obj)
     return rows
 
@@ -81,11 +85,17 @@ def shared_embed_cache() -> Path:
 def run_eval(cfg: EvalConfig) -> dict[str, Any]:
     """Ingest the corpus into a fresh store, score briefs and questions, write the report."""
     briefs, qa_items = _load_gold(cfg)
+    track_gold = load_jsonl(cfg.track, TRACK_REQUIRED, "track") if cfg.track else []
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
         store, report = _ingest(cfg, Path(tmp), qa_items)
         try:
             items: list[dict] = []
-            backend = _backend(cfg, store, report)
+            # the track is the fact layer's alone: a --track-only run starts no model
+            backend = _backend(cfg, store, report) if (briefs or qa_items or cfg.retrieval_only) else None
+            if backend is None and "llm" not in report["backend"]:
+                report["backend"] = {"llm": "none", "model": "none", "embeddings": store.model_id}
+            if track_gold:
+                _eval_track(track_gold, store, report, items)
             if briefs and backend is not None:
                 _eval_briefs(briefs, store, backend, report, items, cfg)
             if qa_items:
@@ -274,6 +284,18 @@ class _QATally:
             report["latency"]["qa_ttft_p50_s"] = percentile(self.ttft, 0.5)
 
 
+def _eval_track(gold: list[dict], store, report: dict, items: list[dict]) -> None:
+    """Targets vs results (evals/TRACK_FORMAT.md): `rag track`'s rows for the gold's places, scored."""
+    from rag.brief.track import track
+
+    t = time.perf_counter()
+    rows = [r for place in dict.fromkeys(g["place"] for g in gold) for r in track(store, place=place)]
+    block, scored = score_track(gold, rows)
+    block["seconds"] = round(time.perf_counter() - t, 3)
+    report["track"] = block
+    items.extend(scored)
+
+
 def write_report(out: Path, report: dict, items: list[dict]) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")
@@ -322,6 +344,8 @@ def render_markdown(report: dict, items: list[dict]) -> str:
         if "dense_only" in r:
             d = r["dense_only"]
             lines += [f"dense only (no BM25, no filters): recall@5 {d['recall@5']} · MRR {d['mrr']}", ""]
+    if "track" in report:
+        lines += render_track_markdown(report["track"], items)
     if report.get("latency"):
         lines += ["## Latency (s)", "", " · ".join(f"{k} {v}" for k, v in report["latency"].items()), ""]
     return "\n".join(lines)

@@ -440,6 +440,7 @@ def eval_(
     corpus: Path = typer.Option(..., "--corpus", help="folder of documents to ingest into a fresh store"),
     briefs: Optional[Path] = typer.Option(None, "--briefs", help="gold briefs.jsonl"),
     qa: Optional[Path] = typer.Option(None, "--qa", help="gold qa.jsonl"),
+    track_gold: Optional[Path] = typer.Option(None, "--track", help="gold track.jsonl: targets vs results (evals/TRACK_FORMAT.md)"),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="write report.json, report.md, items.jsonl here"),
     llm: Optional[str] = typer.Option(None, "--llm", envvar="RAG_LLM", help="local | openai | extractive"),
     limit: Optional[int] = typer.Option(None, "--limit", help="only the first N gold items (quick runs)"),
@@ -455,8 +456,8 @@ def eval_(
 
     from evals.harness import EvalConfig, check_thresholds, run_eval, update_scoreboard
 
-    if not (briefs or qa or retrieval_only):
-        _fail("give --briefs FILE and/or --qa FILE (or --retrieval-only with a corpus manifest)")
+    if not (briefs or qa or track_gold or retrieval_only):
+        _fail("give --briefs FILE, --qa FILE and/or --track FILE (or --retrieval-only with a corpus manifest)")
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, disable=as_json or not err.is_terminal) as bar:
         task = bar.add_task("eval", total=None)
@@ -465,7 +466,7 @@ def eval_(
             bar.update(task, description=stage, completed=done, total=total)
 
         report = run_eval(EvalConfig(corpus=corpus, briefs=briefs, qa=qa, out=out_dir, llm=llm, limit=limit,
-                                     kind=kind, retrieval_only=retrieval_only, progress=progress))
+                                     kind=kind, retrieval_only=retrieval_only, track=track_gold, progress=progress))
     if as_json:
         _emit_json(report)
     else:
@@ -482,6 +483,10 @@ def eval_(
             for k, v in report["qa"]["by_kind"].items():
                 t.add_row(f"  {k}", str(v))
             t.add_row("citation accuracy", str(report["qa"]["citation_accuracy"]))
+        if "track" in report:
+            tr = report["track"]
+            t.add_row("track accuracy", f"{tr['accuracy']} ({tr['right']}/{tr['n']})")
+            t.add_row("  target / result / status", f"{tr['target_accuracy']} / {tr['result_accuracy']} / {tr['status_accuracy']}")
         if "retrieval" in report:
             t.add_row("recall@5 / MRR", f"{report['retrieval']['recall@5']} / {report['retrieval']['mrr']}")
         for k, v in report.get("latency", {}).items():

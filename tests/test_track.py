@@ -118,3 +118,54 @@ def test_brief_of_a_place_with_several_years_shows_the_table(city_store):
     md = to_markdown(b)
     assert "## 目标与完成（逐年）" in md and "| 地区生产总值 | 2024 | 6.5%左右 | 5.7% | 未完成 |" in md
     assert "track" not in build_brief(city_store, doc="0479.txt")
+
+
+# --- the classes the track gold (evals/gold/track.jsonl) found -------------------------------------
+
+
+def test_a_growth_is_named_by_the_running_text_before_it():
+    from rag.brief.track import indicator_before
+
+    def at(raw: str, num: str) -> str | None:
+        return indicator_before(raw, raw.index(num))
+
+    assert at("全省经济稳中向好。地区生产总值4.71万亿元，增长5.8%。", "5.8") == "地区生产总值"
+    assert at("全市地区生产总值达12698.4亿元、比上年增长2.1%，", "2.1") == "地区生产总值"
+    assert at("一般公共预算收入首次突破400亿元、增长2.1%，", "2.1") == "一般公共预算收入"
+    assert at("地方一般公共预算收入剔除留抵退税因素后同口径增长2.3%，", "2.3") == "一般公共预算收入"
+    assert at("固定资产投资力争增长10%以上；", "10") == "固定资产投资"
+    assert at("加工贸易进出口总额增长5%。", "5%") is None  # a part of the indicator
+    assert at("研发经费支出占地区生产总值比重达3%，", "3%") is None  # a share of it
+    assert at("地区生产总值增长6%。服务业增加值增长7%。", "7%") is None  # another sentence's indicator
+
+
+def test_an_undated_report_takes_its_year_from_its_outline_headings():
+    from types import SimpleNamespace
+
+    from rag.brief.track import report_year_of
+
+    plan = SimpleNamespace(meta={"date": None}, raw="**一、2023年工作回顾**\n…\n**二、2024年工作安排**\n")
+    review = SimpleNamespace(meta={}, raw="一、2024年工作回顾\n2024年是…\n")
+    dated = SimpleNamespace(meta={"date": "2023-12-29"}, raw="二、2023年工作安排\n")
+    assert (report_year_of(plan), report_year_of(review), report_year_of(dated)) == (2024, 2025, 2024)
+    assert report_year_of(SimpleNamespace(meta={}, raw="到2035年基本实现现代化")) is None
+
+
+def test_the_target_passage_starts_at_the_years_targets_not_a_review_that_names_them():
+    from rag.brief.track import target_anchor
+
+    raw = "主要经济指标完成情况与年初确定的预期目标存在较大差距。……今年我市经济社会发展的主要预期目标是：地区生产总值增长5%左右"
+    assert raw[target_anchor(raw):].startswith("主要预期目标是")
+    assert target_anchor("主要经济指标预期目标是：GDP增长7.5%以上") == 6
+    assert target_anchor("没有目标的讲话") is None
+
+
+def test_the_review_is_part_one_of_the_outline_when_the_plan_begins_before_the_targets():
+    from rag.brief.track import review_end, target_anchor
+
+    new_term = ("**一、过去五年和2021年工作回顾**\n地区生产总值增长8%。\n**二、今后五年奋斗目标和主要任务**\n"
+                "GDP达到7000亿元。\n**三、2022年工作安排**\n主要预期目标是：地区生产总值增长6%左右。")
+    a = target_anchor(new_term)
+    assert new_term[review_end(new_term, a):].startswith("**二、今后五年")
+    plain = "过去一年，GDP增长5.4%。\n主要预期目标是：GDP增长7.5%。\n一、着力稳增长\n二、着力强链条\n"
+    assert review_end(plain, target_anchor(plain)) == target_anchor(plain)  # its parts come after the targets

@@ -20,7 +20,7 @@ from rag.llm.backends import Backend
 from rag.llm.errors import ENDPOINT_ERRORS, backend_error
 from rag.llm.prompts import load_prompt
 from rag.brief.summary import clean_priorities, compose, ground_llm, priority_sentences
-from rag.text.indicators import indicators_in
+from rag.text.indicators import headline_indicators, indicators_in
 from rag.text.zh import AREA_UNITS, MONEY_UNITS, RATE_UNITS, normalize_query, short_place
 
 BRIEF_KEYS = ("doc", "place", "parent", "province", "doc_type", "meeting", "date", "deputies",
@@ -65,6 +65,30 @@ def headline_figures(meta: dict, figures: list[dict]) -> list[dict]:
             seen.add(key)
             out.append(g)
     return out if len(out) >= 3 else figures
+
+
+def typed_headline_figures(meta: dict, indicators: list[dict], d: DocRow) -> list[dict]:
+    """A city's or province's headline figures from the typed indicator figures (rag.extract.indicator_figures):
+    the year reviewed (actual, estimates included) and the year planned (target), one per indicator, measure,
+    kind and year, first stated first; [] when the report is no such report or states fewer than three."""
+    place, ry = meta.get("place") or "", report_year(meta)
+    if not place.endswith(_CITY_OR_PROVINCE) or ry is None:
+        return []
+    out, seen = [], set()
+    for g in indicators:
+        kind = "actual" if g["kind"] in ("actual", "estimate") else g["kind"]
+        if kind not in ("actual", "target") or g["year"] != (ry - 1 if kind == "actual" else ry) or g.get("bound") \
+                or g["indicator"] not in headline_indicators():
+            continue
+        key = (g["indicator"], g["measure"], kind, g["year"])
+        if key in seen:
+            continue
+        seen.add(key)
+        growth = g["measure"] == "growth"
+        label = re.sub(r"^(?:全[省市区州]|全年|其中)", "", g["name"]) + ("增长" if growth else "")
+        out.append({"label": label, "value": g["value"], "unit": g["unit"], "year": g["year"], "kind": kind,
+                    "growth": growth, "source": _prov(d, g)})
+    return out if len(out) >= 3 else []
 
 
 def _span(d: DocRow, value: str | None) -> dict | None:
@@ -138,7 +162,7 @@ def doc_brief(d: DocRow) -> dict[str, Any]:
         seen.add(key)
         all_figures.append({"label": g["label"], "value": g["value"], "unit": g["unit"], "year": g["year"],
                             "kind": g["kind"], "growth": g["growth"], "source": _prov(d, g)})
-    figures = headline_figures(m, all_figures)
+    figures = typed_headline_figures(m, f.get("indicators") or [], d) or headline_figures(m, all_figures)
     redacted: list[str] = []
     for g in f.get("figures", []):
         if g.get("masked") and g["label"] not in redacted and 2 <= len(g["label"]) <= 16 and "*" not in g["label"]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from rag.ingest.clean import Cleaned
 from rag.extract.meta import DocMeta, report_year
+from rag.extract.indicator_figures import IndicatorFigure, extract_indicator_figures
 from rag.extract.speaker import find_speaker
 from rag.text.zh import (CN_NUMERAL, COUNT_UNITS, MASK_MARK, ROLE_RE, SUSPECT, UNIT_RE, base_value, clause_spans, cn_int,
                          cn_number, heading_lookup, valid_name)
@@ -76,6 +77,8 @@ class Facts:
     elected: list[Election] = field(default_factory=list)
     deputies: dict[str, Any] | None = None
     speaker: dict[str, Any] | None = None  # who delivered the report (rag.extract.speaker)
+    # typed headline-indicator figures of a work report (rag.extract.indicator_figures)
+    indicators: list[IndicatorFigure] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -321,4 +324,5 @@ def extract_facts(cleaned: Cleaned, meta: DocMeta, doc_id: str = "") -> dict[str
         elected=extract_elections(cleaned),
         deputies=extract_deputies(cleaned),
         speaker=(s.as_dict() if (s := find_speaker(cleaned)) else None),
+        indicators=extract_indicator_figures(cleaned, report_year(meta.as_dict())),
     ).as_dict()

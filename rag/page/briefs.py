@@ -12,6 +12,7 @@ import gradio as gr
 
 from rag.brief.build import build_brief, compare, to_markdown
 from rag.page.charts import Bar, bar_chart
+from rag.page import track as trackview
 from rag.page.common import App, escape_brief
 from rag.page.text import summary_source_zh
 
@@ -23,9 +24,10 @@ class BriefsTab:
     place: gr.Dropdown
 
 
-def _make_brief(app: App, pl: str | None) -> tuple[str, str | None, str | None]:
+def _make_brief(app: App, pl: str | None) -> tuple[str, str | None, str | None, Any, str, list[list[Any]], list[dict]]:
+    """The card, its downloads, and the 目标与完成 view (indicator choice, chart, table, the rows kept)."""
     if not pl:
-        return "请选择地点", None, None
+        return ("请选择地点", None, None, gr.update(choices=[], value=None), trackview.chart([], None, ""), [], [])
     b = build_brief(app.store, place=pl)
     d = app.brief_dir
     stem = re.sub(r"[\\/\x00-\x1f]", "_", pl)[:80]
@@ -33,7 +35,11 @@ def _make_brief(app: App, pl: str | None) -> tuple[str, str | None, str | None]:
     (d / f"{stem}.md").write_text(to_markdown(b), "utf-8")
     # the card speaks Chinese; the downloads keep the codes
     card = {**b, "summary_source": summary_source_zh(str(b.get("summary_source", "none")))}
-    return to_markdown(escape_brief(card)), str(d / f"{stem}.json"), str(d / f"{stem}.md")
+    rows = b.get("track") or []
+    names = trackview.indicators(rows)
+    first = names[0] if names else None
+    return (to_markdown(escape_brief(card)), str(d / f"{stem}.json"), str(d / f"{stem}.md"),
+            gr.update(choices=names, value=first), trackview.chart(rows, first, pl), trackview.table(rows), rows)
 
 
 KINDS = {"target": "目标", "actual": "完成"}
@@ -94,7 +100,13 @@ def build_briefs(app: App) -> BriefsTab:
     with gr.Row():
         bjson = gr.File(label="下载 JSON")
         bmd = gr.File(label="下载 Markdown")
-    bbtn.click(lambda pl: _make_brief(app, pl), bplace, [card, bjson, bmd])
+    gr.Markdown("### 目标与完成（逐年）")
+    tind = gr.Dropdown([], label="指标", elem_id="tb-track-indicator")
+    tplot = gr.HTML(elem_id="tb-track-chart")
+    ttable = gr.Dataframe(headers=trackview.TABLE_HEAD, interactive=False, elem_id="tb-track-table")
+    trows = gr.State([])
+    bbtn.click(lambda pl: _make_brief(app, pl), bplace, [card, bjson, bmd, tind, tplot, ttable, trows])
+    tind.change(lambda ind, rows, pl: trackview.chart(rows, ind, pl or ""), [tind, trows, bplace], tplot)
     gr.Markdown("### 指标对比")
     with gr.Row():
         clabel = gr.Textbox(value="固定资产投资", label="指标名称", scale=2)

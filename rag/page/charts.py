@@ -45,22 +45,32 @@ def _fmt(v: float) -> str:
     return f"{v:g}"
 
 
-def bar_chart(bars: list[Bar], title: str, y_title: str, y_max: float | None = None, empty: str = "没有可画的数据") -> str:
-    """Grouped bars as an SVG in a ``div.tb-chart``: one bar per (group, series), y from 0 to ``y_max``."""
+def bar_chart(bars: list[Bar], title: str, y_title: str, y_max: float | None = None, empty: str = "没有可画的数据",
+              series_order: list[str] | None = None, group_notes: dict[str, tuple[str, str]] | None = None) -> str:
+    """Grouped bars as an SVG in a ``div.tb-chart``: one bar per (group, series), y from 0 to ``y_max``
+    (below 0 only when a value is negative: a 下降 is drawn down from the zero line, not left out).
+    ``series_order`` fixes the series' order and colours (a target is the same colour in every chart);
+    ``group_notes`` puts a word (and its colour) under a group's name (完成 / 未完成 under a year)."""
     e = html.escape
     if not bars:
         return f"<div class='tb-chart'><p>{e(empty)}</p></div>"
     groups = list(dict.fromkeys(b.group for b in bars))
-    series = list(dict.fromkeys(b.series for b in bars))
+    series = list(dict.fromkeys([*(series_order or []), *(b.series for b in bars)]))
     top = y_max if y_max is not None else nice_max(max(b.value for b in bars))
+    low = min(b.value for b in bars)
+    bottom = -nice_max(-low) if low < 0 else 0.0
     pw, ph = W - LEFT - RIGHT, H - TOP - BOTTOM
     gw = pw / len(groups)
+
+    def y_of(v: float) -> float:
+        return TOP + ph * (top - v) / (top - bottom)
+
     out = [f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {W} {H}' width='{W}' height='{H}' "
-           f"role='img' aria-label='{e(title)}' data-ymin='0' data-ymax='{_fmt(top)}'>",
+           f"role='img' aria-label='{e(title)}' data-ymin='{_fmt(bottom)}' data-ymax='{_fmt(top)}'>",
            f"<text x='{W / 2}' y='18' text-anchor='middle' font-size='14' font-weight='600'>{e(title)}</text>"]
-    for i in range(6):  # gridlines and tick labels, 0 at the bottom
-        v = top * i / 5
-        y = TOP + ph - ph * i / 5
+    for i in range(6):  # gridlines and tick labels, the axis's minimum (0 unless a value is negative) at the bottom
+        v = bottom + (top - bottom) * i / 5
+        y = y_of(v)
         out.append(f"<line x1='{LEFT}' x2='{W - RIGHT}' y1='{y:.1f}' y2='{y:.1f}' stroke='#e5e7eb'/>"
                    f"<text class='tb-ytick' x='{LEFT - 6}' y='{y + 4:.1f}' text-anchor='end' font-size='11'>{_fmt(round(v, 6))}</text>")
     out.append(f"<text class='tb-ytitle' transform='translate(14 {TOP + ph / 2}) rotate(-90)' text-anchor='middle' "
@@ -70,18 +80,24 @@ def bar_chart(bars: list[Bar], title: str, y_title: str, y_max: float | None = N
         bw = min(48.0, gw * 0.8 / len(mine))
         x0 = LEFT + gi * gw + (gw - bw * len(mine)) / 2
         for k, b in enumerate(mine):
-            h = ph * max(0.0, b.value) / top
-            x, y = x0 + k * bw, TOP + ph - h
+            v = min(b.value, top)
+            x, y = x0 + k * bw, min(y_of(v), y_of(0.0))
+            h = abs(y_of(0.0) - y_of(v))
             color = PALETTE[series.index(b.series) % len(PALETTE)]
             hover = f"{b.group} · {b.series}：{_fmt(b.value)}" + (f"（{b.note}）" if b.note else "")
             out.append(f"<rect class='tb-bar' x='{x + 1:.1f}' y='{y:.1f}' width='{bw - 2:.1f}' height='{h:.1f}' "
                        f"fill='{color}' data-group='{e(b.group)}' data-place='{e(b.group)}' data-series='{e(b.series)}' "
                        f"data-value='{_fmt(b.value)}'><title>{e(hover)}</title></rect>")
             if bw >= 22:
-                out.append(f"<text x='{x + bw / 2:.1f}' y='{y - 3:.1f}' text-anchor='middle' font-size='10'>{_fmt(b.value)}</text>")
+                ty = y - 3 if b.value >= 0 else y + h + 11
+                out.append(f"<text x='{x + bw / 2:.1f}' y='{ty:.1f}' text-anchor='middle' font-size='10'>{_fmt(b.value)}</text>")
         out.append(f"<text x='{LEFT + gi * gw + gw / 2:.1f}' y='{TOP + ph + 16}' text-anchor='middle' font-size='12'>"
                    f"{e(g[:14])}</text>")
-    out.append(f"<line x1='{LEFT}' x2='{W - RIGHT}' y1='{TOP + ph}' y2='{TOP + ph}' stroke='#374151'/>")
+        if group_notes and g in group_notes:
+            word, color = group_notes[g]
+            out.append(f"<text class='tb-note' data-group='{e(g)}' x='{LEFT + gi * gw + gw / 2:.1f}' y='{TOP + ph + 29}' "
+                       f"text-anchor='middle' font-size='10' font-weight='600' fill='{e(color)}'>{e(word)}</text>")
+    out.append(f"<line x1='{LEFT}' x2='{W - RIGHT}' y1='{y_of(0.0):.1f}' y2='{y_of(0.0):.1f}' stroke='#374151'/>")
     lx, ly = LEFT, H - 22  # legend: one swatch per series
     for si, s in enumerate(series[:8]):
         out.append(f"<rect x='{lx}' y='{ly - 9}' width='10' height='10' fill='{PALETTE[si % len(PALETTE)]}'/>"

@@ -31,7 +31,9 @@ from rag.llm.errors import ENDPOINT_ERRORS, backend_error
 from rag.llm.prompts import load_prompt
 from rag.qa import checks
 from rag.qa.evidence import coverage, select_evidence
-from rag.qa.facts_answer import fact_answer, masked_answer, role_known, speaker_answer, unknown_place
+from rag.qa.figure_answer import figure_answer, targets_answer
+from rag.qa.facts_answer import (date_answer, fact_answer, masked_answer, role_known, speaker_answer, speaker_missing,
+                                 unknown_place)
 from rag.text.indicators import measure_mismatch
 from rag.qa.question import analyse, pick_report
 from rag.qa.types import ABSTAIN_TEXT, Answer, Citation, Evidence
@@ -115,7 +117,8 @@ class QA:
         if missing:
             return Route("abstain", f"{ABSTAIN_TEXT}：资料库中没有关于{missing}的文件。", [], [])
         # a work-report question about a year: the report that holds it, or a clear "not in the collection"
-        report, why = pick_report(analyse(standalone, f.place), docs)
+        slots = analyse(standalone, f.place)
+        report, why = pick_report(slots, docs)
         if why:
             return Route("abstain", f"{ABSTAIN_TEXT}：{why}。", [], [])
         if report and not f.doc:
@@ -125,7 +128,20 @@ class QA:
             return Route("masked", masked[0], masked[1], [e.doc for e in masked[1]])
         hits = self.retriever.search(standalone, f, k=self.settings.top_k)
         retrieved = [h.chunk.doc for h in hits]
-        from_facts = speaker_answer(standalone, docs, f) or fact_answer(standalone, docs, f)
+        # a headline indicator's number: the typed figure that matches every slot, or why the report has none
+        targets = targets_answer(standalone, slots, docs, f)
+        if targets:
+            return Route("facts", targets[0], targets[1], retrieved)
+        typed = figure_answer(standalone, slots, docs, f, report_chosen=bool(report))
+        if typed:
+            text, evidence, abstained = typed
+            if abstained:  # with the figures that show what the report gives instead
+                return Route("abstain", f"{ABSTAIN_TEXT}：{text}", evidence, retrieved)
+            return Route("facts", text, evidence, retrieved)
+        no_speaker = speaker_missing(standalone, docs, f)
+        if no_speaker:
+            return Route("abstain", f"{ABSTAIN_TEXT}：{no_speaker}。", [], retrieved)
+        from_facts = speaker_answer(standalone, docs, f) or date_answer(standalone, docs, f) or fact_answer(standalone, docs, f)
         if from_facts:
             return Route("facts", from_facts[0], from_facts[1], retrieved)
         if role_known(standalone, docs, f) is False:
@@ -170,6 +186,9 @@ class QA:
             return
         if road.kind == "abstain":
             ans.text, ans.abstained = road.text, True
+            # an abstention that shows what the source gives instead cites it ([n] in its reason)
+            shown = {int(x) for x in CITATION_MARKER.findall(road.text)}
+            ans.citations = [self._citation(e) for e in road.evidence if e.n in shown]
             yield from self._finish(ans, t0)
             return
 

@@ -147,3 +147,57 @@ def unknown_place(question: str, docs: list[DocRow]) -> str | None:
         return None
     named = [p for p in gazetteer().mentions(q) if p not in held]
     return named[0] if named else None
+
+
+def speaker_missing(question: str, docs: list[DocRow], filters: Filters) -> str | None:
+    """Why a "who delivered it" question cannot be answered: the place's report names no speaker
+    (or, asked for a role, names the speaker without one); None when it can or it is no such question."""
+    q = normalize_query(question)
+    role_q = re.search(r"([\u4e00-\u9fff]{2,4})的(?:职务|身份)", q)
+    if not ((_SPEAKER_Q.search(q) and "报告" in q) or role_q) or not filters.place:
+        return None
+    year = _YEAR.search(q)
+    mine = [d for d in docs if d.meta.get("town") == filters.place and d.meta.get("doc_type") == "政府工作报告"
+            and (not year or report_year(d.meta) == int(year.group(1)))]
+    if not mine:
+        return None
+    speakers = [s for d in mine if (s := (d.facts or {}).get("speaker"))]
+    if role_q:
+        name = role_q.group(1)
+        officials = [p for d in mine for p in (d.facts or {}).get("officials", []) if p.get("name") == name and p.get("title")]
+        said = [s for s in speakers if s.get("name") == name]
+        if said and not any(s.get("title") for s in said) and not officials:
+            return f"报告只署名{name}，没有写明其职务"
+        return None
+    if not speakers:
+        return "报告没有写明由谁作报告"
+    return None
+
+
+_DATE_Q = re.compile(r"哪天|哪一天|什么时候|何时|哪一日|几月几日|日期")
+
+
+def date_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple[str, list[Evidence]] | None:
+    """When a place's report was delivered (its meeting date), cited to where the report writes that date."""
+    q = normalize_query(question)
+    if not (_DATE_Q.search(q) and re.search(r"报告|会议|人代会|大会", q)) or not filters.place:
+        return None
+    year = _YEAR.search(q)
+    mine = [d for d in docs if d.meta.get("town") == filters.place and d.meta.get("date")
+            and (not year or report_year(d.meta) == int(year.group(1)) or str(d.meta["date"]).startswith(year.group(1)))]
+    if len(mine) != 1:
+        return None
+    d = mine[0]
+    parts = str(d.meta["date"]).split("-")
+    if len(parts) != 3:
+        return None
+    y, m, day = (int(x) for x in parts)
+    text = cleaned(d).text
+    hit = re.search(rf"{y}\s*年\s*0?{m}\s*月\s*0?{day}\s*日", text[:6000])
+    if not hit:
+        return None
+    c = cleaned(d)
+    ra, rb = c.raw_span(hit.start(), hit.end())
+    ev = _evidence(d, ra, rb, hit.group(0))
+    what = f"{report_year(d.meta)}年政府工作报告" if d.meta.get("doc_type") == "政府工作报告" else (d.meta.get("meeting") or "会议")
+    return f"{filters.place}{what}的日期是{y}年{m}月{day}日[1]。", [ev]

@@ -18,7 +18,8 @@ from rag.text.zh import normalize_query
 
 TARGET, ACTUAL = "target", "actual"
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-_REPORT_OF_YEAR = re.compile(r"((?:19|20)\d{2})\s*年(?:的)?(?:《)?(?:政府工作)?报告")
+# "2023年的报告", "2023年宁夏政府工作报告", "这份2023年的政府工作报告": the report itself is named
+_REPORT_OF_YEAR = re.compile(r"((?:19|20)\d{2})\s*年(?:的)?[\u4e00-\u9fff]{0,6}?(?:《)?(?:政府工作)?报告")
 _TARGET_Q = re.compile(r"目标|预期|计划|力争|争取|安排|要(?:达到|站上|突破|实现)|将(?:达到|突破)")
 _ACTUAL_Q = re.compile(r"完成|实现|实际|过去一年|去年|上年|达到|增长了|下降了|是多少|有多少|多少亿|多少万")
 
@@ -45,6 +46,8 @@ def analyse(question: str, place: str | None) -> QuerySlots:
     years = [int(y) for y in _YEAR.findall(_REPORT_OF_YEAR.sub("", q))]
     if years:
         slots.year = years[0]
+    elif slots.report_year and re.search(r"过去一年|去年|上一年", q):
+        slots.year = slots.report_year - 1  # 2023年报告中，过去一年… = 2022
     # "完成预期目标了吗" asks about results against a target: both words, no single kind
     target, actual = bool(_TARGET_Q.search(q)), bool(re.search(r"完成|实现|实际", q))
     slots.kind = None if target and actual else TARGET if target else ACTUAL if _ACTUAL_Q.search(q) else None

@@ -31,6 +31,14 @@ def vocabulary() -> dict[str, list[str]]:
 
 
 @lru_cache(maxsize=1)
+@lru_cache(maxsize=1)
+def headline_indicators() -> frozenset[str]:
+    """The indicators a brief of a city's or province's work report leads with (``headline: true``)."""
+    data = yaml.safe_load((Path(__file__).with_name("indicators.yaml")).read_text("utf-8"))
+    return frozenset(k for k, v in data.items() if v.get("headline"))
+
+
+@lru_cache(maxsize=1)
 def _name_re() -> tuple[re.Pattern[str], dict[str, str]]:
     canon = {n: k for k, names in vocabulary().items() for n in names}
     return re.compile("|".join(sorted(map(re.escape, canon), key=len, reverse=True))), canon

@@ -1,0 +1,297 @@
+"""Typed indicator figures of a work report: indicator, measure, value, unit, year and kind, each with its raw span.
+
+The headline indicators of ``rag/text/indicators.yaml``, read the way reports write them::
+
+    全年实现地区生产总值5315亿元，增长6.6%        → level 5315 亿元 and growth 6.6 % (actual, the year before the report)
+    主要预期目标是：地区生产总值增长6%左右；…     → growth 6 % 左右 (target, the report's year)
+    预计地区生产总值增长4.5%左右                 → growth 4.5 % (estimate for the year before the report)
+    城镇、农村居民人均可支配收入分别增长5%、7.5%  → two growth figures, paired in order
+    过去五年…地区生产总值年均增长4.5%            → a period figure, never one year's
+
+A question about an indicator is answered from these when one matches every slot
+(indicator, measure, year, kind), and abstains with the reason when the report gives
+the indicator but not what was asked (only the rate, only the target).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import yaml
+
+from rag.ingest.clean import Cleaned
+from rag.text.indicators import GROWTH, LEVEL, indicators_in
+from rag.text.zh import SUSPECT, heading_level, sentences
+
+ACTUAL, TARGET, ESTIMATE, PERIOD = "actual", "target", "estimate", "period"
+
+_NUM = r"\d+(?:\.\d+)?"
+_RATE = re.compile(rf"(?P<num>{_NUM})\s*(?P<unit>%|％|个百分点)(?P<approx>左右|以上|以内|以下|上下)?")
+_AMOUNT_UNITS = ("万亿元", "亿元", "万元", "元", "亿美元", "万美元", "美元", "万人次", "万人", "人", "万吨", "吨", "万亩", "亩",
+                 "亿斤", "万户", "户", "万辆", "万千瓦", "亿千瓦时", "万标箱")
+_AMOUNT = re.compile(rf"(?P<num>{_NUM})\s*(?P<unit>{'|'.join(map(re.escape, sorted(_AMOUNT_UNITS, key=len, reverse=True)))})"
+                     r"(?P<approx>左右|以上|以内|以下|上下)?")
+# a rate is a growth rate when a growth word stands before it in its piece
+_GROWTH_WORD = re.compile(r"增长|增速|增幅|下降|回落|提高|上涨|涨幅|减少|降低")
+# pieces after the first that still speak of the same indicator: 5315亿元，增长6.6%
+_CONTINUES = re.compile(r"^(?:(?:19|20)\d{2}年)?(?:首次|再次|顺利|成功|奋力|力争|历史性)?(?:同比|比上年|可比|现价|名义|实际|年均|分别|均|总量|预计)?"
+                        r"(?:增长|增速|下降|回落|提高|上涨|达到?|突破|超过|为|实现|站上|迈上|跨上|跃上|增加到)")
+_PIECE_CUT = re.compile(r"[，,、：:]")
+_TARGET_CUE = re.compile(r"(?<!完成)(?<!实现)(?<!高于)(?<!超过)(?<!超额完成)(?:预期目标|目标(?:是|为)|主要目标|力争|争取|确保)")
+_ESTIMATE_CUE = re.compile(r"预计")
+_PERIOD_CUE = re.compile(r"年均|累计|过去五年|五年来|五年间|十[三四五]五.{0,3}(?:以来|期间)")
+PART_YEAR = re.compile(r"上半年|前三季度|一季度|二季度|三季度|[1１一]\s*[-—至~]\s*\d{1,2}\s*月|前\d{1,2}个?月")
+_PAST = re.compile(r"去年|上年|过去一年|一年来|回顾")
+_PLAN_HEADING = re.compile(r"安排|目标|计划|任务|部署|今年|总体要求|重点工作|主要工作建议")
+_FIVE_YEAR_HEADING = re.compile(r"今后五年|未来五年|过去五年|五年来|十[三四五]五")
+_BOUND = re.compile(r"(?:突破|超过|迈上|跨上|站上|跃上|接近|近|约)$")
+_REVIEW_HEADING = re.compile(r"回顾|过去一年|过去的一年|工作总结|成效|成绩")
+_YEAR = re.compile(r"(?<![到至比较])((?:19|20)\d{2})年(?!以来|来|前|底|末|初)")
+_HORIZON = re.compile(r"到(?:19|20)\d{2}年")
+# a share or a denominator, not the subject: 研发投入占地区生产总值比重2.75%
+_NOT_SUBJECT_BEFORE = re.compile(r"占(?:全[省市区州国])?$|对$|单位$|万元$|(?:脱贫|贫困|易地搬迁)[县区村户]?(?:人口)?$|"
+                                 r"(?:开发区|园区|新区|试验区|示范区)$|"
+                                 r"[\u4e00-\u9fff]{1,4}[市县区旗盟州](?:和|、)[\u4e00-\u9fff]{1,5}[市县区旗盟州]$")
+_NOT_SUBJECT_AFTER = re.compile(r"^(?:的)?(?:比重|占比|比例|之比|的\d|总量的|能耗|增长贡献|贡献率|倍差|收入比|之比)")
+
+
+@dataclass(frozen=True)
+class IndicatorFigure:
+    """One typed figure of a headline indicator; ``start``/``end`` is its raw span (``raw[start:end] == quote``)."""
+
+    indicator: str  # canonical name (indicators.yaml)
+    name: str  # the name as the report writes it
+    measure: str  # level | growth
+    value: float
+    unit: str
+    approx: str | None  # 左右 / 以上 / 以内 / 以下 / None
+    verb: str | None  # 增长 / 下降 … for a growth rate
+    year: int | None
+    kind: str  # actual | target | estimate | period
+    start: int
+    end: int
+    quote: str
+    bound: bool = False  # 突破4000亿元: a threshold passed, not the value itself
+
+    @property
+    def phrase(self) -> str:
+        """How the figure reads: 增长6.6%, 5315亿元, 增长6%左右."""
+        num = f"{self.value:g}{self.unit}{self.approx or ''}"
+        return f"{self.verb or '增长'}{num}" if self.measure == GROWTH else num
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@lru_cache(maxsize=1)
+def indicator_pairs() -> dict[str, list[str]]:
+    """Group names that stand for two indicators (城乡居民收入 → 城镇…, 农村…), from indicators.yaml."""
+    data = yaml.safe_load((Path(__file__).parents[1] / "text" / "indicators.yaml").read_text("utf-8"))
+    return {k: v["pair"] for k, v in data.items() if v.get("pair")}
+
+
+def named_indicators(s: str) -> list[tuple[list[str], str, int, int]]:
+    """(indicators, surface name, start, end) of each subject mention in sentence ``s``.
+
+    An enumeration that shares a tail (城镇、农村居民人均可支配收入) yields one mention per
+    member; a group name (城乡居民人均可支配收入) yields its pair; a denominator
+    (占地区生产总值比重) is no subject.
+    """
+    out: list[tuple[list[str], str, int, int]] = []
+    for canon, a, b in indicators_in(s):
+        if _NOT_SUBJECT_BEFORE.search(s[max(0, a - 14):a]) or _NOT_SUBJECT_AFTER.search(s[b:b + 4]):
+            continue
+        names = indicator_pairs().get(canon, [canon])
+        m = re.search(r"([\u4e00-\u9fff]{2,4})[、和与]$", s[:a])
+        if m and len(names) == 1:
+            names, a = _enumerated(m, s[a:b], canon, a)
+        out.append((names, s[a:b], a, b))
+    return out
+
+
+def _enumerated(m: re.Match[str], surface: str, canon: str, a: int) -> tuple[list[str], int]:
+    """城镇、农村居民人均可支配收入: the member before the name shares its tail (→ 城镇居民人均可支配收入)."""
+    run = m.group(1)
+    for j in range(len(run) - 1):  # 其中城镇和…: try the run's tails, 其中城镇 → 中城镇 → 城镇
+        for k in (2, 3, 4):
+            found = indicators_in(run[j:] + surface[k:])
+            if found and found[0][1] == 0 and found[0][0] != canon:
+                return [found[0][0], canon], m.start() + j
+    return [canon], a
+
+
+def _groups(s: str, mentions: list[tuple[list[str], str, int, int]]) -> Iterator[tuple[list[str], str, int, int, int]]:
+    """(indicators, surface, start, end, stop) per group: mentions joined by 、/和/与/及 with nothing else
+    between them share the numbers after the last one (规上工业增加值、固定资产投资分别增长5.1%、6.1%)."""
+    group = [mentions[0]]
+    for i, nxt in enumerate(mentions[1:], 1):
+        if s[group[-1][3]:nxt[2]] in ("、", "和", "与", "及", "以及"):
+            group.append(nxt)
+            continue
+        yield _joined(s, group, nxt[2])
+        group = [nxt]
+    yield _joined(s, group, len(s))
+
+
+def _joined(s: str, group: list[tuple[list[str], str, int, int]], stop: int) -> tuple[list[str], str, int, int, int]:
+    names = [n for g in group for n in g[0]]
+    a, b = group[0][2], group[-1][3]
+    return names, s[a:b], a, b, stop
+
+
+def _window(s: str, b: int, stop: int, several: bool) -> str:
+    """What follows a mention and still speaks of it: the first piece and the pieces that continue it
+    (for an enumeration, also the bare numbers of its members: 达到45893元、20070元)."""
+    seg = s[b:stop].split("；")[0].split(";")[0]
+    pieces = _PIECE_CUT.split(seg)
+    keep = [pieces[0]]
+    for p in pieces[1:]:
+        if not (_CONTINUES.match(p) or several and re.match(r"\d", p)):
+            break
+        keep.append(p)
+    return "，".join(keep)
+
+
+@dataclass
+class _Value:
+    measure: str
+    match: re.Match[str]
+    verb: str | None
+    period: bool
+    year: int | None  # a year written right before the number (2022年达到8.74万亿元)
+    bound: bool  # a threshold (突破4000亿元), not the value itself
+
+
+def _values(window: str) -> Iterator[_Value]:
+    """The numbers of the window: amounts are levels, rates after a growth word are growth (年均增长: a period's)."""
+    last_verb: str | None = None
+    period = False
+    for piece in window.split("，"):
+        if PART_YEAR.search(piece):
+            continue
+        if last_verb and re.match(r"\d", piece):
+            piece = last_verb + piece  # 分别增长3.8%、4.5%: the second rate grows too
+        y = re.search(r"((?:19|20)\d{2})年", piece)
+        year = int(y.group(1)) if y else None
+        for m in _AMOUNT.finditer(piece):
+            before = piece[: m.start()]
+            if not _GROWTH_WORD.search(before) and not re.search(r"[第前位由]$", before):
+                yield _Value(LEVEL, m, None, bool(re.search(r"年均|累计", before)), year, bool(_BOUND.search(before)))
+        for m in _RATE.finditer(piece):
+            verbs = list(_GROWTH_WORD.finditer(piece[: m.start()]))
+            if verbs:
+                last_verb = verbs[-1].group(0)
+                period = period or bool(re.search(r"年均|累计", piece[: m.start()]))
+                yield _Value(GROWTH, m, last_verb, period, year, False)
+
+
+def _sections(text: str) -> Callable[[int], str | None]:
+    """offset → the report's major section there: "review" (工作回顾, 过去一年), "plan" (2024年工作安排,
+    目标任务) or None. Only top-level headings set it, so 一、着力扩大内需 inside a plan keeps it a plan."""
+    starts: list[int] = [0]
+    kinds: list[str | None] = [None]
+    pos = 0
+    for line in text.split("\n"):
+        if heading_level(line) == 1 or (line.strip() and len(line.strip()) <= 20 and not re.search(r"[。；]", line)):
+            plan, review = _PLAN_HEADING.search(line), _REVIEW_HEADING.search(line)
+            if _FIVE_YEAR_HEADING.search(line) and not re.search(r"(?:19|20)\d{2}年|过去一年|今年", line):  # 今后五年的目标任务, 过去五年工作回顾: a period, not one year
+                starts.append(pos)
+                kinds.append("period")
+            elif plan or review:
+                starts.append(pos)
+                kinds.append("plan" if plan and (not review or plan.start() > review.start()) else "review")
+        pos += len(line) + 1
+
+    def at(offset: int) -> str | None:
+        return kinds[bisect.bisect_right(starts, offset) - 1]
+
+    return at
+
+
+def _sentence_kind(s: str, upto: int, section: str | None, in_target_block: bool) -> str:
+    """The kind of the figures of a sentence, from its own words before the mention, then its section."""
+    before = s[:upto]
+    if _PERIOD_CUE.search(before):
+        return PERIOD
+    if _TARGET_CUE.search(before) or in_target_block:
+        return TARGET
+    if _ESTIMATE_CUE.search(before):
+        return ESTIMATE
+    if _PAST.search(s):
+        return ACTUAL
+    return TARGET if section == "plan" else PERIOD if section == "period" else ACTUAL
+
+
+def _year(kind: str, s: str, upto: int, report_year: int | None) -> int | None:
+    """An explicit year of the mention's clause, else the report's year (targets) or the year before (results)."""
+    clause_start = max(s.rfind("；", 0, upto), s.rfind(";", 0, upto)) + 1
+    years = [int(y) for y in _YEAR.findall(s[clause_start:upto])]
+    if years:
+        return years[-1]
+    if report_year is None:
+        return None
+    return report_year if kind == TARGET else report_year - 1
+
+
+def stored_indicator_figures(facts: dict[str, Any] | None) -> list[IndicatorFigure] | None:
+    """The typed figures a stored document's facts hold (None for a store written before they existed)."""
+    rows = (facts or {}).get("indicators")
+    return None if rows is None else [IndicatorFigure(**r) for r in rows]
+
+
+def extract_indicator_figures(cleaned: Cleaned, report_year: int | None) -> list[IndicatorFigure]:
+    """Every headline-indicator figure of a report, typed, with raw spans; in document order."""
+    text = cleaned.text
+    section = _sections(text)
+    out: list[IndicatorFigure] = []
+    target_block = False
+    for sm in sentences(text):
+        s, base = sm.group(0), sm.start()
+        if SUSPECT.search(s):
+            continue
+        mentions = named_indicators(s)
+        if not mentions:
+            # a line that opens a list of targets (主要预期目标是：) makes the following lines targets
+            target_block = bool(re.search(r"目标", s) and s.rstrip().endswith(("：", ":"))) or (
+                target_block and not s.strip())
+            continue
+        if _HORIZON.search(s):
+            target_block = False
+            continue  # 到2027年…: a horizon, not one year's figure
+        for names, surface, a, b, stop in _groups(s, mentions):
+            if PART_YEAR.search(s[max(s.rfind("；", 0, a), s.rfind(";", 0, a)) + 1:a]):
+                continue  # 前三季度…: part of a year, not the year's figure
+            kind = _sentence_kind(s, a, section(base + a), target_block)
+            window = _window(s, b, stop, len(names) > 1)
+            if len(names) > 1 and not re.match(r"(?:同比|比上年)?(?:分别|均|达到?\d|\d)", window) and len(named_indicators(surface)) > 1:
+                continue  # 固定资产投资、社零总额增长6%: which one grew is not said
+            by_measure: dict[str, list[_Value]] = {}
+            for v in _values(window):
+                by_measure.setdefault(v.measure, []).append(v)
+            for found in by_measure.values():
+                if len(names) > 1 and re.match(r"(?:同比|比上年)?均", window):
+                    found = found[:1] * len(names)  # 均增长7%: each of them
+                woff = b  # each number is found after the previous one
+                if len(names) == 1:  # one indicator: its value, not a threshold passed on the way (突破500亿元，达到502亿元)
+                    found = [next((v for v in found if not v.bound), found[0])]
+                for name, v in zip(names, found):
+                    pos = s.find(v.match.group(0), woff)
+                    if pos < 0:
+                        continue
+                    woff = pos + len(v.match.group(0)) if len(found) > 1 and found[0] is not found[-1] else woff
+                    year = v.year or _year(kind, s, a, report_year)
+                    ra, rb = cleaned.raw_span(base + a, base + pos + len(v.match.group(0)))
+                    out.append(IndicatorFigure(
+                        indicator=name, name=surface, measure=v.measure, value=float(v.match.group("num")),
+                        unit="%" if v.match.group("unit") == "％" else v.match.group("unit"),
+                        approx=v.match.group("approx"), verb=v.verb, year=year,
+                        kind=ACTUAL if v.year and kind == PERIOD else PERIOD if v.period else kind,
+                        start=ra, end=rb, quote=cleaned.raw[ra:rb], bound=v.bound))
+        # an item of a target list keeps the list open; a sentence of prose closes it
+        target_block = target_block and len(s) < 120
+    return out

@@ -1,0 +1,213 @@
+"""Figure questions answered from typed indicator figures — or a reasoned abstention.
+
+A question that names a headline indicator and asks for a measure ("宁夏2023年地区生产总值
+增长多少", "珠海2023年一般公共预算收入是多少、增长多少", "目标是多少，实际增长多少") is cut
+into parts (indicator × measure × kind); each part is answered by the typed figure of the
+chosen report that matches all of them (rag.extract.indicator_figures). A part no figure
+matches is said to be missing, with the reason code can see (only the rate, only the
+target) — never filled with a neighbouring number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from itertools import product
+
+from rag.extract.indicator_figures import (PART_YEAR, ACTUAL, ESTIMATE, PERIOD, TARGET, IndicatorFigure, extract_indicator_figures,
+                                           named_indicators, stored_indicator_figures)
+from rag.extract.meta import report_year
+from rag.index.documents import cleaned
+from rag.index.retrieval import Filters
+from rag.index.store import DocRow
+from rag.qa.question import QuerySlots
+from rag.qa.types import Evidence
+from rag.text.indicators import GROWTH, LEVEL, indicators_in
+from rag.text.zh import defuse_markers
+
+# a level asked in so many words; "是多少" alone asks whichever the report gives
+_LEVEL_WORD = re.compile(r"总量|规模|多少亿|多少万|多少元|多少人|多少家|达到多少|完成多少|实现多少|突破多少|站上多少|迈上多少")
+_GROWTH_ASK = re.compile(r"(?:增长|增速|增幅|涨幅|提高|下降)[^，。？?、]{0,6}?多少|增长率|增长几|增速|增幅")
+_GROWTH_WORD = re.compile(r"增长|增速|增幅|涨幅|提高|下降|回落|百分点")
+_TARGET_WORD = re.compile(r"目标|预期|计划|力争|争取")
+_ACTUAL_WORD = re.compile(r"实际|完成了|实现了|完成情况|结果")
+_PERIOD_WORD = re.compile(r"年均|过去五年|五年来|五年间")
+_KIND_WORD = {TARGET: "目标", ESTIMATE: "预计", PERIOD: "年均", ACTUAL: ""}
+_MEASURE_NAME = {LEVEL: "总量", GROWTH: "增速"}
+
+
+@dataclass(frozen=True)
+class Part:
+    """One thing a figure question asks: an indicator's measure of one kind (None: whichever the year gives)."""
+
+    indicator: str
+    measure: str | None  # None: whichever the report gives (a bare 是多少)
+    kind: str | None
+
+
+def asked_parts(question: str, slots: QuerySlots) -> list[Part]:
+    """The parts of a figure question; [] when it is no question about a headline indicator's number.
+
+    Measures: a level when asked in so many words (总量, 多少亿元), a growth rate when a growth word
+    is asked, both for "是多少、增长多少", either (None) for a bare "是多少".
+    """
+    if not re.search(r"多少|几|增长|增速|增幅", question) or PART_YEAR.search(question):
+        return []  # not a number asked, or a part of a year (前三季度): typed figures are whole years
+    indicators: list[str] = []
+    for names, _surface, _a, _b in named_indicators(question):
+        indicators += [n for n in names if n not in indicators]
+    if not indicators:
+        return []
+    rest = _GROWTH_ASK.sub("", question)
+    level = bool(_LEVEL_WORD.search(rest))
+    growth = bool(_GROWTH_ASK.search(question)) or bool(re.search(r"增长|增速|增幅|下降", question) and not level)
+    bare = bool(re.search(r"是多少|有多少|多少", rest))
+    measures: list[str | None] = [LEVEL, GROWTH] if level and growth else [LEVEL] if level else \
+        [GROWTH] if growth and not (bare and re.search(r"[、，,]", question)) else [GROWTH, LEVEL] if growth else [None]
+    kinds: list[str | None]
+    if _PERIOD_WORD.search(question):
+        kinds = [PERIOD]
+    elif _TARGET_WORD.search(question) and _ACTUAL_WORD.search(question):
+        kinds = [TARGET, ACTUAL]
+    else:
+        kinds = [slots.kind]
+    return [Part(i, m, k) for i, m, k in product(indicators, measures, kinds)]
+
+
+def _kind_fits(fig: IndicatorFigure, kind: str | None) -> bool:
+    if kind == TARGET:
+        return fig.kind == TARGET
+    if kind == ACTUAL:
+        return fig.kind in (ACTUAL, ESTIMATE)
+    if kind == PERIOD:
+        return fig.kind == PERIOD
+    return fig.kind != PERIOD
+
+
+def _figures(d: DocRow) -> list[IndicatorFigure]:
+    stored = stored_indicator_figures(d.facts)
+    return stored if stored is not None else extract_indicator_figures(cleaned(d), report_year(d.meta))
+
+
+def _pick(part: Part, figs: list[tuple[DocRow, IndicatorFigure]], year: int | None,
+          report: str | None) -> tuple[DocRow, IndicatorFigure] | None:
+    fits = [(d, g) for d, g in figs if g.indicator == part.indicator and part.measure in (None, g.measure)
+            and _kind_fits(g, part.kind) and (year is None or part.kind == PERIOD or g.year == year)]
+    # the chosen report first; an achieved value before an estimate, a value before a threshold (突破4000亿元),
+    # a level before a rate when either would do; then the first the report states (its headline)
+    fits.sort(key=lambda t: (t[0].doc != report, t[1].kind == ESTIMATE, t[1].bound, t[1].measure != LEVEL))
+    return fits[0] if fits else None
+
+
+def _why_missing(part: Part, figs: list[tuple[DocRow, IndicatorFigure]], year: int | None,
+                 place: str) -> tuple[str, tuple[DocRow, IndicatorFigure] | None]:
+    """What the report gives instead of the part, in words a reader can check, and the figure that shows it."""
+    when = f"{year}年" if year else ""
+    same = [(d, g) for d, g in figs if g.indicator == part.indicator and (year is None or g.year == year)]
+    other_measure = [(d, g) for d, g in same if part.measure and g.measure != part.measure and _kind_fits(g, part.kind)]
+    if other_measure:
+        have, want = _MEASURE_NAME[other_measure[0][1].measure], _MEASURE_NAME[part.measure or LEVEL]
+        return f"原文只给出了{place}{when}{part.indicator}的{have}，没有给出{want}", other_measure[0]
+    other_kind = [(d, g) for d, g in same if part.measure in (None, g.measure) and g.kind != PERIOD]
+    if other_kind and part.kind == ACTUAL:
+        return f"原文只给出了{place}{when}{part.indicator}的目标，没有给出实际完成情况", other_kind[0]
+    if other_kind and part.kind == TARGET:
+        return f"原文只给出了{place}{when}{part.indicator}的实际情况，没有给出目标", other_kind[0]
+    what = _MEASURE_NAME.get(part.measure or "", "数据")
+    return f"原文没有给出{place}{when}{part.indicator}的{what}", None
+
+
+def _evidence(n: int, d: DocRow, g: IndicatorFigure) -> Evidence:
+    text = defuse_markers(cleaned(d).text_of_raw(g.start, g.end) or g.quote)
+    return Evidence(n, d.doc, text, g.start, g.end, d.raw[g.start:g.end], d.meta.get("town"), d.meta.get("date"))
+
+
+def _number(evidence: list[Evidence], d: DocRow, g: IndicatorFigure) -> int:
+    """The [n] of figure ``g`` in ``evidence``, appending it when it is not there yet."""
+    for e in evidence:
+        if (e.doc, e.start, e.end) == (d.doc, g.start, g.end):
+            return e.n
+    evidence.append(_evidence(len(evidence) + 1, d, g))
+    return len(evidence)
+
+
+def _sentence(place: str, part: Part, g: IndicatorFigure, n: int) -> str:
+    when = "" if g.kind == PERIOD else f"{g.year}年" if g.year else ""
+    # the report's own name for one indicator; the canonical one for a member of 城镇、农村居民人均可支配收入
+    name = g.name if [c for c, _, _ in indicators_in(g.name)] == [g.indicator] else g.indicator
+    kind = "" if part.kind == PERIOD else _KIND_WORD.get(g.kind, "")
+    if g.measure == LEVEL:
+        return f"{place}{when}{name}{kind}为{g.phrase}[{n}]"
+    return f"{place}{when}{name}{kind + ('为' if kind == '目标' else '')}{g.phrase}[{n}]"
+
+
+def figure_answer(question: str, slots: QuerySlots, docs: list[DocRow], f: Filters,
+                  report_chosen: bool) -> tuple[str, list[Evidence], bool] | None:
+    """(answer text with [n], evidence, abstained) for a headline-indicator question, or None when it is none.
+
+    ``report_chosen``: the document filter names the report the question is about (question.pick_report);
+    only then may a part the report does not hold make the answer abstain — otherwise the chain goes on.
+    """
+    parts = asked_parts(question, slots)
+    if not parts or not (f.place or f.doc):
+        return None
+    # every report of the place: a target of year N sits in N's report, its result in N+1's
+    place_only = Filters(**{**vars(f), "doc": None}) if f.place else f
+    mine = [d for d in docs if place_only.matches(d.meta, d.doc)]
+    if not mine:
+        return None
+    if slots.year is None:  # no year asked: the named report, else the place's latest, speaks
+        latest = max((report_year(d.meta) or 0) for d in mine)
+        mine = [d for d in mine if d.doc == f.doc] if f.doc else \
+            [d for d in mine if (report_year(d.meta) or 0) == latest]
+    figs = [(d, g) for d in mine for g in _figures(d)]
+    place = f.place or mine[0].meta.get("town") or ""
+    said: list[str] = []
+    missing: list[str] = []
+    evidence: list[Evidence] = []
+    for part in parts:
+        hit = _pick(part, figs, slots.year, f.doc)
+        if hit is None:
+            why, shown = _why_missing(part, figs, slots.year, place)
+            if shown:  # cite what the report does give, so the reader can check the reason
+                why += f"（原文：{shown[1].name}{shown[1].phrase}[{_number(evidence, *shown)}]）"
+            missing.append(why)
+            continue
+        d, g = hit
+        said.append(_sentence(place, part, g, _number(evidence, d, g)))
+    if not said:
+        if not report_chosen and not any(g.indicator in {p.indicator for p in parts} for _, g in figs):
+            return None  # the indicator is nowhere in the place's documents: let retrieval look wider
+        return "；".join(dict.fromkeys(missing)) + "。", evidence, True
+    text = "，".join(said) + "。"
+    if missing:
+        text += "；".join(dict.fromkeys(missing)) + "。"
+    return text, evidence, False
+
+
+_TARGETS_Q = re.compile(r"(?:主要|预期|发展)目标(?:有哪些|是什么|包括|都有|有什么)|目标(?:有哪些|包括哪些)")
+
+
+def targets_answer(question: str, slots: QuerySlots, docs: list[DocRow], f: Filters) -> tuple[str, list[Evidence]] | None:
+    """"X2025年的主要预期目标有哪些": the report's headline targets for its year, one cited item each."""
+    if not _TARGETS_Q.search(question) or not f.place or named_indicators(question):
+        return None
+    year = slots.year or slots.report_year
+    mine = [d for d in docs if d.meta.get("town") == f.place and (f.doc is None or d.doc == f.doc)
+            and (year is None or report_year(d.meta) == year)]
+    if len(mine) != 1:
+        return None
+    d = mine[0]
+    ry = report_year(d.meta)
+    items: list[str] = []
+    evidence: list[Evidence] = []
+    seen: set[str] = set()
+    for g in _figures(d):
+        if g.kind != TARGET or g.year != ry or g.indicator in seen:
+            continue
+        seen.add(g.indicator)
+        evidence.append(_evidence(len(evidence) + 1, d, g))
+        items.append(f"{g.name}{g.phrase}[{len(evidence)}]")
+    if len(items) < 2:
+        return None
+    return f"{f.place}{ry}年的主要预期目标：" + "；".join(items) + "。", evidence

@@ -1,0 +1,167 @@
+"""Typed indicator figures (rag.extract.indicator_figures) and the figure answers built on them (rag.qa.figure_answer).
+
+Each sentence below is a pattern work reports use (seen across the shared corpus of city and
+province reports), not one report's wording: level and growth in a review, a list of targets,
+estimates, 分别 lists, period rates, denominators, thresholds, sub-regions, part-year figures.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.extract.facts import extract_facts
+from rag.extract.indicator_figures import extract_indicator_figures, named_indicators
+from rag.extract.meta import DocMeta
+from rag.index.retrieval import Filters
+from rag.index.store import DocRow
+from rag.ingest.clean import clean
+from rag.qa.figure_answer import asked_parts, figure_answer, targets_answer
+from rag.qa.question import analyse
+
+ROOT = Path(__file__).resolve().parents[1]
+
+REPORT = """某市政府工作报告
+——2024年1月10日在某市第十届人民代表大会第三次会议上
+一、2023年工作回顾
+全年实现地区生产总值5315亿元，增长6.6%，增速全国第五。
+地方一般公共预算收入增长9.2%，首次突破500亿元，达到502亿元。
+城镇和农村居民人均可支配收入分别增长5.5%和8.2%。
+规上工业增加值、固定资产投资、进出口分别增长5.1%、6.1%和13.8%。
+研发投入占地区生产总值比重2.75%，单位地区生产总值能耗降低3%。
+甲县和乙县地区生产总值均增长10%以上。
+前三季度社会消费品零售总额增长7%。
+脱贫县农村居民人均可支配收入增长8.5%。
+过去五年，地区生产总值年均增长5.4%。
+二、2024年工作安排
+今年经济社会发展的主要预期目标是：地区生产总值增长6%左右；固定资产投资增长8%以上；城镇新增就业8万人。
+"""
+
+
+def _figs(text: str = REPORT, year: int = 2024) -> list:
+    return extract_indicator_figures(clean(text), year)
+
+
+def _one(figs, indicator, measure, kind=None):
+    found = [g for g in figs if g.indicator == indicator and g.measure == measure and (kind is None or g.kind == kind)]
+    assert len(found) == 1, (indicator, measure, kind, found)
+    return found[0]
+
+
+def test_level_and_growth_of_the_year_reviewed():
+    figs = _figs()
+    gdp = _one(figs, "地区生产总值", "level")
+    assert (gdp.value, gdp.unit, gdp.year, gdp.kind) == (5315, "亿元", 2023, "actual")
+    growth = [g for g in figs if g.indicator == "地区生产总值" and g.measure == "growth" and g.kind == "actual"]
+    assert [(g.value, g.year) for g in growth] == [(6.6, 2023)]
+
+
+def test_targets_of_the_year_planned_with_their_qualifier():
+    figs = _figs()
+    gdp = _one(figs, "地区生产总值", "growth", "target")
+    assert (gdp.value, gdp.approx, gdp.year) == (6, "左右", 2024)
+    assert _one(figs, "固定资产投资", "growth", "target").approx == "以上"
+    assert _one(figs, "城镇新增就业", "level", "target").value == 8
+
+
+def test_respectively_lists_pair_names_and_numbers_in_order():
+    figs = _figs()
+    assert _one(figs, "城镇居民人均可支配收入", "growth").value == 5.5
+    assert [g.value for g in figs if g.indicator == "农村居民人均可支配收入"] == [8.2]  # 脱贫县's 8.5 is a subgroup
+    assert _one(figs, "规模以上工业增加值", "growth").value == 5.1
+    assert _one(figs, "固定资产投资", "growth", "actual").value == 6.1
+    assert _one(figs, "进出口总额", "growth").value == 13.8
+
+
+def test_a_threshold_passed_is_not_the_value():
+    fiscal = _one(_figs(), "一般公共预算收入", "level")
+    assert fiscal.value == 502 and not fiscal.bound
+
+
+def test_denominators_subregions_part_years_and_periods_are_not_the_years_figures():
+    figs = _figs()
+    actual_gdp_growth = [g.value for g in figs if g.indicator == "地区生产总值" and g.measure == "growth" and g.kind == "actual"]
+    assert actual_gdp_growth == [6.6]  # not 2.75 (a share), 3 (energy per GDP), 10 (two counties), 5.4 (five years)
+    assert [g.value for g in figs if g.kind == "period"] == [5.4]
+    assert not [g for g in figs if g.indicator == "社会消费品零售总额"]  # 前三季度 only
+
+
+def test_estimates_are_typed_as_such():
+    figs = _figs("回顾\n预计地区生产总值增长4.5%左右，固定资产投资增长17%。\n", 2023)
+    assert {(g.indicator, g.kind, g.year) for g in figs} == {("地区生产总值", "estimate", 2022), ("固定资产投资", "estimate", 2022)}
+
+
+def test_named_indicators_expand_enumerations_and_group_names():
+    assert [n for n, *_ in named_indicators("城镇、农村居民人均可支配收入分别增长多少")] == [
+        ["城镇居民人均可支配收入", "农村居民人均可支配收入"]]
+    assert [n for n, *_ in named_indicators("城乡居民人均可支配收入分别增长多少")] == [
+        ["城镇居民人均可支配收入", "农村居民人均可支配收入"]]
+    assert named_indicators("工业投资占固定资产投资比重是多少") == []  # a denominator is no subject
+
+
+def test_every_typed_figure_of_the_cities_corpus_is_an_exact_raw_span():
+    n = 0
+    for path in sorted((ROOT / "corpora" / "cities").glob("*.txt")):
+        raw = path.read_text("utf-8")
+        for g in extract_indicator_figures(clean(raw), 2024):
+            assert raw[g.start:g.end] == g.quote
+            n += 1
+    assert n > 500
+
+
+# --- answers -------------------------------------------------------------------------------------
+
+def _doc(doc: str, date: str, text: str) -> DocRow:
+    meta = DocMeta(place="某市", doc_type="政府工作报告", date=date)
+    facts = extract_facts(clean(text), meta)
+    return DocRow(doc, "v", "sha", None, "utf-8", text, text, meta.as_dict(), [], [], facts, 0, 0.0)
+
+
+DOCS = [_doc("r24", "2024-01-10", REPORT)]
+F = Filters(place="某市")
+
+
+def _ask(q: str, report_chosen: bool = True):
+    return figure_answer(q, analyse(q, "某市"), DOCS, F, report_chosen)
+
+
+@pytest.mark.parametrize("q,measures,kinds", [
+    ("某市2023年地区生产总值增长多少？", ["growth"], [None]),  # no kind word: the year decides
+    ("某市2023年实现地区生产总值总量是多少亿元？", ["level"], ["actual"]),
+    ("某市2023年地区生产总值是多少、增长多少？", ["level", "growth"], ["actual"]),
+    ("某市2024年地区生产总值增长目标是多少，实际增长多少？", ["growth"], ["target", "actual"]),
+    ("某市城镇新增就业和固定资产投资的目标分别是多少？", [None], ["target"]),
+])
+def test_question_parts(q, measures, kinds):
+    parts = asked_parts(q, analyse(q, "某市"))
+    assert sorted({p.measure or "" for p in parts}) == sorted(m or "" for m in measures)
+    assert sorted({p.kind or "" for p in parts}) == sorted(k or "" for k in kinds)
+
+
+def test_a_figure_answer_cites_the_figure_it_states():
+    text, ev, abstained = _ask("某市2023年地区生产总值增长多少？")
+    assert not abstained and "增长6.6%" in text and "[1]" in text
+    assert DOCS[0].raw[ev[0].start:ev[0].end] == ev[0].quote and "6.6" in ev[0].quote
+
+
+def test_every_part_of_a_multi_part_question_is_answered():
+    text, _, abstained = _ask("某市2023年城镇和农村居民人均可支配收入分别增长多少？")
+    assert not abstained and "5.5%" in text and "8.2%" in text
+
+
+def test_level_asked_where_only_the_rate_is_given_abstains_and_shows_the_rate():
+    text, ev, abstained = _ask("某市2023年固定资产投资总量是多少亿元？")
+    assert abstained and "只给出了" in text and "增速" in text and "没有给出总量" in text
+    assert "6.1" in ev[0].quote
+
+
+def test_a_part_the_report_lacks_is_said_not_filled():
+    text, _, abstained = _ask("某市2023年地区生产总值是多少、增长多少？城镇新增就业多少人？")
+    assert not abstained and "5315亿元" in text and "6.6%" in text
+
+
+def test_the_main_targets_are_listed_with_citations():
+    q = "某市2024年的主要预期目标有哪些？"
+    text, ev = targets_answer(q, analyse(q, "某市"), DOCS, F)
+    assert "地区生产总值增长6%左右" in text and "固定资产投资增长8%以上" in text and len(ev) >= 3
