@@ -415,9 +415,7 @@ def test_full_queue_is_503_while_facts_and_listings_do_not_wait(gated):
     url, llm = gated
     h = {"Authorization": f"Bearer {KEY}"}
     llm.release.clear()
-
-    def gate() -> dict:
-        return httpx.get(url + "/v1/health", headers=h, timeout=30).json()["gate"]
+    gate = _gate_stats(url, h)
 
     results: dict[str, httpx.Response] = {}
 
@@ -460,9 +458,7 @@ def test_a_client_that_gives_up_leaves_the_queue(gated):
     url, llm = gated
     h = {"Authorization": f"Bearer {KEY}"}
     llm.release.clear()
-
-    def gate() -> dict:
-        return httpx.get(url + "/v1/health", headers=h, timeout=30).json()["gate"]
+    gate = _gate_stats(url, h)
 
     calls = llm.calls
     done: dict[str, httpx.Response] = {}
@@ -501,9 +497,7 @@ def test_the_page_waits_in_the_servers_model_queue(gated_page):
 
     url, llm = gated_page
     llm.release.clear()
-
-    def gate() -> dict:
-        return httpx.get(url + "/v1/health", timeout=30).json()["gate"]
+    gate = _gate_stats(url)
 
     calls = llm.calls
     api: dict[str, httpx.Response] = {}
@@ -526,6 +520,11 @@ def test_the_page_waits_in_the_servers_model_queue(gated_page):
     assert "出席了会议" in json.dumps(answered, ensure_ascii=False)
     g = gate()
     assert g["running"] == g["waiting"] == 0 and llm.calls == calls + 2
+
+
+def _gate_stats(url: str, headers: dict[str, str] | None = None):
+    """A function that reads the server's model gate (running, waiting, served, rejected) from /v1/health."""
+    return lambda: httpx.get(url + "/v1/health", headers=headers, timeout=30).json()["gate"]
 
 
 def _until(cond, timeout: float = 60) -> None:
