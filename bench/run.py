@@ -68,10 +68,10 @@ def phase_store_writes(n_chunks: int, with_text: bool) -> dict[str, Any]:
     tmp = tempfile.mkdtemp(prefix="rag-bench-store-")
     seed = Store(get_settings(data_dir=Path(tmp) / "seed"))
     ingest_paths(seed, [ROOT / "corpora" / "towns"])
-    got = seed.vectors._collection.get(include=["embeddings"])
+    got = seed.collection.get(include=["embeddings"])
     texts = seed.chunk_texts(got["ids"])
     base = [(texts[i], np.asarray(v)) for i, v in zip(got["ids"], got["embeddings"], strict=True)]
-    coll = Store(get_settings(data_dir=Path(tmp) / "w")).vectors._collection
+    coll = Store(get_settings(data_dir=Path(tmp) / "w")).collection
     rng = np.random.default_rng(0)
     t0 = time.perf_counter()
     for d in range(0, n_chunks, 100):
@@ -106,7 +106,7 @@ def phase_retrieval(n_chunks: int, queries: list[str]) -> dict[str, Any]:
     store = Store(get_settings(data_dir=Path(tmp)))
     ingest_paths(store, [ROOT / "corpora" / "towns"])
     base = store.chunks()
-    got = store.vectors._collection.get(include=["embeddings", "metadatas"])
+    got = store.collection.get(include=["embeddings", "metadatas"])
     vec_by_id = dict(zip(got["ids"], got["embeddings"], strict=True))
     rng = np.random.default_rng(0)
     per_doc = 400
@@ -127,7 +127,7 @@ def phase_retrieval(n_chunks: int, queries: list[str]) -> dict[str, Any]:
         store.add_vectors([c.id for c in batch], vecs,
                           [{"doc": doc, "version": version, "idx": c.idx, "place": f"合成{d_i}镇", "doc_type": "其他",
                             "year": 2024} for c in batch])
-        store.commit_document(DocRow(doc, version, "x", None, None, "", "", {"town": f"合成{d_i}镇"}, [], [], {},
+        store.commit_document(DocRow(doc, version, "x", None, None, "", "", {"place": f"合成{d_i}镇"}, [], [], {},
                                      len(batch), now()), batch)
         rows.extend(batch)
         made += len(batch)
@@ -338,6 +338,27 @@ def run_bench(out: Path, gov: Path | None = None, gov_docs: list[int] | None = N
     return res
 
 
+def run_serve(out: Path, llm: str = "local", clients: int = 20, per_client: int = 5, queue: int = 8, ask: int = 5,
+              progress=print) -> dict:
+    """The service rows alone (``rag bench --serve``): the seeds ingested into a fresh store, then
+    `rag ask` cold vs warm and the load test (bench/serve.py). Merged into ``out/bench.json`` when
+    one is there, so the other rows stand."""
+    from bench.serve import serve_bench
+
+    tmp = tempfile.mkdtemp(prefix="rag-bench-serve-")
+    progress("ingest the seeds for the server")
+    run_phase("ingest", paths=[str(ROOT / "corpora" / "towns")], data_dir=tmp + "/d", embed_cache=tmp + "/emb.sqlite")
+    serve = serve_bench(Path(tmp) / "d", llm=llm, clients=clients, per_client=per_client, queue=queue, ask=ask,
+                        progress=progress)
+    old = out / "bench.json"
+    res = json.loads(old.read_text("utf-8")) if old.exists() else {"ingest": {}, "retrieval": {}}
+    res["serve"] = serve
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(res, ensure_ascii=False, indent=2), "utf-8")
+    (out / "bench.md").write_text(markdown(res), "utf-8")
+    return res
+
+
 def _num(v: float) -> str:
     return f"{v:.0f}" if abs(v) >= 1000 else f"{v:.3g}"  # 1930, not 1.93e+03
 
@@ -375,6 +396,10 @@ def markdown(res: dict) -> str:
         lines.append(f"| answer, total | {_mm(a['total_s'])} | p95 {a['total_s']['p95']:.3g}s | |")
     for k, b in res.get("briefs", {}).items():
         lines.append(f"| brief ({k.replace('_', ' ')}) | {_mm(b['seconds'])} | per document | {b['peak_rss_mb']} MB |")
+    if "serve" in res:
+        from bench.serve import markdown_rows
+
+        lines += markdown_rows(res["serve"])
     return "\n".join(lines) + "\n"
 
 

@@ -40,14 +40,14 @@ def check(corpus: Path, n: int) -> dict:
     for r in sample:
         lf = load_file(corpus / r["file"])
         m = extract_meta(clean(lf.raw, lf.is_html))
-        p_ok = m.town == r["place"]
+        p_ok = m.place == r["place"]
         y_ok = report_year(m.date) == r["year"]
         place += p_ok
         strict += (m.date or "")[:4] == str(r["year"])
         rep += y_ok
         both += p_ok and y_ok
         if not (p_ok and y_ok):
-            misses.append({"file": r["file"], "want": [r["place"], r["year"]], "got": [m.town, m.date]})
+            misses.append({"file": r["file"], "want": [r["place"], r["year"]], "got": [m.place, m.date]})
     k = len(sample)
     return {"n": k, "place": place / k, "year_strict": strict / k, "report_year": rep / k,
             "place_and_year": both / k, "seconds": round(time.perf_counter() - t0, 1), "misses": misses}

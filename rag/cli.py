@@ -111,9 +111,9 @@ def ingest(
 
 
 def _doc_summary(d) -> dict:
-    m = d.meta
-    return {"doc": d.doc, "town": m.get("town"), "parent": m.get("parent"), "province": m.get("province"),
-            "doc_type": m.get("doc_type"), "meeting": m.get("meeting"), "date": m.get("date"), "chunks": d.n_chunks}
+    from rag.index.documents import summary
+
+    return summary(d)
 
 
 @app.command()
@@ -126,7 +126,7 @@ def docs(as_json: bool = typer.Option(False, "--json", help="a JSON list of obje
     if not rows:
         out.print("no documents yet; run `rag ingest corpora/`")
         return
-    keys = ["doc", "town", "parent", "province", "doc_type", "meeting", "date", "chunks"]
+    keys = ["doc", "place", "parent", "province", "doc_type", "meeting", "date", "chunks"]
     t = Table(*keys)
     # ids are what `rag show` / `rag rm` take: never cut (the meeting name wraps instead)
     for c in t.columns:
@@ -499,7 +499,8 @@ def _cold_qa(s: Settings, llm: Optional[str], question: str, filters):
 
 @app.command()
 def brief(
-    town: Optional[str] = typer.Option(None, "--town", help="place name, e.g. 港口镇 (merges its documents, newest first)"),
+    place: Optional[str] = typer.Option(None, "--place", "--town", help="place name, e.g. 港口镇 (merges its documents, "
+                                        "newest first); --town is its old name"),
     doc: Optional[str] = typer.Option(None, "--doc", help="one document id instead of a place"),
     all_: bool = typer.Option(False, "--all", help="a brief for every place (and every document without one)"),
     out_path: Optional[Path] = typer.Option(None, "--out", help="with --all: a folder for DIR/<name>.json and .md "
@@ -525,9 +526,9 @@ def brief(
             _fail("--all needs --out DIR")
         _brief_all(store, backend, out_path, fmt == "docx", quiet)
         return
-    if not (town or doc):
-        _fail("give --town PLACE, --doc DOC or --all --out DIR")
-    b = build_brief(store, doc=doc, town=town, backend=backend)
+    if not (place or doc):
+        _fail("give --place PLACE, --doc DOC or --all --out DIR")
+    b = build_brief(store, doc=doc, place=place, backend=backend)
     fmt = "json" if as_json and not fmt else fmt
     if out_path:
         _write_brief(b, out_path, fmt or "md")
@@ -558,8 +559,8 @@ def _brief_all(store, backend, out_dir: Path, docx: bool, quiet: bool) -> None:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     docs = store.list_docs()
-    towns = sorted({d.meta["town"] for d in docs if d.meta.get("town")})
-    jobs = [("town", t) for t in towns] + [("doc", d.doc) for d in docs if not d.meta.get("town")]
+    places = sorted({d.meta["place"] for d in docs if d.meta.get("place")})
+    jobs = [("place", p) for p in places] + [("doc", d.doc) for d in docs if not d.meta.get("place")]
     with _progress("brief", quiet) as bar:
         task = bar.add_task("", total=len(jobs))
         for i, (kind, key) in enumerate(jobs):
@@ -707,12 +708,23 @@ def bench(
     no_answers: bool = typer.Option(False, "--no-answers", help="skip the LLM answer and brief timings"),
     llm: str = typer.Option("local", "--llm", help="backend for the answer timings"),
     readme: Optional[Path] = typer.Option(None, "--readme", help="write the table into this README"),
+    serve: bool = typer.Option(False, "--serve", help="only the service rows: `rag ask` cold vs warm via `rag serve` "
+                               "and a load test on loopback (merged into an existing bench.json)"),
+    clients: int = typer.Option(20, "--clients", help="--serve: concurrent clients of the load test"),
+    per_client: int = typer.Option(5, "--per-client", help="--serve: questions each client asks"),
+    queue: int = typer.Option(8, "--queue", help="--serve: the server's model queue"),
 ) -> None:
     """Benchmark ingest, re-ingest, retrieval at scale, answers and briefs (JSON, Markdown, PNG)."""
-    from bench.run import run_bench, update_readme
+    from bench.run import run_bench, run_serve, update_readme
 
-    res = run_bench(out_dir, gov=gov, gov_docs=gov_docs, runs=runs, sizes=sizes, answers=not no_answers, llm=llm,
-                    progress=lambda m: err.print(f"[dim]bench: {m}[/]", highlight=False))
+    def progress(m: str) -> None:
+        err.print(f"[dim]bench: {m}[/]", highlight=False)
+
+    if serve:
+        res = run_serve(out_dir, llm=llm, clients=clients, per_client=per_client, queue=queue, progress=progress)
+    else:
+        res = run_bench(out_dir, gov=gov, gov_docs=gov_docs, runs=runs, sizes=sizes, answers=not no_answers, llm=llm,
+                        progress=progress)
     out.print((out_dir / "bench.md").read_text("utf-8"), highlight=False, markup=False)
     if readme:
         update_readme(readme, res)

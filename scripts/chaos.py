@@ -38,6 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SEEDS = ROOT / "corpora" / "towns"
+from bench.churn import lost_documents  # noqa: E402 - needs ROOT on sys.path
 QUESTIONS = ["锦丰镇有多少名人大代表出席会议？", "港口镇2024年的重点工作有哪些？", "人大代表出席会议情况",
              "新界埠镇选举谁为镇长？"]
 MODEL_QUESTION = "锦丰镇人民代表大会出席会议的人大代表情况"  # answered by the model (not the fact layer)
@@ -77,26 +78,6 @@ class Tally:
 
 # --- helpers run as subprocesses --------------------------------------------------------
 
-def writer_main(data: str, src: str, rounds: int) -> None:
-    """Ingest and delete churn documents, ``rounds`` times (another process than the reader)."""
-    from rag.config import Settings
-    from rag.index.store import Store
-    from rag.ingest.pipeline import ingest_paths
-
-    store = Store(Settings(data_dir=Path(data), embed_cache=Path(data).parent / "emb.sqlite"))
-    base = (SEEDS / "003_c9318c0b836d19af.txt").read_text("utf-8")
-    for i in range(rounds):
-        f = Path(src) / f"churn{i % 3}.txt"
-        f.write_text(base.replace("新界埠镇", f"第{i}轮镇"), "utf-8")
-        with store.write_lock(wait=True):
-            ingest_paths(store, [f])
-        gone = f"churn{(i + 1) % 3}.txt"
-        with store.write_lock(wait=True):
-            if store.doc_version(gone):
-                store.remove_document(gone)
-        print("round", i, flush=True)
-
-
 def model_server_main() -> None:
     """An OpenAI-compatible chat endpoint that streams a right answer slowly (a token per 100 ms)."""
 
@@ -126,22 +107,6 @@ def model_server_main() -> None:
 
 # --- checks ------------------------------------------------------------------------------
 
-def lost_documents(store, expected: list[str]) -> list[str]:
-    """Seed documents missing from the registry, their chunks, or their vectors."""
-    lost = []
-    for doc in expected:
-        try:
-            d = store.get_doc(doc)
-        except Exception:  # noqa: BLE001
-            lost.append(doc)
-            continue
-        ids = store.chunk_ids(doc)
-        got = store.vectors._collection.get(ids=ids, include=[])["ids"] if ids else []
-        if len(ids) != d.n_chunks or set(got) != set(ids):
-            lost.append(doc)
-    return lost
-
-
 def seeded(data: Path, settings_extra: dict | None = None):
     from rag.config import Settings
     from rag.index.store import Store
@@ -163,8 +128,9 @@ def phase_churn(tmp: Path, tally: Tally, rounds: int, limit_s: float) -> list[st
     store, seeds = seeded(data)
     src = tmp / "churn" / "src"
     src.mkdir(parents=True)
-    writer = subprocess.Popen([sys.executable, __file__, "--writer", str(data), str(src), str(rounds)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    writer = subprocess.Popen([sys.executable, "-m", "bench.churn", str(data), str(src),
+                               str(SEEDS / "003_c9318c0b836d19af.txt"), str(rounds)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     qa = QA(store.settings, backend="extractive", store=store)
     retriever = Retriever(store)
     end = time.time() + limit_s
@@ -275,12 +241,8 @@ def main() -> int:
     ap.add_argument("--chroma-timeout", type=float, default=3, help="RAG_CHROMA_TIMEOUT_S in the Chroma phase")
     ap.add_argument("--phases", default="churn,model,chroma", help="comma-separated subset to run")
     ap.add_argument("--json", action="store_true", help="print the counts as JSON")
-    ap.add_argument("--writer", nargs=3, help=argparse.SUPPRESS)
     ap.add_argument("--model-server", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.writer:
-        writer_main(args.writer[0], args.writer[1], int(args.writer[2]))
-        return 0
     if args.model_server:
         model_server_main()
         return 0

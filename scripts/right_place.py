@@ -46,7 +46,7 @@ def main() -> int:
     store = Store(settings)
     ingest_paths(store, [docs_dir])
     qa = QA(settings, backend="extractive", store=store)
-    place_of = {d.doc: d.meta.get("town") for d in qa.retriever.documents()}
+    place_of = {d.doc: d.meta.get("place") for d in qa.retriever.documents()}
     out = {"questions": 0, "answered": 0, "right_place": 0, "abstained": 0, "wrong": []}
     for r in picked:
         p, y = r["place"], int(r["year"])

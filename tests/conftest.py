@@ -7,12 +7,15 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
+
+from bench.serve import free_port  # noqa: F401 - one free-port helper for tests, bench and scripts
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "corpora" / "towns"
@@ -73,13 +76,23 @@ def seeded_store(seeded_dir, tmp_path):
     store.close()
 
 
-def free_port() -> int:
-    """A free TCP port on loopback."""
-    import socket
+def within(fn: Callable[[], Any], limit_s: float, what: str = "the call") -> tuple[dict[str, Any], float]:
+    """Run ``fn`` in a thread: ({"value": result} or {"error": exception}, seconds). Fails the test
+    when it has not returned in ``limit_s`` (the defects these tests catch block for ever)."""
+    box: dict[str, Any] = {}
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    def run() -> None:
+        try:
+            box["value"] = fn()
+        except Exception as e:  # noqa: BLE001 - handed to the test
+            box["error"] = e
+
+    t0 = time.monotonic()
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(limit_s)
+    assert not t.is_alive(), f"still waiting after {limit_s:.0f} s: {what} blocks for ever"
+    return box, time.monotonic() - t0
 
 
 @contextmanager

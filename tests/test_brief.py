@@ -25,21 +25,21 @@ def test_brief_has_every_eval_key_and_provenance(seeded_store):
     for item in b["officials"] + b["elected"] + b["figures"]:
         s = item["source"]
         assert raw[s["start"]:s["end"]] == s["quote"]
-    p = b["provenance"]["town"]
+    p = b["provenance"]["place"]
     assert raw[p["start"]:p["end"]] == p["quote"]
 
 
 def test_must_show_values(seeded_store):
-    jf = build_brief(seeded_store, town="锦丰镇")
+    jf = build_brief(seeded_store, place="锦丰镇")
     assert jf["deputies"] == 106
     assert {(e["name"], e["post"][-3:]) for e in jf["elected"]} == {("杜锁军", "府镇长"), ("秦嘉恺", "副镇长"), ("陈凌霄", "副镇长")}
     assert "赌场" not in json.dumps(jf, ensure_ascii=False)
-    xjb = build_brief(seeded_store, town="新界埠镇")
+    xjb = build_brief(seeded_store, place="新界埠镇")
     assert _fig(xjb, "财政税收", value=1.1, unit="亿元", year=2023, kind="actual")
     assert _fig(xjb, "固定资产投资", value=6.7, year=2023, kind="actual")
     assert _fig(xjb, "固定资产投资", value=7.5, year=2024, kind="target")
     assert _fig(xjb, "一般公共预算收入增长", value=10.0, unit="%", year=2024, kind="target")
-    hj = build_brief(seeded_store, town="厚街")  # short names work too
+    hj = build_brief(seeded_store, place="厚街")  # short names work too
     assert _fig(hj, "经济增长", value=5.0, kind="target")
     assert not {"黄楚芳", "陈伟赞"} & {p["name"] for p in hj["officials"]}
     sp = build_brief(seeded_store, doc=SEED_IDS["speech"])
@@ -47,10 +47,10 @@ def test_must_show_values(seeded_store):
 
 
 def test_markdown_card_and_unknown_place(seeded_store):
-    md = to_markdown(build_brief(seeded_store, town="新界埠镇"))
+    md = to_markdown(build_brief(seeded_store, place="新界埠镇"))
     assert "## 完成情况" in md and "## 目标" in md and "7.5亿元" in md
     with pytest.raises(NotFoundError, match="places with documents"):
-        build_brief(seeded_store, town="三亚市")
+        build_brief(seeded_store, place="三亚市")
 
 
 def test_llm_summary_sentences_with_unsupported_numbers_are_dropped(seeded_store):

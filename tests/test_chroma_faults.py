@@ -22,7 +22,7 @@ from rag.errors import BackendError
 from rag.index.store import Store, make_chroma_client
 from rag.ingest.pipeline import ingest_paths
 from rag.qa.chain import QA
-from tests.conftest import SEED_IDS, SEEDS, chroma_run
+from tests.conftest import SEED_IDS, SEEDS, chroma_run, within
 
 
 @pytest.fixture
@@ -52,20 +52,7 @@ def silent_server():
 
 
 def _within(fn, limit_s: float):
-    box: dict = {}
-
-    def run():
-        try:
-            box["value"] = fn()
-        except Exception as e:  # noqa: BLE001
-            box["error"] = e
-
-    t0 = time.monotonic()
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-    t.join(limit_s)
-    assert not t.is_alive(), f"still waiting after {limit_s:.0f} s: the vector store blocks for ever"
-    return box, time.monotonic() - t0
+    return within(fn, limit_s, "the vector store")
 
 
 def test_a_silent_chroma_server_is_a_clear_error_in_seconds(tmp_path, silent_server):

@@ -27,7 +27,7 @@ def test_ingest_and_replace_against_a_chroma_server(chroma_server, tmp_path):
     n = store.get_doc(SEED_IDS["jinfeng"]).n_chunks
     # the vectors live on the server: a fresh client sees them
     client = make_chroma_client(Settings(data_dir=tmp_path / "other", chroma_url=chroma_server))
-    coll = client.get_collection(store.vectors._collection.name)
+    coll = client.get_collection(store.collection.name)
     assert coll.count() == n
     hits = store.vectors.similarity_search("锦丰镇选举镇长", k=3)
     assert hits and all(h.metadata["doc"] == SEED_IDS["jinfeng"] for h in hits)

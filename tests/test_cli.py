@@ -23,8 +23,8 @@ def rag(*args, env_extra=None, check=True):
 def test_docs_json_has_eval_format_keys(seeded_dir):
     r = rag("docs", "--json", env_extra={"RAG_DATA_DIR": str(seeded_dir)})
     rows = {d["doc"]: d for d in json.loads(r.stdout)}
-    assert set(rows[SEED_IDS["gangkou"]]) == {"doc", "town", "parent", "province", "doc_type", "meeting", "date", "chunks"}
-    got = {k: (d["town"], d["parent"], d["province"], d["doc_type"], d["date"]) for k, d in rows.items()}
+    assert set(rows[SEED_IDS["gangkou"]]) == {"doc", "place", "town", "parent", "province", "doc_type", "meeting", "date", "chunks"}
+    got = {k: (d["place"], d["parent"], d["province"], d["doc_type"], d["date"]) for k, d in rows.items()}
     assert got[SEED_IDS["gangkou"]] == ("港口镇", "中山市", "广东省", "人代会", "2024-02-05")
     assert got[SEED_IDS["houjie"]] == ("厚街镇", "东莞市", "广东省", "党代会", "2024-02")
     assert got[SEED_IDS["jinfeng"]] == ("锦丰镇", "张家港市", "江苏省", "人代会", "2024-08-08")
@@ -77,7 +77,7 @@ def test_ask_brief_compare_json(seeded_dir):
     a = json.loads(rag("ask", "--json", "锦丰镇有多少名人大代表出席会议？", env_extra=env).stdout)
     assert {"text", "citations", "abstained", "masked"} <= set(a)
     assert set(a["citations"][0]) == {"doc", "start", "end", "quote"}
-    b = json.loads(rag("brief", "--town", "港口镇", "--json", env_extra=env).stdout)
+    b = json.loads(rag("brief", "--place", "港口镇", "--json", env_extra=env).stdout)
     assert b["deputies"] == 82 and "redacted_labels" in b and "summary" in b
     rows = json.loads(rag("compare", "固定资产投资", "--json", env_extra=env).stdout)
     assert {r["kind"] for r in rows} == {"actual", "target"}

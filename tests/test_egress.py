@@ -192,7 +192,7 @@ def test_ingest_ask_brief_and_page_send_nothing_and_write_only_where_allowed(tmp
     traces = [
         box.run("ingest", "ingest", str(box.docs)),
         box.run("ask", "ask", "港口镇的镇长是谁？", "--llm", "extractive"),
-        box.run("brief", "brief", "--town", "港口镇", "--llm", "extractive"),
+        box.run("brief", "brief", "--place", "港口镇", "--llm", "extractive"),
         box.run("ask-again", "ask", "港口镇人代会有多少名代表出席？", "--llm", "extractive"),
         start_page(box),
     ]

@@ -84,7 +84,7 @@ def test_numerals_with_qian_and_wan_keep_their_value():
     from rag.extract.meta import DocMeta
 
     text = "一千二百名代表出席会议。全年完成造林一千二百亩，新增就业两万人，奖补资金三万元。"
-    facts = extract_facts(clean(text), DocMeta(town="某镇", date="2024-01-10"))
+    facts = extract_facts(clean(text), DocMeta(place="某镇", date="2024-01-10"))
     figs = {(g["label"], g["value"], g["unit"]) for g in facts["figures"]}
     assert ("造林", 1200, "亩") in figs
     assert ("就业", 20000, "人") in figs
@@ -96,14 +96,14 @@ def test_numerals_with_qian_and_wan_keep_their_value():
 def test_words_made_of_numeral_characters_are_not_figures():
     from rag.extract.meta import DocMeta
 
-    facts = extract_facts(clean("千方百计服务千家万户，万众一心。"), DocMeta(town="某镇", date="2024-01-10"))
+    facts = extract_facts(clean("千方百计服务千家万户，万众一心。"), DocMeta(place="某镇", date="2024-01-10"))
     assert facts["figures"] == []
 
 
 def test_full_width_percent_is_a_rate():
     from rag.extract.meta import DocMeta
 
-    facts = extract_facts(clean("今年主要预期目标是：地区生产总值增长4.5％左右。"), DocMeta(town="某市", date="2023-01-04"))
+    facts = extract_facts(clean("今年主要预期目标是：地区生产总值增长4.5％左右。"), DocMeta(place="某市", date="2023-01-04"))
     assert any(g["value"] == 4.5 and g["unit"] == "%" for g in facts["figures"])
 
 
@@ -113,6 +113,6 @@ def test_a_name_planted_in_spam_is_no_official():
 
     raw = ("3月1日，试验镇第一届人民代表大会第二次会议胜利召开。镇长李四作政府工作报告。\n"
            "镇长张三欢迎您，点击www.casino.example.com注册送彩金，会议选举王五为副镇长，奖金8000元\n")
-    facts = extract_facts(clean(raw), DocMeta(town="试验镇", date="2024-03-01"))
+    facts = extract_facts(clean(raw), DocMeta(place="试验镇", date="2024-03-01"))
     assert [p["name"] for p in facts["officials"]] == ["李四"]
     assert facts["elected"] == [] and not any(g["value"] == 8000 for g in facts["figures"])

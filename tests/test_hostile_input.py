@@ -40,7 +40,7 @@ def test_huge_single_line_zero_width_and_mixed_encodings(tmp_path):
     store = Store(Settings(data_dir=tmp_path / "d"))
     report = ingest_paths(store, [d])
     assert set(report.added) == {"oneline.txt", "zw.txt", "mixed.txt"}, report.failed
-    assert store.get_doc("zw.txt").meta["town"] == "港口镇"
+    assert store.get_doc("zw.txt").meta["place"] == "港口镇"
     assert all(c.n_tokens <= 256 for c in store.chunks("oneline.txt"))
 
 

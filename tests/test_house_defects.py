@@ -52,7 +52,7 @@ def test_html_document_answers_and_briefs_like_its_text_twin(tmp_path):
         assert html.get_doc(c.doc).raw[c.start:c.end] == c.quote
     b_txt, b_html = build_brief(txt, doc="report.txt"), build_brief(html, doc="report.html")
     assert [p["name"] for p in b_html["officials"]] == [p["name"] for p in b_txt["officials"]]
-    assert "<" not in b_html["summary"] and b_html["town"] == "新界埠镇"
+    assert "<" not in b_html["summary"] and b_html["place"] == "新界埠镇"
 
 
 def _fake(text: str) -> Backend:

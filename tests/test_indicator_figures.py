@@ -113,9 +113,10 @@ def test_every_typed_figure_of_the_cities_corpus_is_an_exact_raw_span():
 # --- answers -------------------------------------------------------------------------------------
 
 def _doc(doc: str, date: str, text: str) -> DocRow:
-    meta = DocMeta(town="某市", doc_type="政府工作报告", date=date)
+    meta = DocMeta(place="某市", doc_type="政府工作报告", date=date)
     facts = extract_facts(clean(text), meta)
-    return DocRow(doc, "v", "sha", None, "utf-8", text, text, meta.as_dict(), [], [], facts, 0, 0.0)
+    stored = meta.as_dict()
+    return DocRow(doc, "v", "sha", None, "utf-8", text, text, stored, [], [], facts, 0, 0.0)
 
 
 DOCS = [_doc("r24", "2024-01-10", REPORT)]

@@ -15,10 +15,10 @@ def _store(tmp_path, name="d"):
 
 
 def test_seed_docs_metadata_and_chunk_counts(seeded_store):
-    docs = {d.doc: d for d in seeded_store.list_docs()}
+    docs = {d.doc: seeded_store.get_doc(d.doc) for d in seeded_store.list_docs()}
     assert set(docs) == set(SEED_IDS.values())
     gk = docs[SEED_IDS["gangkou"]]
-    assert (gk.meta["town"], gk.meta["date"]) == ("港口镇", "2024-02-05")
+    assert (gk.meta["place"], gk.meta["date"]) == ("港口镇", "2024-02-05")
     assert seeded_store.vector_count() == sum(d.n_chunks for d in docs.values())
     for d in docs.values():
         for ch in seeded_store.chunks(d.doc):
@@ -47,7 +47,7 @@ def test_changed_document_replaces_its_chunks(tmp_path):
     assert report.updated == ["town.txt"]
     v2 = store.doc_version("town.txt")[0]
     assert v1 != v2
-    got = store.vectors._collection.get(where={"doc": "town.txt"}, include=["metadatas"])
+    got = store.collection.get(where={"doc": "town.txt"}, include=["metadatas"])
     assert {m["version"] for m in got["metadatas"]} == {v2}
     assert {c.version for c in store.chunks("town.txt")} == {v2}
     assert "团结奋斗" in store.get_doc("town.txt").text
@@ -70,7 +70,7 @@ def test_rm_removes_document_chunks_and_vectors(seeded_store):
     seeded_store.remove_document(doc)
     assert doc not in {d.doc for d in seeded_store.list_docs()}
     assert not seeded_store.chunks(doc)
-    assert not seeded_store.vectors._collection.get(where={"doc": doc})["ids"]
+    assert not seeded_store.collection.get(where={"doc": doc})["ids"]
 
 
 def test_bad_inputs_fail_alone_and_leave_nothing(tmp_path):
@@ -94,7 +94,7 @@ def test_bad_inputs_fail_alone_and_leave_nothing(tmp_path):
     docs = {d.doc for d in store.list_docs()}
     assert docs == {"good.txt", "gbk.txt", "page.html"}
     assert store.vector_count() == sum(d.n_chunks for d in store.list_docs())
-    assert store.get_doc("gbk.txt").meta["town"] == "甲乙镇"
+    assert store.get_doc("gbk.txt").meta["place"] == "甲乙镇"
 
 
 def test_second_writer_is_refused_clearly(tmp_path):

@@ -16,7 +16,7 @@ EXPECTED = {
 @pytest.mark.parametrize("key", list(EXPECTED))
 def test_seed_metadata(seed_raw, key):
     m = extract_meta(clean(seed_raw[SEED_IDS[key]]))
-    assert (m.town, m.parent, m.province, m.doc_type, m.meeting, m.date) == EXPECTED[key]
+    assert (m.place, m.parent, m.province, m.doc_type, m.meeting, m.date) == EXPECTED[key]
 
 
 def test_garbled_day_repaired_from_publication_date():
@@ -32,7 +32,7 @@ def test_month_after_publication_means_previous_year():
 def test_chinese_numeral_date_and_line_broken_meeting():
     raw = "政府工作报告\n——二〇二三年一月十五日在北京市第十六届人民代表大会\n第一次会议上\n各位代表：\n现在，我代表市人民政府向大会报告工作。"
     m = extract_meta(clean(raw))
-    assert (m.town, m.parent, m.province, m.doc_type, m.date) == ("北京市", None, "北京市", "政府工作报告", "2023-01-15")
+    assert (m.place, m.parent, m.province, m.doc_type, m.date) == ("北京市", None, "北京市", "政府工作报告", "2023-01-15")
     assert m.meeting == "北京市第十六届人民代表大会第一次会议"
 
 
@@ -42,11 +42,11 @@ def test_arabic_dates():
 
 def test_city_and_province_parents():
     city = extract_meta(clean("宜春市政府工作报告\n——2022年2月23日在宜春市第五届人民代表大会第二次会议上\n各位代表："))
-    assert (city.town, city.parent, city.province) == ("宜春市", "江西省", "江西省")
+    assert (city.place, city.parent, city.province) == ("宜春市", "江西省", "江西省")
     prov = extract_meta(clean("政府工作报告\n——2024年1月22日在广西壮族自治区第十四届人民代表大会第二次会议上\n各位代表："))
-    assert (prov.town, prov.parent, prov.province) == ("广西壮族自治区", None, "广西壮族自治区")
+    assert (prov.place, prov.parent, prov.province) == ("广西壮族自治区", None, "广西壮族自治区")
 
 
 def test_short_prefecture_name_is_made_full():
     m = extract_meta(clean("恩施州政府工作报告（2023年1月5日 夏锡璠）\n——2023年1月5日在州九届人大二次会议上\n各位代表：\n现在，我代表州人民政府向大会报告工作。"))
-    assert m.town == "恩施土家族苗族自治州" and m.province == "湖北省"
+    assert m.place == "恩施土家族苗族自治州" and m.province == "湖北省"

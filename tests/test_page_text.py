@@ -49,7 +49,7 @@ def test_any_text_renders_as_itself(s):
 
 
 def test_a_brief_card_shows_document_fields_as_text():
-    b = {"town": "试验镇", "doc_type": "人代会", "date": None, "summary": "重点：![a](http://203.0.113.9)",
+    b = {"place": "试验镇", "doc_type": "人代会", "date": None, "summary": "重点：![a](http://203.0.113.9)",
          "meeting": "<img src=http://203.0.113.7/m.png>", "parent": None, "province": None, "deputies": 58,
          "officials": [{"name": "林晓阳<script>x</script>", "title": "副镇长"}], "elected": [],
          "figures": [{"kind": "actual", "label": "造林|面积", "value": 12.0, "unit": "亩", "year": 2024,

@@ -7,7 +7,7 @@ from rag.qa.question import analyse, pick_report
 
 
 def _report(doc: str, place: str, date: str, text: str = "") -> DocRow:
-    meta = {"town": place, "doc_type": "政府工作报告", "date": date}
+    meta = {"place": place, "doc_type": "政府工作报告", "date": date}
     return DocRow(doc, "v", "sha", None, "utf-8", "", text, meta, [], [], {}, 0, 0.0)
 
 
@@ -49,7 +49,7 @@ def test_another_years_report_speaking_of_the_year_lets_the_evidence_decide():
 def test_no_decision_without_a_place_or_a_year_or_for_other_documents():
     assert pick_report(analyse("地区生产总值增长多少？", None), DOCS) == (None, None)
     assert pick_report(analyse("十堰地区生产总值增长多少？", "十堰市"), DOCS) == (None, None)
-    news = [DocRow("n", "v", "s", None, None, "", "", {"town": "港口镇", "doc_type": "人代会", "date": "2024-01-10"},
+    news = [DocRow("n", "v", "s", None, None, "", "", {"place": "港口镇", "doc_type": "人代会", "date": "2024-01-10"},
                    [], [], {}, 0, 0.0)]
     assert pick_report(analyse("港口镇2023年固定资产投资多少？", "港口镇"), news) == (None, None)
 

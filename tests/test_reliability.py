@@ -37,7 +37,8 @@ def hostile_store(tmp_path):
 
 
 def test_injected_instructions_are_removed_at_ingest_and_audited(hostile_store):
-    for d in hostile_store.list_docs():
+    for info in hostile_store.list_docs():
+        d = hostile_store.get_doc(info.doc)
         assert not any(s in d.text for s in SPAM), d.doc
         assert any(a["reason"] == "injected instruction" for a in d.audit)
         for c in hostile_store.chunks(d.doc):
@@ -74,7 +75,7 @@ def _invariants(data_dir: Path) -> None:
         assert len(store.chunks(d.doc)) == d.n_chunks > 0  # no documents without their chunks
     store.collect_garbage()
     assert store.vector_count() == len(chunks)  # after the next run's GC, vectors match exactly
-    got = store.vectors._collection.get(include=["metadatas"])
+    got = store.collection.get(include=["metadatas"])
     ids = set(got["ids"])
     assert ids == {c.id for c in chunks}  # no duplicates, nothing missing
     store.close()
@@ -167,7 +168,7 @@ def test_backend_faults_give_a_clear_message_and_briefs_fall_back(seeded_store, 
         if mode == "slow":
             assert "timed out" in msg
     assert time.time() - t0 < 30  # bounded retries: nothing hangs
-    b = build_brief(seeded_store, town="锦丰镇", backend=qa.backend)
+    b = build_brief(seeded_store, place="锦丰镇", backend=qa.backend)
     assert b["summary_source"] == "facts" and b["deputies"] == 106
 
 
@@ -199,7 +200,7 @@ def test_default_paths_make_no_outbound_connection(tmp_path, monkeypatch):
     store = Store(Settings(data_dir=tmp_path / "d"))
     ingest_paths(store, [Path(__file__).parent.parent / "corpora" / "towns"])
     QA(store.settings, backend="extractive", store=store).answer("锦丰镇有多少名人大代表出席会议？")
-    build_brief(store, town="港口镇")
+    build_brief(store, place="港口镇")
     assert attempts == []
 
 

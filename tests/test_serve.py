@@ -9,10 +9,8 @@ httpx. Tier 2 (a scripted model) only where a test is about our own decision cod
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -25,6 +23,7 @@ import httpx
 import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
+from bench.serve import clean_env, free_port, rag_serve
 from rag.llm.backends import Backend
 from rag.qa.chain import QA
 from rag.serve.openai_compat import ChatError, ChatMessage, question_and_history
@@ -119,46 +118,7 @@ LLM_Q = "锦丰镇人民代表大会出席会议的人大代表情况"  # not an
 FACT_Q = "新界埠镇2023年完成固定资产投资多少？"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("RAG_API_KEY", "RAG_SERVER_URL", "RAG_LLM")}
-    env.update(extra)
-    return env
-
-
-@contextmanager
-def rag_serve(data_dir: Path, *args: str, env: dict[str, str] | None = None, key: str | None = None):
-    """`rag serve` as a subprocess on a free loopback port; yields its base URL once /v1/health answers."""
-    port = free_port()
-    log = data_dir.parent / f"serve-{port}.log"
-    with open(log, "w") as fh:
-        proc = subprocess.Popen([*RAG, "serve", "--port", str(port), *args], stdout=fh, stderr=subprocess.STDOUT,
-                                env={**(env or _env()), "RAG_DATA_DIR": str(data_dir)}, cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
-    try:
-        deadline = time.time() + 240
-        while True:
-            assert proc.poll() is None, f"rag serve exited: {log.read_text()}"
-            try:
-                if httpx.get(url + "/v1/health", headers=headers, timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.time() < deadline, f"rag serve did not come up: {log.read_text()}"
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+_env = clean_env  # this environment without another server, key or backend
 
 
 def _copy(seeded_dir: Path, tmp: Path) -> Path:
@@ -286,14 +246,14 @@ def test_rest_ask_matches_rag_ask_json(server, seeded_dir):
 def test_rest_documents_briefs_compare_docs(server, seed_raw):
     docs = httpx.get(server + "/v1/documents", timeout=30).json()
     assert {d["doc"] for d in docs} == set(seed_raw)
-    assert {"doc", "town", "parent", "province", "doc_type", "meeting", "date", "chunks"} == set(docs[0])
+    assert {"doc", "place", "town", "parent", "province", "doc_type", "meeting", "date", "chunks"} == set(docs[0])
     one = httpx.get(server + "/v1/documents/002_1438b3965b54970e.txt", timeout=30).json()
-    assert one["raw"] == seed_raw["002_1438b3965b54970e.txt"] and one["metadata"]["town"] == "锦丰镇"
+    assert one["raw"] == seed_raw["002_1438b3965b54970e.txt"] and one["metadata"]["place"] == "锦丰镇"
     missing = httpx.get(server + "/v1/documents/nope.txt", timeout=30)
     assert missing.status_code == 404 and "nope.txt" in missing.json()["error"]["message"]
 
     b = httpx.get(server + "/v1/briefs/锦丰镇", timeout=30).json()
-    assert b["town"] == "锦丰镇" and b["summary_source"] == "facts"
+    assert b["place"] == b["town"] == "锦丰镇" and b["summary_source"] == "facts"
     assert any(e["name"] == "杜锁军" for e in b["elected"])
     md = httpx.get(server + "/v1/briefs/锦丰镇", params={"format": "md"}, timeout=30)
     assert md.headers["content-type"].startswith("text/markdown") and md.text.startswith("# 锦丰镇")
@@ -433,19 +393,25 @@ class _HeldHandler(BaseHTTPRequestHandler):
 KEY = "test-key-" + "x" * 24
 
 
-@pytest.fixture(scope="module")
-def gated(seeded_dir, tmp_path_factory):
+@contextmanager
+def _held_model_server(seeded_dir: Path, tmp: Path, *args: str, key: str | None = None):
+    """`rag serve --llm openai --queue 1` over a copy of the seeds, its model a :class:`_HeldLLM`."""
     llm = _HeldLLM()
     threading.Thread(target=llm.serve_forever, daemon=True).start()
-    data = _copy(seeded_dir, tmp_path_factory.mktemp("gated"))
-    env = _env(RAG_API_KEY=KEY, RAG_LLM_BASE_URL=f"http://127.0.0.1:{llm.server_address[1]}/v1",
-               RAG_LLM_MODEL="held")
+    env = _env(RAG_LLM_BASE_URL=f"http://127.0.0.1:{llm.server_address[1]}/v1", RAG_LLM_MODEL="held",
+               **({"RAG_API_KEY": key} if key else {}))
     try:
-        with rag_serve(data, "--llm", "openai", "--queue", "1", env=env, key=KEY) as url:
+        with rag_serve(_copy(seeded_dir, tmp), "--llm", "openai", "--queue", "1", *args, env=env, key=key) as url:
             yield url, llm
     finally:
         llm.release.set()
         llm.shutdown()
+
+
+@pytest.fixture(scope="module")
+def gated(seeded_dir, tmp_path_factory):
+    with _held_model_server(seeded_dir, tmp_path_factory.mktemp("gated"), key=KEY) as server:
+        yield server
 
 
 def test_a_wrong_or_missing_key_is_401(gated):
@@ -464,9 +430,7 @@ def test_full_queue_is_503_while_facts_and_listings_do_not_wait(gated):
     url, llm = gated
     h = {"Authorization": f"Bearer {KEY}"}
     llm.release.clear()
-
-    def gate() -> dict:
-        return httpx.get(url + "/v1/health", headers=h, timeout=30).json()["gate"]
+    gate = _gate_stats(url, h)
 
     results: dict[str, httpx.Response] = {}
 
@@ -509,9 +473,7 @@ def test_a_client_that_gives_up_leaves_the_queue(gated):
     url, llm = gated
     h = {"Authorization": f"Bearer {KEY}"}
     llm.release.clear()
-
-    def gate() -> dict:
-        return httpx.get(url + "/v1/health", headers=h, timeout=30).json()["gate"]
+    gate = _gate_stats(url, h)
 
     calls = llm.calls
     done: dict[str, httpx.Response] = {}
@@ -535,6 +497,49 @@ def test_a_client_that_gives_up_leaves_the_queue(gated):
     assert done["running"].status_code == 200
     time.sleep(1)
     assert llm.calls == calls + 1  # the abandoned questions never reached the model
+
+
+@pytest.fixture(scope="module")
+def gated_page(seeded_dir, tmp_path_factory):
+    """`rag serve --ui` with a held model and one place in its queue."""
+    with _held_model_server(seeded_dir, tmp_path_factory.mktemp("gated-page"), "--ui") as server:
+        yield server
+
+
+def test_the_page_waits_in_the_servers_model_queue(gated_page):
+    """One process, one model, one queue: a page question and an API question wait in the same queue."""
+    from gradio_client import Client
+
+    url, llm = gated_page
+    llm.release.clear()
+    gate = _gate_stats(url)
+
+    calls = llm.calls
+    api: dict[str, httpx.Response] = {}
+    running = threading.Thread(target=lambda: api.update(
+        r=httpx.post(url + "/v1/ask", json={"question": LLM_Q}, timeout=120)))
+    running.start()
+    _until(lambda: llm.calls == calls + 1)  # an API question holds the model
+    page = Client(url + "/ui/", verbose=False)
+    job = page.submit(LLM_Q, [], "全部", "全部", api_name="/ask")
+    _until(lambda: gate()["waiting"] == 1 or llm.calls > calls + 1)
+    assert llm.calls == calls + 1, "the page asked the model beside the server's queue"
+    full = httpx.post(url + "/v1/ask", json={"question": LLM_Q}, timeout=30)
+    assert full.status_code == 503  # the page's question holds the one place in the queue
+    busy = page.predict(LLM_Q, [], "全部", "全部", api_name="/ask")
+    assert "模型繁忙" in json.dumps(busy, ensure_ascii=False)  # and the page is refused like an API client
+    llm.release.set()
+    answered = job.result(timeout=120)
+    running.join(120)
+    assert api["r"].status_code == 200
+    assert "出席了会议" in json.dumps(answered, ensure_ascii=False)
+    g = gate()
+    assert g["running"] == g["waiting"] == 0 and llm.calls == calls + 2
+
+
+def _gate_stats(url: str, headers: dict[str, str] | None = None):
+    """A function that reads the server's model gate (running, waiting, served, rejected) from /v1/health."""
+    return lambda: httpx.get(url + "/v1/health", headers=headers, timeout=30).json()["gate"]
 
 
 def _until(cond, timeout: float = 60) -> None:

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from bench.churn import lost_documents
 from rag.config import Settings
 from rag.ingest.pipeline import ingest_paths
 from rag.index.store import Store
-from tests.conftest import SEED_IDS, SEEDS
+from tests.conftest import ROOT, SEED_IDS, SEEDS
 
 DOC = "2月5日，测试镇第一届人民代表大会第二次会议胜利召开。50名人大代表出席会议。\n会议选举张三为测试镇人民政府副镇长。\n"
 SECRET = "2月6日，机密镇第一届人民代表大会第三次会议召开。会议选举李四为机密镇镇长。\n"
@@ -64,7 +65,7 @@ def test_links_leaving_the_folder_are_not_followed_and_are_reported(tmp_path, li
     root, outside = linked_tree
     store = _store(tmp_path)
     report = ingest_paths(store, [root])
-    docs = {d.doc: d for d in store.list_docs()}
+    docs = {d.doc: store.get_doc(d.doc) for d in store.list_docs()}
     assert not any("机密镇" in d.raw or "隐秘镇" in d.raw for d in docs.values()), sorted(docs)
     assert "good.txt" in docs
     failed = {Path(p).name: r for p, r in report.failed}
@@ -77,7 +78,7 @@ def test_links_leaving_the_folder_are_not_followed_and_are_reported(tmp_path, li
     out = json.loads(r.stdout)
     assert {Path(f["path"]).name for f in out["failed"]} >= {"x.txt", "rel.txt", "elsewhere", "gone.txt"}
     docs_cli = json.loads(rag("docs", "--json", env_extra={"RAG_DATA_DIR": str(tmp_path / "cli")}).stdout)
-    assert not any(d["town"] in ("机密镇", "隐秘镇") for d in docs_cli)
+    assert not any(d["place"] in ("机密镇", "隐秘镇") for d in docs_cli)
 
 
 def test_a_link_named_on_the_command_line_is_followed(tmp_path, linked_tree):
@@ -109,7 +110,7 @@ def test_same_name_in_two_folders_are_two_documents(tmp_path, two_reports):
     report = ingest_paths(store, [two_reports])
     assert not report.failed, report.failed
     assert sorted(report.added) == ["a/report.txt", "b/report.txt", "top.txt"]  # top-level ids stay file names
-    towns = {d.doc: d.meta["town"] for d in store.list_docs()}
+    towns = {d.doc: d.meta["place"] for d in store.list_docs()}
     assert towns == {"a/report.txt": "甲山镇", "b/report.txt": "乙水镇", "top.txt": "丙田镇"}
     assert store.vector_count() == sum(d.n_chunks for d in store.list_docs())
     assert ingest_paths(store, [two_reports]).unchanged == ["a/report.txt", "b/report.txt", "top.txt"]
@@ -123,7 +124,7 @@ def test_another_file_with_a_stored_id_is_a_clash_not_an_overwrite(tmp_path, two
     assert not report.added and not report.updated
     (path, reason), = report.failed
     assert path == str(b) and str(a.absolute()) in reason and "rag rm report.txt" in reason and "\n" not in reason
-    assert store.get_doc("report.txt").meta["town"] == "甲山镇"  # nothing replaced
+    assert store.get_doc("report.txt").meta["place"] == "甲山镇"  # nothing replaced
     # the same file, changed, is an update; the same bytes from elsewhere are the same document
     a.write_text(_town_doc("甲山镇") + "会议号召全镇干部群众团结奋斗。\n", "utf-8")
     assert ingest_paths(store, [a]).updated == ["report.txt"]
@@ -134,7 +135,7 @@ def test_another_file_with_a_stored_id_is_a_clash_not_an_overwrite(tmp_path, two
     # removed first, the other file goes in
     store.remove_document("report.txt")
     assert ingest_paths(store, [b]).added == ["report.txt"]
-    assert store.get_doc("report.txt").meta["town"] == "乙水镇"
+    assert store.get_doc("report.txt").meta["place"] == "乙水镇"
 
 
 def test_rm_asks_which_one_when_a_name_is_ambiguous(tmp_path, two_reports):
@@ -223,7 +224,7 @@ def test_rebuild_restores_the_registry_from_the_files_the_vectors_name(tmp_path,
     kept = Path(rep["moved_aside"])
     assert kept.exists() and kept.read_bytes().startswith(b"this is not a database")
     docs = json.loads(rag("docs", "--json", env_extra=env).stdout)
-    assert [(d["doc"], d["town"]) for d in docs] == [("one.txt", "甲山镇")]
+    assert [(d["doc"], d["place"]) for d in docs] == [("one.txt", "甲山镇")]
     # a folder given brings back what the vectors could not
     (src / "sub" / "two.txt").write_text(_town_doc("乙水镇"), "utf-8")
     r = rag("rebuild", str(src), "--json", env_extra=env)
@@ -232,7 +233,7 @@ def test_rebuild_restores_the_registry_from_the_files_the_vectors_name(tmp_path,
     assert [d["doc"] for d in docs] == ["one.txt", "sub/two.txt"]
     store = Store(Settings(data_dir=data))
     store.collect_garbage()
-    assert set(store.vectors._collection.get(include=[])["ids"]) == {c.id for c in store.chunks()}
+    assert set(store.collection.get(include=[])["ids"]) == {c.id for c in store.chunks()}
 
 
 def test_rebuild_restores_lost_vectors_from_the_registry(tmp_path, small_store):
@@ -249,28 +250,6 @@ def test_rebuild_restores_lost_vectors_from_the_registry(tmp_path, small_store):
 
 # --- 8. reads while another process writes --------------------------------------------------
 
-WRITER = r'''
-import sys
-from pathlib import Path
-from rag.config import Settings
-from rag.index.store import Store
-from rag.ingest.pipeline import ingest_paths
-data, src, base, rounds = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
-store = Store(Settings(data_dir=data, embed_cache=data.parent / "emb.sqlite"))
-text = base.read_text("utf-8")
-for i in range(rounds):
-    f = src / f"churn{i % 3}.txt"
-    f.write_text(text.replace("新界埠镇", f"第{i}轮镇"), "utf-8")  # new names: the reader re-indexes each time
-    with store.write_lock(wait=True):
-        ingest_paths(store, [f])
-    gone = f"churn{(i + 1) % 3}.txt"
-    with store.write_lock(wait=True):
-        if store.doc_version(gone):
-            store.remove_document(gone)
-    print("round", i, flush=True)
-'''
-
-
 def test_reads_during_ingest_and_delete_see_one_consistent_version(seeded_store, tmp_path):
     """A reader asks in a loop while another process ingests and deletes: no errors, no mixed versions."""
     import threading
@@ -279,13 +258,12 @@ def test_reads_during_ingest_and_delete_see_one_consistent_version(seeded_store,
     from rag.index.retrieval import Retriever
     from rag.qa.chain import QA
 
-    (tmp_path / "writer.py").write_text(WRITER, "utf-8")
     src = tmp_path / "churn"
     src.mkdir()
     data = seeded_store.settings.data_dir
-    writer = subprocess.Popen([sys.executable, str(tmp_path / "writer.py"), str(data), str(src),
+    writer = subprocess.Popen([sys.executable, "-m", "bench.churn", str(data), str(src),
                                str(SEEDS / SEED_IDS["xinjiebu"]), "14"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     qa = QA(seeded_store.settings, backend="extractive", store=seeded_store)
     retriever = Retriever(seeded_store)
     errors: list[str] = []
@@ -322,6 +300,7 @@ def test_reads_during_ingest_and_delete_see_one_consistent_version(seeded_store,
     assert out.count("round") == 14
     assert not errors, f"{len(errors)} errors in {counts}: {sorted(set(errors))[:5]}"
     assert counts["answers"] > 5 and counts["searches"] > 5, counts
+    assert lost_documents(seeded_store, sorted(SEED_IDS.values())) == []  # the seeds nobody touched are whole
 
 
 # --- 10. a read-only data dir ---------------------------------------------------------------

@@ -41,7 +41,7 @@ def test_fact_summary_has_the_shape_for_every_seed(seeded_store):
 
 
 def test_summary_says_who_when_results_with_years_targets_and_priorities(seeded_store):
-    s = build_brief(seeded_store, town="新界埠镇")["summary"]
+    s = build_brief(seeded_store, place="新界埠镇")["summary"]
     assert "镇长陈曦" in s and "2024年3月31日" in s
     assert "2023年" in s and "财政税收1.1亿元" in s and "固定资产投资6.7亿元" in s
     assert "2024年" in s and "固定资产投资7.5亿元" in s

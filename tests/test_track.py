@@ -113,7 +113,7 @@ def test_cli_track_json_and_table(city_dir):
 def test_brief_of_a_place_with_several_years_shows_the_table(city_store):
     from rag.brief.build import build_brief, to_markdown
 
-    b = build_brief(city_store, town="湘潭市")
+    b = build_brief(city_store, place="湘潭市")
     assert b["track"] == track(city_store, place="湘潭市")
     md = to_markdown(b)
     assert "## 目标与完成（逐年）" in md and "| 地区生产总值 | 2024 | 6.5%左右 | 5.7% | 未完成 |" in md

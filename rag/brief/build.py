@@ -15,7 +15,7 @@ from typing import Any
 from rag.errors import BackendError, NotFoundError
 from rag.index.documents import cleaned
 from rag.index.store import DocRow, Store
-from rag.extract.meta import report_year
+from rag.extract.meta import report_year, with_town_alias
 from rag.llm.backends import Backend
 from rag.llm.errors import ENDPOINT_ERRORS, backend_error
 from rag.llm.prompts import load_prompt
@@ -23,7 +23,7 @@ from rag.brief.summary import clean_priorities, compose, ground_llm, priority_se
 from rag.text.indicators import headline_indicators, indicators_in
 from rag.text.zh import AREA_UNITS, MONEY_UNITS, RATE_UNITS, normalize_query, short_place
 
-BRIEF_KEYS = ("doc", "town", "parent", "province", "doc_type", "meeting", "date", "deputies",
+BRIEF_KEYS = ("doc", "place", "parent", "province", "doc_type", "meeting", "date", "deputies",
               "officials", "elected", "figures", "redacted_labels")
 _KEY_LABEL = re.compile(r"收入|投资|产值|税收|增长|总额|增加值|营业|资金|农田|种植|人均|GDP|生产总值|消费|财政|预算|改造|建设|企业|民生实事|产业集群|补助|救助")
 _VALUE_UNITS = MONEY_UNITS | RATE_UNITS | AREA_UNITS
@@ -52,8 +52,8 @@ def headline_figures(meta: dict, figures: list[dict]) -> list[dict]:
     A town's report seldom names them: it keeps its key figures. Every figure stays in
     ``all_figures``.
     """
-    town, ry = meta.get("town") or "", report_year(meta)
-    if not town.endswith(_CITY_OR_PROVINCE) or ry is None:
+    place, ry = meta.get("place") or "", report_year(meta)
+    if not place.endswith(_CITY_OR_PROVINCE) or ry is None:
         return figures
     out, seen = [], set()
     for g in figures:
@@ -71,8 +71,8 @@ def typed_headline_figures(meta: dict, indicators: list[dict], d: DocRow) -> lis
     """A city's or province's headline figures from the typed indicator figures (rag.extract.indicator_figures):
     the year reviewed (actual, estimates included) and the year planned (target), one per indicator, measure,
     kind and year, first stated first; [] when the report is no such report or states fewer than three."""
-    town, ry = meta.get("town") or "", report_year(meta)
-    if not town.endswith(_CITY_OR_PROVINCE) or ry is None:
+    place, ry = meta.get("place") or "", report_year(meta)
+    if not place.endswith(_CITY_OR_PROVINCE) or ry is None:
         return []
     out, seen = [], set()
     for g in indicators:
@@ -134,7 +134,7 @@ def doc_brief(d: DocRow) -> dict[str, Any]:
     """The fact-layer brief of one document (no summary yet)."""
     m, f = d.meta, d.facts or {}
     prov: dict[str, Any] = {}
-    for k in ("town", "meeting"):
+    for k in ("place", "meeting"):
         if m.get(k):
             prov[k] = _span(d, m[k])
     for k in ("parent", "province", "doc_type", "date"):
@@ -168,7 +168,7 @@ def doc_brief(d: DocRow) -> dict[str, Any]:
         if g.get("masked") and g["label"] not in redacted and 2 <= len(g["label"]) <= 16 and "*" not in g["label"]:
             redacted.append(g["label"])
     return {
-        "doc": d.doc, "town": m.get("town"), "parent": m.get("parent"), "province": m.get("province"),
+        "doc": d.doc, "place": m.get("place"), "parent": m.get("parent"), "province": m.get("province"),
         "doc_type": m.get("doc_type"), "meeting": m.get("meeting"), "date": m.get("date"),
         "deputies": deputies, "officials": officials, "elected": elected, "figures": figures,
         "all_figures": all_figures,
@@ -205,19 +205,25 @@ def llm_summary(b: dict, d: DocRow, backend: Backend) -> tuple[str, list[str], b
     return ground_llm(text, b, d.text)
 
 
-def build_brief(store: Store, *, doc: str | None = None, town: str | None = None,
-                backend: Backend | None = None) -> dict[str, Any]:
-    """A brief of one document, or of a place merging its documents newest first."""
+def build_brief(store: Store, *, doc: str | None = None, place: str | None = None,
+                backend: Backend | None = None, town: str | None = None) -> dict[str, Any]:
+    """A brief of one document, or of a place merging its documents newest first.
+
+    The brief carries "place" and, for readers from before issue 21, "town" (the same value);
+    ``town=`` is the old name of ``place=``.
+    """
+    place = place or town
     t0 = time.perf_counter()
     if doc:
         docs = [store.get_doc(doc)]
     else:
-        want = normalize_query(town or "")
-        docs = [d for d in store.list_docs() if d.meta.get("town") and
-                (d.meta["town"] == want or short_place(d.meta["town"]) == want)]
+        want = normalize_query(place or "")
+        listed = store.list_docs()
+        docs = [store.get_doc(d.doc) for d in listed if d.meta.get("place") and
+                (d.meta["place"] == want or short_place(d.meta["place"]) == want)]
         if not docs:
-            known = sorted({d.meta["town"] for d in store.list_docs() if d.meta.get("town")})
-            raise NotFoundError(f"no documents about '{town}'; places with documents: {', '.join(known) or 'none'}")
+            known = sorted({d.meta["place"] for d in listed if d.meta.get("place")})
+            raise NotFoundError(f"no documents about '{place}'; places with documents: {', '.join(known) or 'none'}")
         docs.sort(key=lambda d: d.meta.get("date") or "", reverse=True)
     briefs = [doc_brief(d) for d in docs]
     b = briefs[0]
@@ -232,10 +238,10 @@ def build_brief(store: Store, *, doc: str | None = None, town: str | None = None
         b["redacted_labels"] += [r for r in other["redacted_labels"] if r not in b["redacted_labels"]]
         b["priorities"] += [p for p in other["priorities"] if p not in b["priorities"]]
         b["documents"].append(other["doc"])
-    if town and len({report_year(d.meta) for d in docs} - {None}) >= 2:  # several years: did they do what they promised?
+    if place and len({report_year(d.meta) for d in docs} - {None}) >= 2:  # several years: did they do what they promised?
         from rag.brief.track import track
 
-        b["track"] = track(store, place=docs[0].meta["town"])
+        b["track"] = track(store, place=docs[0].meta["place"])
     facts_s = time.perf_counter() - t0
     b["summary"] = fact_summary(b, docs[0].text)
     b["summary_source"] = "facts"
@@ -252,12 +258,12 @@ def build_brief(store: Store, *, doc: str | None = None, town: str | None = None
             b["summary_source"] = f"{backend.name}:{backend.model}"
         b["summary_dropped"] = dropped
     b["timing"] = {"facts_s": round(facts_s, 3), "total_s": round(time.perf_counter() - t0, 3)}
-    return b
+    return with_town_alias(b)
 
 
 def to_markdown(b: dict) -> str:
     """A readable card: fields, figures split actual vs target, priorities, summary, sources."""
-    lines = [f"# {b.get('town') or '（未署名地点）'} · {b.get('doc_type')} · {b.get('date') or '日期不详'}", ""]
+    lines = [f"# {b.get('place') or '（未署名地点）'} · {b.get('doc_type')} · {b.get('date') or '日期不详'}", ""]
     lines.append(b.get("summary") or "")
     lines += ["", "| 字段 | 值 |", "|---|---|"]
     for k, name in (("meeting", "会议"), ("parent", "上级"), ("province", "省份"), ("deputies", "出席代表")):
@@ -293,7 +299,7 @@ def compare(store: Store, label: str) -> list[dict[str, Any]]:
             if not (key_figure(g) or g.get("masked")):
                 continue
             if want in g["label"] or (len(g["label"]) >= 2 and g["label"] in want):
-                rows.append({"place": d.meta.get("town"), "year": g["year"], "kind": g["kind"], "label": g["label"],
+                rows.append({"place": d.meta.get("place"), "year": g["year"], "kind": g["kind"], "label": g["label"],
                              "value": g["value"], "unit": g["unit"], "masked": g["masked"], "growth": g["growth"],
                              "doc": d.doc, "start": g["start"], "end": g["end"]})
     rows.sort(key=lambda r: (r["place"] or "", r["year"] or 0, r["kind"]))

@@ -158,7 +158,7 @@ def priority_sentences(text: str, limit: int = 8) -> list[str]:
 
 def _head(b: dict) -> str:
     """Who met or who reported, and when."""
-    place = b.get("town") or ""
+    place = b.get("place") or ""
     what = b.get("meeting") or ""
     when = _when(b)
     sp = b.get("speaker") or {}

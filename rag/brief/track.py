@@ -200,15 +200,20 @@ def _picks(d: DocRow, kind: str, year: int) -> dict[tuple[str, str], dict]:
 def _place_docs(store: Store, place: str | None) -> dict[str, dict[int, DocRow]]:
     """place → report year → its report (the first stored when two claim one year)."""
     want = normalize_query(place) if place else None
-    out: dict[str, dict[int, DocRow]] = {}
-    for d in store.list_docs():
-        town, ry = d.meta.get("town"), report_year_of(d)
-        if not town or ry is None or d.meta.get("doc_type") not in ("政府工作报告", "人代会"):
+    picked: dict[str, dict[int, str]] = {}
+    for d in store.list_docs():  # chosen on metadata; only the chosen (and undated) reports' texts are read
+        pl = d.meta.get("place")
+        if not pl or d.meta.get("doc_type") not in ("政府工作报告", "人代会"):
             continue
-        if want and want not in (town, short_place(town)):
+        ry = report_year(d.meta)
+        if ry is None:  # an undated report: its outline headings say its year
+            ry = report_year_of(store.get_doc(d.doc))
+        if ry is None:
             continue
-        out.setdefault(town, {}).setdefault(ry, d)
-    return out
+        if want and want not in (pl, short_place(pl)):
+            continue
+        picked.setdefault(pl, {}).setdefault(ry, d.doc)
+    return {p: {y: store.get_doc(doc) for y, doc in by_year.items()} for p, by_year in picked.items()}
 
 
 def track(store: Store, place: str | None = None, indicator: str | None = None) -> list[dict[str, Any]]:
@@ -219,7 +224,7 @@ def track(store: Store, place: str | None = None, indicator: str | None = None) 
         named = indicators_in(normalize_query(indicator))
         want = named[0][0] if named else normalize_query(indicator)
     rows: list[dict[str, Any]] = []
-    for town, by_year in _place_docs(store, place).items():
+    for pl, by_year in _place_docs(store, place).items():
         if len(by_year) < 2 and not place:
             continue
         years = sorted(set(by_year) | {y - 1 for y in by_year})
@@ -233,7 +238,7 @@ def track(store: Store, place: str | None = None, indicator: str | None = None) 
                     continue
                 t = _side(tdoc, targets[key], canon) if key in targets and tdoc else None
                 r = _side(rdoc, results[key], canon) if key in results and rdoc else None
-                rows.append({"place": town, "indicator": canon, "year": y, "unit": unit, "target": t, "result": r,
+                rows.append({"place": pl, "indicator": canon, "year": y, "unit": unit, "target": t, "result": r,
                              "status": status(t, r, canon)})
     rows.sort(key=lambda r: (r["place"], r["indicator"], r["unit"], r["year"]))
     return rows

@@ -36,7 +36,7 @@ def _squash(text: str) -> str:
 
 @dataclass
 class DocMeta:
-    town: str | None = None
+    place: str | None = None  # the town, county, city or province the document is about
     parent: str | None = None
     province: str | None = None
     doc_type: str = "其他"
@@ -53,6 +53,12 @@ class DocMeta:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def with_town_alias(d: dict) -> dict:
+    """``d`` with "town" beside "place", for JSON readers from before the rename (issue 21) and the
+    eval gold's "town" (EVAL_FORMAT.md): the one place the old name is written."""
+    return {**d, "town": d.get("place")}
 
 
 def report_year(meta: dict) -> int | None:
@@ -331,7 +337,7 @@ def extract_meta(cleaned: Cleaned) -> DocMeta:
     if place:
         parent, province = resolve_place(place, "\n".join([text, *cleaned.publication_lines]))
     return DocMeta(
-        town=place,
+        place=place,
         parent=parent,
         province=province,
         doc_type=doc_type,

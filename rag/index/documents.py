@@ -7,8 +7,18 @@ keeps the result for repeated reads.
 
 from __future__ import annotations
 
-from rag.index.store import DocRow
+from typing import Any
+
+from rag.extract.meta import with_town_alias
+from rag.index.store import DocInfo, DocRow
 from rag.ingest.clean import Cleaned, clean_cached
+
+SUMMARY_KEYS = ("place", "parent", "province", "doc_type", "meeting", "date")
+
+
+def summary(d: DocInfo | DocRow) -> dict[str, Any]:
+    """A listed document: id, metadata, chunk count (``rag docs --json``, ``GET /v1/documents``)."""
+    return with_town_alias({"doc": d.doc, **{k: d.meta.get(k) for k in SUMMARY_KEYS}, "chunks": d.n_chunks})
 
 
 def is_html(d: DocRow) -> bool:

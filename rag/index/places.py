@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from rag.errors import EmptyStoreError, UnknownPlaceError
 from rag.index.retrieval import Filters
-from rag.index.store import DocRow, Store
+from rag.index.store import DocInfo, DocRow, Store
 from rag.text.zh import normalize_query, short_place
 
 EMPTY_STORE = "还没有文档 — 先运行 rag ingest 文件夹/ 导入文档（页面上：文档库 → 上传）"
@@ -35,11 +35,11 @@ class Place:
                 "parent": self.parent, "province": self.province, "doc_ids": self.docs}
 
 
-def places(docs: list[DocRow]) -> list[Place]:
+def places(docs: list[DocInfo] | list[DocRow]) -> list[Place]:
     """Every place with documents, by name: its document ids, the years of their dates, their types."""
     by: dict[str, Place] = {}
     for d in docs:
-        name = d.meta.get("town")
+        name = d.meta.get("place")
         if not name:
             continue
         p = by.setdefault(name, Place(name))
@@ -70,10 +70,10 @@ def near_places(name: str, held: list[str], n: int = 5) -> list[str]:
     return [h for *_, h in sorted(scored)[:n]]
 
 
-def resolve_place(name: str, docs: list[DocRow]) -> str:
+def resolve_place(name: str, docs: list[DocInfo] | list[DocRow]) -> str:
     """The held place a typed name means (Traditional, full or short form); :class:`UnknownPlaceError` if none."""
     want = normalize_query(name)
-    held = sorted({d.meta["town"] for d in docs if d.meta.get("town")})
+    held = sorted({d.meta["place"] for d in docs if d.meta.get("place")})
     if want in held:
         return want
     short = [h for h in held if short_place(h) == want or short_place(h) == short_place(want)]

@@ -40,7 +40,7 @@ class Filters:
     def matches(self, meta: dict[str, Any], doc: str) -> bool:
         if self.doc and doc != self.doc:
             return False
-        if self.place and meta.get("town") != self.place:
+        if self.place and meta.get("place") != self.place:
             return False
         if self.year and not str(meta.get("date") or "").startswith(str(self.year)):
             return False
@@ -63,11 +63,11 @@ def corpus_words(docs: list[DocRow]) -> list[str]:
     words: set[str] = set()
     for d in docs:
         m = d.meta
-        for k in ("town", "parent", "province", "meeting"):
+        for k in ("place", "parent", "province", "meeting"):
             if m.get(k):
                 words.add(m[k])
-        if m.get("town"):
-            short = short_place(m["town"])
+        if m.get("place"):
+            short = short_place(m["place"])
             if len(short) >= 2:
                 words.add(short)
         f = d.facts or {}
@@ -85,7 +85,7 @@ class _Index:
     docs: list[DocRow] = field(default_factory=list)
     doc_by_name: dict[str, DocRow] = field(default_factory=dict)
     metas: dict[str, dict] = field(default_factory=dict)
-    towns: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
     chunks: list[ChunkRow] = field(default_factory=list)
     doc_names: list[str] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=dict)
@@ -112,8 +112,9 @@ class Retriever:
         self._pinned = threading.local()  # the generation of this thread's last search
 
     @property
-    def towns(self) -> list[str]:
-        return self._ix.towns
+    def places(self) -> list[str]:
+        """The places the documents are about, longest first."""
+        return self._ix.places
 
     @property
     def tokenizer(self) -> Tokenizer:
@@ -140,7 +141,7 @@ class Retriever:
             self._recent = {self._ix.gen: self._ix}  # kept for answers under way on it
             self._ix = _Index(
                 gen=gen, docs=docs, doc_by_name={d.doc: d for d in docs}, metas=metas,
-                towns=sorted({d.meta["town"] for d in docs if d.meta.get("town")}, key=len, reverse=True),
+                places=sorted({d.meta["place"] for d in docs if d.meta.get("place")}, key=len, reverse=True),
                 chunks=chunks, doc_names=[d.doc for d in docs], versions={d.doc: d.version for d in docs},
                 doc_of=np.array([where[c.doc] for c in chunks], dtype=np.int32),
                 by_id={c.id: i for i, c in enumerate(chunks)}, bm25=bm, tokenizer=tokenizer,
@@ -163,11 +164,11 @@ class Retriever:
 
     def infer_filters(self, question: str, explicit: Filters | None = None) -> Filters:
         """Explicit filters win; a place named in the question becomes a filter."""
-        towns = self._ensure_index().towns
+        places = self._ensure_index().places
         f = Filters(**vars(explicit)) if explicit else Filters()
         if not f.place:
             q = normalize_query(question)
-            named = [t for t in towns if t in q or (len(short_place(t)) >= 2 and short_place(t) in q)]
+            named = [p for p in places if p in q or (len(short_place(p)) >= 2 and short_place(p) in q)]
             if len(named) == 1:
                 f.place = named[0]
         return f
@@ -245,7 +246,7 @@ def _pool():
 
 
 def _index_text(meta: dict, c: ChunkRow) -> str:
-    ctx = " ".join(x for x in (meta.get("town"), meta.get("doc_type"), c.heading) if x)
+    ctx = " ".join(x for x in (meta.get("place"), meta.get("doc_type"), c.heading) if x)
     return f"{ctx}\n{c.text}"
 
 

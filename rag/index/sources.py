@@ -43,10 +43,10 @@ def doc_label(d: DocRow, page: int | None = None) -> str:
     """What a document is, in words: place · type · year-month · page (the file name when nothing is known)."""
     m = d.meta or {}
     date = str(m.get("date") or "")[:7]
-    parts = [p for p in (m.get("town"), m.get("doc_type"), date) if p]
+    parts = [p for p in (m.get("place"), m.get("doc_type"), date) if p]
     if page:
         parts.append(f"第{page}页")
-    return " · ".join(parts) if m.get("town") or m.get("doc_type") else " · ".join([d.doc, *parts])
+    return " · ".join(parts) if m.get("place") or m.get("doc_type") else " · ".join([d.doc, *parts])
 
 
 def _sentence_bounds(text: str, a: int, b: int) -> tuple[int, int]:

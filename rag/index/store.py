@@ -76,6 +76,26 @@ class ChunkRow:
 
 
 @dataclass
+class DocInfo:
+    """A stored document without its texts: what listings, dropdowns and fact tables read.
+
+    :meth:`Store.list_docs` gives these (a 795-report store holds ~100 MB of raw and
+    cleaned text no listing needs); :meth:`Store.get_doc` reads one document whole.
+    """
+
+    doc: str
+    version: str
+    sha256: str
+    source_path: str | None
+    encoding: str | None
+    meta: dict[str, Any]
+    masks: list[dict[str, Any]]
+    facts: dict[str, Any]
+    n_chunks: int
+    ingested_at: float
+
+
+@dataclass
 class DocRow:
     doc: str
     version: str
@@ -167,6 +187,31 @@ class _GuardedCollection:
         return call
 
 
+class _GuardedClient:
+    """A server client whose collections are :class:`_GuardedCollection`s: what LangChain's ``Chroma``
+    and the store get through chromadb's public ``get_or_create_collection``."""
+
+    def __init__(self, client, settings: Settings):
+        self._client, self._settings = client, settings
+
+    def __getattr__(self, name: str):
+        return getattr(self._client, name)
+
+    def get_or_create_collection(self, *args, **kwargs):
+        return _GuardedCollection(self._guard(self._client.get_or_create_collection, *args, **kwargs), self._settings)
+
+    def get_collection(self, *args, **kwargs):
+        return _GuardedCollection(self._guard(self._client.get_collection, *args, **kwargs), self._settings)
+
+    def _guard(self, fn, *args, **kwargs):
+        import httpx
+
+        try:
+            return fn(*args, **kwargs)
+        except httpx.TransportError as e:
+            raise chroma_error(self._settings, e) from None
+
+
 class Store:
     """Registry + vectors for one data directory."""
 
@@ -191,6 +236,7 @@ class Store:
         self._embeddings = embeddings
         self._model_id = model_id
         self._vectors = None
+        self._collection = None
         self._init_lock = threading.RLock()  # threads share a Store: the page, the dense-search pool
 
     # --- vectors ------------------------------------------------------------
@@ -218,31 +264,41 @@ class Store:
 
     @property
     def vectors(self):
-        """The LangChain Chroma vector store for the configured embeddings."""
-        if self._vectors is None:
-            with self._init_lock:  # two threads building clients at once break chromadb's shared system
-                if self._vectors is None:
-                    from langchain_chroma import Chroma
-
-                    name = self.settings.collection + "_" + _safe(self.model_id)
-                    client = make_chroma_client(self.settings, self._chroma_path())
-                    try:
-                        vectors = Chroma(
-                            collection_name=name[:60],
-                            embedding_function=self.embeddings,
-                            client=client,
-                            collection_metadata={"hnsw:space": "cosine", "embedding_model": self.model_id},
-                        )
-                    except Exception as e:
-                        import httpx
-
-                        if self.settings.chroma_url and isinstance(e, httpx.TransportError):
-                            raise chroma_error(self.settings, e) from None
-                        raise
-                    if self.settings.chroma_url:
-                        vectors._chroma_collection = _GuardedCollection(vectors._chroma_collection, self.settings)
-                    self._vectors = vectors
+        """The LangChain Chroma vector store for the configured embeddings (dense search)."""
+        self._open_vectors()
         return self._vectors
+
+    @property
+    def collection(self):
+        """The chromadb collection of this store's vectors (writes, deletes, counts), through chromadb's
+        public API: the same collection :attr:`vectors` searches."""
+        self._open_vectors()
+        return self._collection
+
+    def _open_vectors(self) -> None:
+        if self._vectors is not None:
+            return
+        with self._init_lock:  # two threads building clients at once break chromadb's shared system
+            if self._vectors is not None:
+                return
+            from langchain_chroma import Chroma
+
+            name = (self.settings.collection + "_" + _safe(self.model_id))[:60]
+            metadata = {"hnsw:space": "cosine", "embedding_model": self.model_id}
+            client = make_chroma_client(self.settings, self._chroma_path())
+            if self.settings.chroma_url:
+                client = _GuardedClient(client, self.settings)
+            try:
+                collection = client.get_or_create_collection(name=name, embedding_function=None, metadata=metadata)
+                vectors = Chroma(collection_name=name, embedding_function=self.embeddings, client=client,
+                                 collection_metadata=metadata)
+            except Exception as e:
+                import httpx
+
+                if self.settings.chroma_url and isinstance(e, httpx.TransportError):
+                    raise chroma_error(self.settings, e) from None
+                raise
+            self._collection, self._vectors = collection, vectors
 
     def _chroma_path(self) -> Path | None:
         """Where embedded Chroma opens: a private copy when the data dir is read-only."""
@@ -264,7 +320,7 @@ class Store:
         and :meth:`chunk_texts` gives the text for ids.
         """
         self._writable()
-        coll = self.vectors._collection
+        coll = self.collection
         for i in range(0, len(ids), 1000):
             part = ids[i:i + 1000]
             coll.upsert(ids=part, embeddings=vectors[i:i + 1000], documents=[""] * len(part),
@@ -281,10 +337,10 @@ class Store:
 
     def delete_vectors(self, doc: str) -> None:
         """Every vector of ``doc``, whatever its version."""
-        self.vectors._collection.delete(where={"doc": doc})
+        self.collection.delete(where={"doc": doc})
 
     def delete_vector_ids(self, ids: list[str]) -> None:
-        coll = self.vectors._collection
+        coll = self.collection
         for i in range(0, len(ids), 1000):
             coll.delete(ids=ids[i:i + 1000])
 
@@ -300,7 +356,7 @@ class Store:
         """
         self._writable()
         registry.quick_check(self.db, self.settings.db_path)
-        coll = self.vectors._collection
+        coll = self.collection
         current = dict(self.db.execute("SELECT doc, version FROM docs"))
         stray: list[str] = []
         offset = 0
@@ -318,7 +374,7 @@ class Store:
 
     def vector_sources(self) -> dict[str, str]:
         """Document id → the file it was read from, as the vectors record it (for ``rag rebuild``)."""
-        coll = self.vectors._collection
+        coll = self.collection
         out: dict[str, str] = {}
         offset = 0
         while True:
@@ -332,7 +388,7 @@ class Store:
         return out
 
     def vector_count(self) -> int:
-        return self.vectors._collection.count()
+        return self.collection.count()
 
     # --- registry -----------------------------------------------------------
 
@@ -379,8 +435,10 @@ class Store:
             self.db.execute("DELETE FROM docs WHERE doc=?", (doc,))
         self.delete_vectors(doc)
 
-    def list_docs(self) -> list[DocRow]:
-        return [self._doc(r) for r in self.db.execute(f"SELECT {_DOC_COLS} FROM docs ORDER BY doc")]
+    def list_docs(self) -> list[DocInfo]:
+        """Every document's metadata and facts, without its texts (read one with :meth:`get_doc`)."""
+        return [DocInfo(r[0], r[1], r[2], r[3], r[4], _meta(r[5]), json.loads(r[6]), json.loads(r[7]), r[8], r[9])
+                for r in self.db.execute(f"SELECT {_INFO_COLS} FROM docs ORDER BY doc")]
 
     def get_doc(self, doc: str) -> DocRow:
         r = self.db.execute(f"SELECT {_DOC_COLS} FROM docs WHERE doc=?", (doc,)).fetchone()
@@ -462,7 +520,7 @@ class Store:
 
     @staticmethod
     def _doc(r: tuple) -> DocRow:
-        return DocRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]), json.loads(r[8]),
+        return DocRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], _meta(r[7]), json.loads(r[8]),
                       json.loads(r[9]), json.loads(r[10]), r[11], r[12])
 
     # --- locking --------------------------------------------------------------
@@ -498,6 +556,7 @@ def write_lock(settings: Settings, wait: bool = False) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+_INFO_COLS = "doc, version, sha256, source_path, encoding, meta, masks, facts, n_chunks, ingested_at"
 _DOC_COLS = "doc, version, sha256, source_path, encoding, raw, text, meta, audit, masks, facts, n_chunks, ingested_at"
 
 
@@ -506,6 +565,14 @@ def _generation(con: sqlite3.Connection) -> str:
     n = con.execute("SELECT value FROM info WHERE key='generation'").fetchone()
     r = con.execute("SELECT COUNT(*), COALESCE(MAX(ingested_at), 0), COALESCE(SUM(n_chunks), 0) FROM docs").fetchone()
     return f"{n[0] if n else 0}:{r[0]}:{r[1]}:{r[2]}"
+
+
+def _meta(stored: str) -> dict[str, Any]:
+    """Stored metadata under today's key: registries written before issue 21 call the place "town"."""
+    m = json.loads(stored)
+    if "town" in m:
+        m.setdefault("place", m.pop("town"))
+    return m
 
 
 def _j(x: Any) -> str:

@@ -249,7 +249,7 @@ def ingest_loaded(store: Store, loaded: LoadedFile, source: str | None, timer: P
         vectors = store.embeddings.embed_documents(embed_texts) if rows else []
     vmeta = [
         {"doc": r.doc, "version": version, "idx": r.idx, "start": r.start, "end": r.end,
-         "place": meta.town or "", "doc_type": meta.doc_type, "year": meta.year or 0}
+         "place": meta.place or "", "doc_type": meta.doc_type, "year": meta.year or 0}
         for r in rows
     ]
     if vmeta and source:
@@ -309,7 +309,7 @@ def _unchanged_file(store: Store, path: Path, doc_id: str) -> bool:
 
 def embedding_text(meta: dict, heading: str, text: str) -> str:
     """What we embed: a short context line (place, type, date, heading) + the chunk."""
-    ctx = " ".join(x for x in (meta.get("town"), meta.get("doc_type"), meta.get("date"), heading) if x)
+    ctx = " ".join(x for x in (meta.get("place"), meta.get("doc_type"), meta.get("date"), heading) if x)
     return f"{ctx}\n{text}" if ctx else text
 
 

@@ -65,9 +65,10 @@ def rebuild(settings: Settings, folders: list[Path] | None = None,
 def _from_registry(store: Store, report: RebuildReport, progress) -> None:
     docs = store.list_docs()
     timer = PhaseTimer()
-    for i, d in enumerate(docs):
+    for i, info in enumerate(docs):
         if progress:
-            progress(i, len(docs), d.doc)
+            progress(i, len(docs), info.doc)
+        d = store.get_doc(info.doc)  # one document's texts at a time
         html = d.meta.get("format") == "html" if d.meta.get("format") else is_html(Path(d.doc), d.raw)
         loaded = LoadedFile(d.doc, d.raw, d.encoding or "utf-8", html, len(d.raw.encode()))
         try:

@@ -22,10 +22,10 @@ from rag.serve.queue import ModelGate
 __all__ = ["CSS", "JS", "as_text", "build", "escape_brief"]
 
 
-def build(settings: Settings | None = None, gate: ModelGate | None = None) -> gr.Blocks:
+def build(settings: Settings | None = None, gate: ModelGate | None = None, app: App | None = None) -> gr.Blocks:
     """The whole page over the configured store (``settings`` or the environment's); ``gate``: the model's
-    queue to share (``rag serve --ui`` passes its own, so page and API wait in one line)."""
-    app = App(settings or get_settings(), gate)
+    queue to share; ``app``: the server's store, model and queue (``rag serve --ui``: page and API wait in one line)."""
+    app = app or App(settings or get_settings(), gate)
     theme = gr.themes.Default(font=["system-ui", "PingFang SC", "Noto Sans CJK SC", "sans-serif"],
                               font_mono=["ui-monospace", "monospace"])
     # Gradio's own copies of uploads and downloads: swept hourly, and all of them at restart

@@ -67,7 +67,7 @@ def _make_brief(app: App, pl: str | None) -> tuple[Any, ...]:
         return ("请选择地点", "", None, None, None) + _no_track()
     try:
         place = resolve_place(pl, app.store.list_docs()) if app.store.list_docs() else pl
-        b = build_brief(app.store, town=place)
+        b = build_brief(app.store, place=place)
     except RagError as e:
         return (as_text(str(e)), "", None, None, None) + _no_track()
     d = app.brief_dir

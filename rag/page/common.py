@@ -95,12 +95,17 @@ def escape_brief(b: Any) -> Any:
 
 
 class App:
-    """Shared, read-mostly state: one store, one retriever/backend per process."""
+    """Shared, read-mostly state: one store, one retriever/backend per process.
 
-    def __init__(self, settings: Settings, gate: ModelGate | None = None):
+    Under ``rag serve --ui`` the page is given the server's QA (store, retriever, the one
+    warm model) and its model gate: a page question that needs the model waits in the
+    same queue as API questions, and is refused like them when the queue is full.
+    """
+
+    def __init__(self, settings: Settings, gate: ModelGate | None = None, qa: QA | None = None):
         self.settings = settings
-        self.store = Store(settings)
-        self.qa = QA(settings, store=self.store)
+        self.qa = qa or QA(settings, store=Store(settings))
+        self.store = self.qa.store
         self.backend = self.qa.backend
         # one model, one question at a time: the page's askers queue here (`rag serve --ui` shares its gate)
         self.gate = gate or ModelGate(max_waiting=8)
@@ -109,7 +114,7 @@ class App:
         atexit.register(shutil.rmtree, self.brief_dir, True)
 
     def places(self) -> list[str]:
-        return sorted({d.meta["town"] for d in self.store.list_docs() if d.meta.get("town")})
+        return sorted({d.meta["place"] for d in self.store.list_docs() if d.meta.get("place")})
 
     def place_rows(self) -> list[Place]:
         return places(self.store.list_docs())

@@ -26,7 +26,7 @@ class LibraryTab:
 
 
 def doc_rows(app: App) -> list[list[Any]]:
-    return [[d.doc, d.meta.get("town"), d.meta.get("parent"), d.meta.get("province"), d.meta.get("doc_type"),
+    return [[d.doc, d.meta.get("place"), d.meta.get("parent"), d.meta.get("province"), d.meta.get("doc_type"),
              d.meta.get("meeting"), d.meta.get("date"), d.n_chunks] for d in app.store.list_docs()]
 
 

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 ZH: dict[str, str] = {
     # brief fields (eval scores per field)
-    "town": "地点", "parent": "上级", "province": "省份", "doc_type": "文档类型", "meeting": "会议",
+    "place": "地点", "town": "地点", "parent": "上级", "province": "省份", "doc_type": "文档类型", "meeting": "会议",
     "date": "日期", "deputies": "代表人数", "officials": "官员", "elected": "当选", "figures": "数字指标",
     # question kinds
     "fact": "事实题", "list": "列举题", "redacted": "数字隐去题", "abstain": "应拒答题",

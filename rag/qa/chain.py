@@ -86,8 +86,8 @@ class QA:
             return question
         if not self.backend.generates:
             last_q = history[-1][0]
-            places = [t for t in self.retriever.towns if t in normalize_query(last_q)]
-            if places and not any(p in normalize_query(question) for p in self.retriever.towns):
+            places = [t for t in self.retriever.places if t in normalize_query(last_q)]
+            if places and not any(p in normalize_query(question) for p in self.retriever.places):
                 return f"{places[0]}{question}"
             return question
         from langchain_core.output_parsers import StrOutputParser
@@ -150,7 +150,7 @@ class QA:
         evidence = self.select_evidence(standalone, hits)
         if not evidence:
             return Route("abstain", f"{ABSTAIN_TEXT}：没有找到与问题相关的原文。", [], retrieved)
-        if coverage(standalone, evidence, self.retriever.towns, self.retriever.tokenizer.tokenize) < 0.5:
+        if coverage(standalone, evidence, self.retriever.places, self.retriever.tokenizer.tokenize) < 0.5:
             return Route("abstain", f"{ABSTAIN_TEXT}：原文中没有找到问题里的关键内容。", [], retrieved)
         # asked for a level, the retrieved text gives only the rate (or the reverse): say so, never the wrong measure
         why = measure_mismatch(standalone, "\n".join(h.chunk.text for h in hits))

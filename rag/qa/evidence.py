@@ -26,7 +26,7 @@ def select_evidence(question: str, hits: list[Hit], cleaned_of: Callable[[str], 
     import bisect
 
     q_tokens = set(tokenize(question))
-    towns: set[str] = {t for h in hits if (t := h.meta.get("town"))}
+    towns: set[str] = {t for h in hits if (t := h.meta.get("place"))}
     place_words = towns | {short_place(t) for t in towns}
     content = {t for t in q_tokens if t not in place_words} or q_tokens
     wants_number = bool(_WANTS_NUMBER.search(question))
@@ -67,7 +67,7 @@ def select_evidence(question: str, hits: list[Hit], cleaned_of: Callable[[str], 
         cl = cleaned_of(h.chunk.doc)
         ra, rb = cl.raw_span(a, b)
         out.append(Evidence(i, h.chunk.doc, defuse_markers(cl.text[a:b].strip()), ra, rb, cl.raw[ra:rb],
-                            h.meta.get("town"), h.meta.get("date")))
+                            h.meta.get("place"), h.meta.get("date")))
     return out
 
 

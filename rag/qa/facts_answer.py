@@ -30,7 +30,7 @@ _MULTI_PART = re.compile(r"分别|各(?:是|为|增长)|[、和与及][^，。�
 def _evidence(d: DocRow, start: int, end: int, fallback: str) -> Evidence:
     """Evidence [1] for a fact's raw span: the cleaned sentence of that span."""
     text = defuse_markers(cleaned(d).text_of_raw(start, end) or fallback)
-    return Evidence(1, d.doc, text, start, end, d.raw[start:end], d.meta.get("town"), d.meta.get("date"))
+    return Evidence(1, d.doc, text, start, end, d.raw[start:end], d.meta.get("place"), d.meta.get("date"))
 
 
 def masked_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple[str, list[Evidence]] | None:
@@ -113,7 +113,7 @@ def speaker_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple
     if not (_SPEAKER_Q.search(q) and "报告" in q):
         return None
     year = _YEAR.search(q)
-    mine = [d for d in docs if filters.place and d.meta.get("town") == filters.place and
+    mine = [d for d in docs if filters.place and d.meta.get("place") == filters.place and
             (not year or report_year(d.meta) == int(year.group(1)))]
     if not mine:
         return None
@@ -142,7 +142,7 @@ def unknown_place(question: str, docs: list[DocRow]) -> str | None:
     q = normalize_query(question)
     held: set[str] = set()
     for d in docs:
-        held.update(x for k in ("town", "parent", "province") if (x := d.meta.get(k)))
+        held.update(x for k in ("place", "parent", "province") if (x := d.meta.get(k)))
     if any(p in q or (len(short_place(p)) >= 2 and short_place(p) in q) for p in held):
         return None
     named = [p for p in gazetteer().mentions(q) if p not in held]
@@ -157,7 +157,7 @@ def speaker_missing(question: str, docs: list[DocRow], filters: Filters) -> str 
     if not ((_SPEAKER_Q.search(q) and "报告" in q) or role_q) or not filters.place:
         return None
     year = _YEAR.search(q)
-    mine = [d for d in docs if d.meta.get("town") == filters.place and d.meta.get("doc_type") == "政府工作报告"
+    mine = [d for d in docs if d.meta.get("place") == filters.place and d.meta.get("doc_type") == "政府工作报告"
             and (not year or report_year(d.meta) == int(year.group(1)))]
     if not mine:
         return None
@@ -183,7 +183,7 @@ def date_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple[st
     if not (_DATE_Q.search(q) and re.search(r"报告|会议|人代会|大会", q)) or not filters.place:
         return None
     year = _YEAR.search(q)
-    mine = [d for d in docs if d.meta.get("town") == filters.place and d.meta.get("date")
+    mine = [d for d in docs if d.meta.get("place") == filters.place and d.meta.get("date")
             and (not year or report_year(d.meta) == int(year.group(1)) or str(d.meta["date"]).startswith(year.group(1)))]
     if len(mine) != 1:
         return None

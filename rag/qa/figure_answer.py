@@ -119,7 +119,7 @@ def _why_missing(part: Part, figs: list[tuple[DocRow, IndicatorFigure]], year: i
 
 def _evidence(n: int, d: DocRow, g: IndicatorFigure) -> Evidence:
     text = defuse_markers(cleaned(d).text_of_raw(g.start, g.end) or g.quote)
-    return Evidence(n, d.doc, text, g.start, g.end, d.raw[g.start:g.end], d.meta.get("town"), d.meta.get("date"))
+    return Evidence(n, d.doc, text, g.start, g.end, d.raw[g.start:g.end], d.meta.get("place"), d.meta.get("date"))
 
 
 def _number(evidence: list[Evidence], d: DocRow, g: IndicatorFigure) -> int:
@@ -161,7 +161,7 @@ def figure_answer(question: str, slots: QuerySlots, docs: list[DocRow], f: Filte
         mine = [d for d in mine if d.doc == f.doc] if f.doc else \
             [d for d in mine if (report_year(d.meta) or 0) == latest]
     figs = [(d, g) for d in mine for g in _figures(d)]
-    place = f.place or mine[0].meta.get("town") or ""
+    place = f.place or mine[0].meta.get("place") or ""
     said: list[str] = []
     missing: list[str] = []
     evidence: list[Evidence] = []
@@ -193,7 +193,7 @@ def targets_answer(question: str, slots: QuerySlots, docs: list[DocRow], f: Filt
     if not _TARGETS_Q.search(question) or not f.place or named_indicators(question):
         return None
     year = slots.year or slots.report_year
-    mine = [d for d in docs if d.meta.get("town") == f.place and (f.doc is None or d.doc == f.doc)
+    mine = [d for d in docs if d.meta.get("place") == f.place and (f.doc is None or d.doc == f.doc)
             and (year is None or report_year(d.meta) == year)]
     if len(mine) != 1:
         return None

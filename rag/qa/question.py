@@ -64,7 +64,7 @@ def pick_report(slots: QuerySlots, docs: list[DocRow]) -> tuple[str | None, str 
     """
     if not slots.place or not (slots.year or slots.report_year):
         return None, None
-    reports: dict[int, DocRow] = {ry: d for d in docs if d.meta.get("town") == slots.place
+    reports: dict[int, DocRow] = {ry: d for d in docs if d.meta.get("place") == slots.place
                                   and d.meta.get("doc_type") == "政府工作报告" and (ry := report_year(d.meta))}
     if not reports:
         return None, None

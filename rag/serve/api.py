@@ -223,12 +223,6 @@ def _filters(f: oa.FiltersIn | None) -> Filters | None:
     return Filters(**f.model_dump()) if f else None
 
 
-def _doc_summary(d) -> dict[str, Any]:
-    m = d.meta
-    return {"doc": d.doc, "town": m.get("town"), "parent": m.get("parent"), "province": m.get("province"),
-            "doc_type": m.get("doc_type"), "meeting": m.get("meeting"), "date": m.get("date"), "chunks": d.n_chunks}
-
-
 # --- request bodies -----------------------------------------------------------------
 
 
@@ -326,7 +320,9 @@ def _document_routes(v1: APIRouter, svc: Service) -> None:
     @v1.get("/documents", tags=["documents"])
     async def documents() -> list[dict[str, Any]]:
         """The documents and their metadata (`rag docs --json`)."""
-        return [_doc_summary(d) for d in await asyncio.to_thread(svc.store.list_docs)]
+        from rag.index.documents import summary
+
+        return [summary(d) for d in await asyncio.to_thread(svc.store.list_docs)]
 
     @v1.get("/places", tags=["documents"])
     async def place_list() -> list[dict[str, Any]]:
@@ -394,7 +390,7 @@ def _brief_routes(v1: APIRouter, svc: Service) -> None:
         ticket = svc.gate.admit() if use_llm else None
 
         def make() -> Iterator[dict[str, Any]]:
-            key = {"doc": place} if svc.store.doc_version(place) else {"town": place}
+            key = {"doc": place} if svc.store.doc_version(place) else {"place": place}
             yield build_brief(svc.store, backend=svc.qa.backend if use_llm else None, **key)
 
         b = await _final_event(ThreadedStream(make, ticket))
@@ -493,8 +489,11 @@ def _mount_ui(app: FastAPI, svc: Service, api_key: str | None) -> None:
     spec = importlib.util.spec_from_file_location("townbrief_ui", ui_file)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    from rag.page.common import App
+
     settings = svc.settings.model_copy(update={"llm": svc.qa.backend.name})
-    demo = mod.build(settings, svc.gate)  # one queue for the model: the page's askers wait with the API's
+    # one process, one model, one queue: the page answers with the server's QA behind its gate
+    demo = mod.build(settings, app=App(settings, qa=svc.qa, gate=svc.gate))
     demo.queue(default_concurrency_limit=5)
     auth = None
     if api_key:
