@@ -20,6 +20,7 @@ from rag.llm.backends import Backend
 from rag.llm.errors import ENDPOINT_ERRORS, backend_error
 from rag.llm.prompts import load_prompt
 from rag.brief.summary import clean_priorities, compose, ground_llm, priority_sentences
+from rag.extract.indicator_figures import IndicatorFigure
 from rag.text.indicators import headline_indicators, indicators_in
 from rag.text.zh import AREA_UNITS, MONEY_UNITS, RATE_UNITS, normalize_query, short_place
 
@@ -85,7 +86,7 @@ def typed_headline_figures(meta: dict, indicators: list[dict], d: DocRow) -> lis
             continue
         seen.add(key)
         growth = g["measure"] == "growth"
-        label = re.sub(r"^(?:全[省市区州]|全年|其中)", "", g["name"]) + ("增长" if growth else "")
+        label = re.sub(r"^(?:全[省市区州]|全年|其中)", "", IndicatorFigure(**g).label) + ("增长" if growth else "")
         out.append({"label": label, "value": g["value"], "unit": g["unit"], "year": g["year"], "kind": kind,
                     "growth": growth, "source": _prov(d, g)})
     return out if len(out) >= 3 else []

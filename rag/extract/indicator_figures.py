@@ -84,6 +84,12 @@ class IndicatorFigure:
         num = f"{self.value:g}{self.unit}{self.approx or ''}"
         return f"{self.verb or '增长'}{num}" if self.measure == GROWTH else num
 
+    @property
+    def label(self) -> str:
+        """The report's own name when it names this one indicator; the canonical name for a member of a
+        list (固定资产投资、社会消费品零售总额分别增长…) or a group (城乡居民人均可支配收入)."""
+        return self.name if [c for c, _, _ in indicators_in(self.name)] == [self.indicator] else self.indicator
+
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -22,7 +22,7 @@ from rag.index.retrieval import Filters
 from rag.index.store import DocRow
 from rag.qa.question import QuerySlots
 from rag.qa.types import Evidence
-from rag.text.indicators import GROWTH, LEVEL, indicators_in
+from rag.text.indicators import GROWTH, LEVEL
 from rag.text.zh import defuse_markers
 
 # a level asked in so many words; "是多少" alone asks whichever the report gives
@@ -133,8 +133,7 @@ def _number(evidence: list[Evidence], d: DocRow, g: IndicatorFigure) -> int:
 
 def _sentence(place: str, part: Part, g: IndicatorFigure, n: int) -> str:
     when = "" if g.kind == PERIOD else f"{g.year}年" if g.year else ""
-    # the report's own name for one indicator; the canonical one for a member of 城镇、农村居民人均可支配收入
-    name = g.name if [c for c, _, _ in indicators_in(g.name)] == [g.indicator] else g.indicator
+    name = g.label
     kind = "" if part.kind == PERIOD else _KIND_WORD.get(g.kind, "")
     if g.measure == LEVEL:
         return f"{place}{when}{name}{kind}为{g.phrase}[{n}]"
@@ -170,7 +169,7 @@ def figure_answer(question: str, slots: QuerySlots, docs: list[DocRow], f: Filte
         if hit is None:
             why, shown = _why_missing(part, figs, slots.year, place)
             if shown:  # cite what the report does give, so the reader can check the reason
-                why += f"（原文：{shown[1].name}{shown[1].phrase}[{_number(evidence, *shown)}]）"
+                why += f"（原文：{shown[1].label}{shown[1].phrase}[{_number(evidence, *shown)}]）"
             missing.append(why)
             continue
         d, g = hit
@@ -207,7 +206,7 @@ def targets_answer(question: str, slots: QuerySlots, docs: list[DocRow], f: Filt
             continue
         seen.add(g.indicator)
         evidence.append(_evidence(len(evidence) + 1, d, g))
-        items.append(f"{g.name}{g.phrase}[{len(evidence)}]")
+        items.append(f"{g.label}{g.phrase}[{len(evidence)}]")
     if len(items) < 2:
         return None
     return f"{f.place}{ry}年的主要预期目标：" + "；".join(items) + "。", evidence
