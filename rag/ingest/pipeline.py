@@ -22,6 +22,7 @@ from rag.errors import BackendError, IngestError, RagError
 from rag.extract.facts import extract_facts
 from rag.ingest.load import FORMAT_SUFFIXES, SUPPORTED_SUFFIXES, LoadedFile, load_file
 from rag.extract.meta import extract_meta
+from rag.index.pageview import keep_original
 from rag.index.store import ChunkRow, DocRow, Store, now
 
 # Bump when cleaning, metadata, facts or chunking change what is stored, so
@@ -205,7 +206,10 @@ def ingest_file(store: Store, path: Path, timer: PhaseTimer | None = None,
         loaded = load_file(path, store.settings.max_file_bytes, store.settings.max_pages, store.settings.max_ocr_pages)
     if doc_id:
         loaded = replace(loaded, doc_id=doc_id)
-    return ingest_loaded(store, loaded, str(path.absolute()), timer)
+    result = ingest_loaded(store, loaded, str(path.absolute()), timer)
+    if loaded.source is not None:  # a PDF's pages are shown with citations: keep the file (uploads' copies go)
+        keep_original(store, path, loaded.source.format, loaded.source.file_sha256)
+    return result
 
 
 def ingest_loaded(store: Store, loaded: LoadedFile, source: str | None, timer: PhaseTimer | None = None,
