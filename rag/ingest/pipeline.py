@@ -19,6 +19,7 @@ from typing import Callable, Iterator
 from rag.ingest.chunking import chunk_text
 from rag.ingest.clean import clean
 from rag.errors import BackendError, IngestError, RagError
+from rag.extract.confidence import flag_low_confidence
 from rag.extract.facts import extract_facts
 from rag.ingest.load import FORMAT_SUFFIXES, SUPPORTED_SUFFIXES, LoadedFile, load_file
 from rag.extract.meta import extract_meta
@@ -239,7 +240,8 @@ def ingest_loaded(store: Store, loaded: LoadedFile, source: str | None, timer: P
     with timer("analyse"):
         meta = extract_meta(cleaned)
         meta.format = "html" if loaded.is_html else "text"
-        facts = extract_facts(cleaned, meta, loaded.doc_id)
+        layout = loaded.source.layout() if loaded.source else layout
+        facts = flag_low_confidence(extract_facts(cleaned, meta, loaded.doc_id), layout)
     with timer("chunk"):
         chunks = chunk_text(loaded.doc_id, cleaned.mapped, store.settings.chunk_tokens,
                             store.settings.chunk_overlap_tokens)
@@ -268,7 +270,7 @@ def ingest_loaded(store: Store, loaded: LoadedFile, source: str | None, timer: P
                 encoding=loaded.encoding, raw=loaded.raw, text=cleaned.text, meta=meta.as_dict(),
                 audit=[asdict(a) for a in cleaned.audit], masks=[asdict(m) for m in cleaned.masks],
                 facts=facts, n_chunks=len(rows), ingested_at=now(),
-                layout=loaded.source.layout() if loaded.source else layout,
+                layout=layout,
             ),
             rows,
         )
