@@ -78,12 +78,13 @@ def _progress(title: str, off: bool):
 
 @app.command()
 def ingest(
-    paths: list[Path] = typer.Argument(..., help="files or folders (.txt .md .html)"),
+    paths: list[Path] = typer.Argument(..., help="files or folders (.txt .md .html .pdf .docx .ofd .png .jpg)"),
     wait: bool = typer.Option(False, "--wait", help="wait for another ingest on the same data dir instead of refusing"),
     as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
-    """Ingest documents: clean, extract metadata and facts, chunk, embed, store (a bar per file on a terminal)."""
+    """Ingest documents: clean, extract metadata and facts, chunk, embed, store (a bar per file, and per page of
+    a PDF or scan, on a terminal; page budgets: RAG_MAX_PAGES, RAG_MAX_OCR_PAGES)."""
     from rag.ingest.pipeline import ingest_paths
 
     s = settings()
@@ -91,11 +92,17 @@ def ingest(
     with store.write_lock(wait=wait):
         with _progress("ingest", as_json or quiet) as bar:
             task = bar.add_task("", total=None)
+            page_task: list = []  # a second bar, for the pages of a PDF or scan, once one reports pages
 
             def progress(done: int, total: int, name: str) -> None:
                 bar.update(task, completed=done, total=total, description=name)
 
-            report = ingest_paths(store, paths, progress)
+            def pages(name: str, done: int, total: int) -> None:
+                if not page_task:
+                    page_task.append(bar.add_task("", total=total))
+                bar.update(page_task[0], completed=done, total=total, description=f"{name} · 页 {done}/{total}")
+
+            report = ingest_paths(store, paths, progress, pages)
     if as_json:
         _emit_json(report.as_dict())
     else:

@@ -152,8 +152,13 @@ def ingest_paths(
     store: Store,
     paths: list[Path],
     progress: Callable[[int, int, str], None] | None = None,
+    pages: Callable[[str, int, int], None] | None = None,
 ) -> IngestReport:
-    """Ingest files and folders into ``store``; see the module docstring."""
+    """Ingest files and folders into ``store``; see the module docstring.
+
+    ``progress(done, total, doc)`` per file; ``pages(doc, done, total)`` per page of a PDF, scan or OFD
+    file while it is read (a 300-page scan takes minutes).
+    """
     t0 = time.perf_counter()
     report = IngestReport()
     files, errors, skipped = collect_documents(paths)
@@ -166,7 +171,7 @@ def ingest_paths(
         if progress:
             progress(i, len(files), doc)
         try:
-            status, n_chunks, n_tokens = ingest_file(store, path, timer, doc_id=doc)
+            status, n_chunks, n_tokens = ingest_file(store, path, timer, doc_id=doc, pages=pages)
         except BackendError:
             raise  # the vector store or embeddings endpoint is down: no use trying the next file
         except RagError as e:
@@ -197,14 +202,16 @@ class PhaseTimer:
             self.seconds[phase] += time.perf_counter() - t
 
 
-def ingest_file(store: Store, path: Path, timer: PhaseTimer | None = None,
-                doc_id: str | None = None) -> tuple[str, int, int]:
+def ingest_file(store: Store, path: Path, timer: PhaseTimer | None = None, doc_id: str | None = None,
+                pages: Callable[[str, int, int], None] | None = None) -> tuple[str, int, int]:
     """Ingest one file as ``doc_id`` (default: its name); return (added|updated|unchanged, chunks, embedded tokens)."""
     timer = timer or PhaseTimer()
+    name = doc_id or path.name
     with timer("read"):
-        if path.suffix.lower() in FORMAT_SUFFIXES and _unchanged_file(store, path, doc_id or path.name):
+        if path.suffix.lower() in FORMAT_SUFFIXES and _unchanged_file(store, path, name):
             return "unchanged", 0, 0  # a PDF, scan, Word or OFD file: known before extracting (OCR) it again
-        loaded = load_file(path, store.settings.max_file_bytes, store.settings.max_pages, store.settings.max_ocr_pages)
+        loaded = load_file(path, store.settings.max_file_bytes, store.settings.max_pages, store.settings.max_ocr_pages,
+                           (lambda done, total: pages(name, done, total)) if pages else None)
     if doc_id:
         loaded = replace(loaded, doc_id=doc_id)
     result = ingest_loaded(store, loaded, str(path.absolute()), timer)
