@@ -712,14 +712,15 @@ def bench(
     sizes: list[int] = typer.Option([1000, 10000, 100000], "--size", help="retrieval store sizes in chunks"),
     runs: int = typer.Option(3, "--runs", help="runs of the seed ingest"),
     no_answers: bool = typer.Option(False, "--no-answers", help="skip the LLM answer and brief timings"),
+    no_formats: bool = typer.Option(False, "--no-formats", help="skip the seconds per page of text PDFs and OCR"),
     llm: str = typer.Option("local", "--llm", help="backend for the answer timings"),
     readme: Optional[Path] = typer.Option(None, "--readme", help="write the table into this README"),
 ) -> None:
-    """Benchmark ingest, re-ingest, retrieval at scale, answers and briefs (JSON, Markdown, PNG)."""
+    """Benchmark ingest, re-ingest, PDFs and OCR per page, retrieval at scale, answers and briefs (JSON, Markdown, PNG)."""
     from bench.run import run_bench, update_readme
 
     res = run_bench(out_dir, gov=gov, gov_docs=gov_docs, runs=runs, sizes=sizes, answers=not no_answers, llm=llm,
-                    progress=lambda m: err.print(f"[dim]bench: {m}[/]", highlight=False))
+                    progress=lambda m: err.print(f"[dim]bench: {m}[/]", highlight=False), formats=not no_formats)
     out.print((out_dir / "bench.md").read_text("utf-8"), highlight=False, markup=False)
     if readme:
         update_readme(readme, res)
