@@ -266,7 +266,13 @@ def compare_engines(paths: list[str], runs: int, limit: int = 240, progress=prin
     return out
 
 
-PHASES = {"engine": phase_engine, "store_writes": phase_store_writes, "ingest": phase_ingest, "retrieval": phase_retrieval, "answers": phase_answers, "briefs": phase_briefs}
+def phase_formats(n_text: int = 5, ocr_pages: int = 2) -> dict[str, Any]:
+    from bench.formats import phase_formats as run
+
+    return run(n_text, ocr_pages)
+
+
+PHASES = {"formats": phase_formats, "engine": phase_engine, "store_writes": phase_store_writes, "ingest": phase_ingest, "retrieval": phase_retrieval, "answers": phase_answers, "briefs": phase_briefs}
 
 
 def run_phase(name: str, **kwargs) -> dict[str, Any]:
@@ -282,7 +288,8 @@ def run_phase(name: str, **kwargs) -> dict[str, Any]:
 
 
 def run_bench(out: Path, gov: Path | None = None, gov_docs: list[int] | None = None, runs: int = 3,
-              sizes: list[int] | None = None, answers: bool = True, llm: str = "local", progress=print) -> dict:
+              sizes: list[int] | None = None, answers: bool = True, llm: str = "local", progress=print,
+              formats: bool = True) -> dict:
     seeds = ROOT / "corpora" / "towns"
     res: dict[str, Any] = {"machine": {"cpus": os.cpu_count()}, "ingest": {}, "retrieval": {}}
     # ingest: fresh store and fresh embedding cache each run (real embedding work)
@@ -325,6 +332,9 @@ def run_bench(out: Path, gov: Path | None = None, gov_docs: list[int] | None = N
     for n in sizes or [1000, 10000]:
         progress(f"retrieval at {n} chunks")
         res["retrieval"][str(n)] = run_phase("retrieval", n_chunks=n, queries=queries)
+    if formats:
+        progress("PDFs and scans: seconds per page")
+        res["formats"] = run_phase("formats")
     progress("briefs")
     res["briefs"] = {"facts_only": run_phase("briefs", data_dir=res["seed_store"], llm=None)}
     if answers:
@@ -386,6 +396,10 @@ def markdown(res: dict) -> str:
         lines.append(f"| ingest {name}: {r['docs']} docs, {r['chunks']} chunks ({r.get('embeddings') or '?'}) | {_mm(r['seconds'])} | "
                      f"{r['docs_per_s']} docs/s · {r['chunks_per_s']} chunks/s · {r['tokens_per_s']} tokens/s{split} | {r['peak_rss_mb']} MB |")
         lines.append(f"| re-ingest {name} unchanged | {_mm(r['reingest_seconds'])} | {r['reingest_ratio'] * 100:.1f}% of first ingest | |")
+    if "formats" in res:
+        from bench.formats import markdown_rows
+
+        lines += markdown_rows(res["formats"])
     for n, r in res["retrieval"].items():
         lines.append(f"| hybrid search, {r['chunks']} chunks (p95 {r['hybrid_total_s']['p95'] * 1000:.0f} ms) | "
                      f"{_mm(r['hybrid_total_s'], 1000, ' ms')} | BM25 {r['bm25_s']['median'] * 1000:.1f} ms · dense {r['dense_s']['median'] * 1000:.1f} ms · "

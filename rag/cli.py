@@ -78,12 +78,13 @@ def _progress(title: str, off: bool):
 
 @app.command()
 def ingest(
-    paths: list[Path] = typer.Argument(..., help="files or folders (.txt .md .html)"),
+    paths: list[Path] = typer.Argument(..., help="files or folders (.txt .md .html .pdf .docx .ofd .png .jpg)"),
     wait: bool = typer.Option(False, "--wait", help="wait for another ingest on the same data dir instead of refusing"),
     as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
-    """Ingest documents: clean, extract metadata and facts, chunk, embed, store (a bar per file on a terminal)."""
+    """Ingest documents: clean, extract metadata and facts, chunk, embed, store (a bar per file, and per page of
+    a PDF or scan, on a terminal; page budgets: RAG_MAX_PAGES, RAG_MAX_OCR_PAGES)."""
     from rag.ingest.pipeline import ingest_paths
 
     s = settings()
@@ -91,11 +92,17 @@ def ingest(
     with store.write_lock(wait=wait):
         with _progress("ingest", as_json or quiet) as bar:
             task = bar.add_task("", total=None)
+            page_task: list = []  # a second bar, for the pages of a PDF or scan, once one reports pages
 
             def progress(done: int, total: int, name: str) -> None:
                 bar.update(task, completed=done, total=total, description=name)
 
-            report = ingest_paths(store, paths, progress)
+            def pages(name: str, done: int, total: int) -> None:
+                if not page_task:
+                    page_task.append(bar.add_task("", total=total))
+                bar.update(page_task[0], completed=done, total=total, description=f"{name} · 页 {done}/{total}")
+
+            report = ingest_paths(store, paths, progress, pages)
     if as_json:
         _emit_json(report.as_dict())
     else:
@@ -706,6 +713,7 @@ def bench(
     sizes: list[int] = typer.Option([1000, 10000, 100000], "--size", help="retrieval store sizes in chunks"),
     runs: int = typer.Option(3, "--runs", help="runs of the seed ingest"),
     no_answers: bool = typer.Option(False, "--no-answers", help="skip the LLM answer and brief timings"),
+    no_formats: bool = typer.Option(False, "--no-formats", help="skip the seconds per page of text PDFs and OCR"),
     llm: str = typer.Option("local", "--llm", help="backend for the answer timings"),
     readme: Optional[Path] = typer.Option(None, "--readme", help="write the table into this README"),
     serve: bool = typer.Option(False, "--serve", help="only the service rows: `rag ask` cold vs warm via `rag serve` "
@@ -714,7 +722,7 @@ def bench(
     per_client: int = typer.Option(5, "--per-client", help="--serve: questions each client asks"),
     queue: int = typer.Option(8, "--queue", help="--serve: the server's model queue"),
 ) -> None:
-    """Benchmark ingest, re-ingest, retrieval at scale, answers and briefs (JSON, Markdown, PNG)."""
+    """Benchmark ingest, re-ingest, PDFs and OCR per page, retrieval at scale, answers and briefs (JSON, Markdown, PNG)."""
     from bench.run import run_bench, run_serve, update_readme
 
     def progress(m: str) -> None:
@@ -724,7 +732,7 @@ def bench(
         res = run_serve(out_dir, llm=llm, clients=clients, per_client=per_client, queue=queue, progress=progress)
     else:
         res = run_bench(out_dir, gov=gov, gov_docs=gov_docs, runs=runs, sizes=sizes, answers=not no_answers, llm=llm,
-                        progress=progress)
+                        progress=progress, formats=not no_formats)
     out.print((out_dir / "bench.md").read_text("utf-8"), highlight=False, markup=False)
     if readme:
         update_readme(readme, res)

@@ -31,6 +31,9 @@ _VALUE_UNITS = MONEY_UNITS | RATE_UNITS | AREA_UNITS
 _CITY_OR_PROVINCE = ("市", "州", "盟", "地区", "省", "自治区")
 
 
+LOW_CONF_MARK = " ⚠识别置信度低"  # a figure OCR read from a low-confidence line (rag.extract.confidence)
+
+
 def key_figure(f: dict) -> bool:
     """The figures a reader of a brief wants: money, rates and areas of named indicators."""
     if f.get("masked") or f.get("value") is None:
@@ -162,7 +165,8 @@ def doc_brief(d: DocRow) -> dict[str, Any]:
             continue
         seen.add(key)
         all_figures.append({"label": g["label"], "value": g["value"], "unit": g["unit"], "year": g["year"],
-                            "kind": g["kind"], "growth": g["growth"], "source": _prov(d, g)})
+                            "kind": g["kind"], "growth": g["growth"], "source": _prov(d, g),
+                            **({"low_confidence": True} if g.get("low_confidence") else {})})
     figures = typed_headline_figures(m, f.get("indicators") or [], d) or headline_figures(m, all_figures)
     redacted: list[str] = []
     for g in f.get("figures", []):
@@ -277,7 +281,7 @@ def to_markdown(b: dict) -> str:
         fs = [f for f in b["figures"] if f["kind"] == kind]
         if fs:
             lines += ["", title, "| 指标 | 数值 | 年份 | 出处 |", "|---|---|---|---|"]
-            lines += [f"| {f['label']} | {_fmt(f['value'])}{f['unit']} | {f['year'] or '—'} | {f['source']['doc']} [{f['source']['start']}:{f['source']['end']}] |" for f in fs]
+            lines += [f"| {f['label']} | {_fmt(f['value'])}{f['unit']}{LOW_CONF_MARK if f.get('low_confidence') else ''} | {f['year'] or '—'} | {f['source']['doc']} [{f['source']['start']}:{f['source']['end']}] |" for f in fs]
     if b["redacted_labels"]:
         lines += ["", "## 原文隐去的数字", *[f"- {r}：已隐去（*）" for r in b["redacted_labels"]]]
     if b["priorities"]:

@@ -193,6 +193,77 @@ def extract_figures(cleaned: Cleaned, meta: DocMeta) -> list[Figure]:
     return figures
 
 
+_CELL_NUMBER = re.compile(r"^[-−+]?\d+(?:\.\d+)?$")
+_CELL_UNIT = re.compile(rf"[（(](?:单位[:：])?\s*(?P<unit>{UNIT_RE}|％)\s*[)）]")
+
+
+def extract_table_figures(cleaned: Cleaned, meta: DocMeta) -> list[Figure]:
+    """Figures in table rows kept as "指标 | 2023年 | 增长%" (PDF, Word, OFD tables).
+
+    A run of rows holding " | " is a table; its first row whose cells after the
+    first hold no bare number is the header. Each bare number below it becomes a
+    figure: the label is the row's first cell (its own "（亿元）" stripped), the
+    year and unit come from the column's header ("2023年", "增长%", "（万元）"; a column
+    without a year takes the one to its left),
+    else the unit from the label's parentheses; a growth column ("增长", "增速",
+    "同比") is a rate in %, labelled "…增长". Cells that carry their own unit
+    (123.4亿元) are left to :func:`extract_figures`, which reads them as text.
+    """
+    text = cleaned.text
+    out: list[Figure] = []
+    header: list[str] | None = None
+    pos = 0
+    for line in text.split("\n"):
+        a, pos = pos, pos + len(line) + 1
+        cells = line.split(" | ")
+        if len(cells) < 2 or SUSPECT.search(line):
+            header = None  # not a table row: the table (if any) ended
+            continue
+        if not any(_CELL_NUMBER.match(c.strip()) for c in cells[1:]):
+            header = [c.strip() for c in cells]  # no bare number: a header row
+            continue
+        if header is None or len(cells) != len(header):
+            continue
+        um = _CELL_UNIT.search(cells[0])
+        label = _CELL_UNIT.sub("", cells[0]).strip()
+        if not label or len(label) > 24 or re.search(r"\d", label):
+            continue
+        col = a + len(cells[0]) + 3  # where cell 1 starts
+        for head, cell in zip(header[1:], cells[1:]):
+            num = cell.strip()
+            c0 = col + cell.index(num[:1]) if num else col
+            col += len(cell) + 3
+            if not _CELL_NUMBER.match(num):
+                continue
+            hu = _CELL_UNIT.search(head)
+            growth = bool(re.search(r"增长|增速|增幅|同比", head))
+            unit = hu.group("unit") if hu else "%" if re.search(r"[%％]", head) else um.group("unit") if um else ""
+            unit = "%" if unit == "％" or (growth and not hu) else unit
+            if not unit:
+                continue
+            year = _column_year(header, head) or report_year(meta.as_dict())
+            value = float(num.replace("−", "-"))
+            target = bool(re.search(r"目标|预期|计划", head))
+            sa, sb = cleaned.raw_span(a, c0 + len(num))
+            out.append(Figure(
+                label=label + ("增长" if growth and not _GROWTH.search(label) else ""), value=value, unit=unit,
+                base_value=base_value(value, unit), year=year, kind=_kind(target, False, year, meta), growth=growth,
+                masked=False, approx=False, start=sa, end=sb, quote=cleaned.raw[sa:sb],
+            ))
+    return out
+
+
+def _column_year(header: list[str], head: str) -> int | None:
+    """A column's year: its header's, else that of the nearest column to its left ("2023年 | 增长%")."""
+    year = None
+    for h in header[1:]:
+        ym = re.search(r"((?:19|20)\d{2})年?", h)
+        year = int(ym.group(1)) if ym else year
+        if h is head:
+            return year
+    return None
+
+
 def _nearest_year(text: str, a: int, pos: int) -> int | None:
     """The last "YYYY年" before a number in its sentence (not a "到2035年" horizon)."""
     years = [m for m in re.finditer(r"((?:19|20)\d{2})年", text[a:pos]) if not text[a:pos][:m.start()].endswith("到")]
@@ -319,7 +390,7 @@ def extract_deputies(cleaned: Cleaned) -> dict[str, Any] | None:
 def extract_facts(cleaned: Cleaned, meta: DocMeta, doc_id: str = "") -> dict[str, Any]:
     """All facts of one document, as a JSON-ready dict."""
     return Facts(
-        figures=extract_figures(cleaned, meta),
+        figures=extract_figures(cleaned, meta) + extract_table_figures(cleaned, meta),
         officials=extract_people(cleaned),
         elected=extract_elections(cleaned),
         deputies=extract_deputies(cleaned),

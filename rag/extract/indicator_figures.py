@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -252,7 +252,10 @@ def _year(kind: str, s: str, upto: int, report_year: int | None) -> int | None:
 def stored_indicator_figures(facts: dict[str, Any] | None) -> list[IndicatorFigure] | None:
     """The typed figures a stored document's facts hold (None for a store written before they existed)."""
     rows = (facts or {}).get("indicators")
-    return None if rows is None else [IndicatorFigure(**r) for r in rows]
+    if rows is None:
+        return None
+    known = {f.name for f in fields(IndicatorFigure)}  # a later flag on a stored row (low_confidence …) is not ours
+    return [IndicatorFigure(**{k: v for k, v in r.items() if k in known}) for r in rows]
 
 
 def extract_indicator_figures(cleaned: Cleaned, report_year: int | None) -> list[IndicatorFigure]:

@@ -19,9 +19,11 @@ from typing import Callable, Iterator
 from rag.ingest.chunking import chunk_text
 from rag.ingest.clean import clean
 from rag.errors import BackendError, IngestError, RagError
+from rag.extract.confidence import flag_low_confidence
 from rag.extract.facts import extract_facts
 from rag.ingest.load import FORMAT_SUFFIXES, SUPPORTED_SUFFIXES, LoadedFile, load_file
 from rag.extract.meta import extract_meta
+from rag.index.pageview import keep_original
 from rag.index.store import ChunkRow, DocRow, Store, now
 
 # Bump when cleaning, metadata, facts or chunking change what is stored, so
@@ -150,8 +152,13 @@ def ingest_paths(
     store: Store,
     paths: list[Path],
     progress: Callable[[int, int, str], None] | None = None,
+    pages: Callable[[str, int, int], None] | None = None,
 ) -> IngestReport:
-    """Ingest files and folders into ``store``; see the module docstring."""
+    """Ingest files and folders into ``store``; see the module docstring.
+
+    ``progress(done, total, doc)`` per file; ``pages(doc, done, total)`` per page of a PDF, scan or OFD
+    file while it is read (a 300-page scan takes minutes).
+    """
     t0 = time.perf_counter()
     report = IngestReport()
     files, errors, skipped = collect_documents(paths)
@@ -164,7 +171,7 @@ def ingest_paths(
         if progress:
             progress(i, len(files), doc)
         try:
-            status, n_chunks, n_tokens = ingest_file(store, path, timer, doc_id=doc)
+            status, n_chunks, n_tokens = ingest_file(store, path, timer, doc_id=doc, pages=pages)
         except BackendError:
             raise  # the vector store or embeddings endpoint is down: no use trying the next file
         except RagError as e:
@@ -195,17 +202,22 @@ class PhaseTimer:
             self.seconds[phase] += time.perf_counter() - t
 
 
-def ingest_file(store: Store, path: Path, timer: PhaseTimer | None = None,
-                doc_id: str | None = None) -> tuple[str, int, int]:
+def ingest_file(store: Store, path: Path, timer: PhaseTimer | None = None, doc_id: str | None = None,
+                pages: Callable[[str, int, int], None] | None = None) -> tuple[str, int, int]:
     """Ingest one file as ``doc_id`` (default: its name); return (added|updated|unchanged, chunks, embedded tokens)."""
     timer = timer or PhaseTimer()
+    name = doc_id or path.name
     with timer("read"):
-        if path.suffix.lower() in FORMAT_SUFFIXES and _unchanged_file(store, path, doc_id or path.name):
+        if path.suffix.lower() in FORMAT_SUFFIXES and _unchanged_file(store, path, name):
             return "unchanged", 0, 0  # a PDF, scan, Word or OFD file: known before extracting (OCR) it again
-        loaded = load_file(path, store.settings.max_file_bytes, store.settings.max_pages, store.settings.max_ocr_pages)
+        loaded = load_file(path, store.settings.max_file_bytes, store.settings.max_pages, store.settings.max_ocr_pages,
+                           (lambda done, total: pages(name, done, total)) if pages else None)
     if doc_id:
         loaded = replace(loaded, doc_id=doc_id)
-    return ingest_loaded(store, loaded, str(path.absolute()), timer)
+    result = ingest_loaded(store, loaded, str(path.absolute()), timer)
+    if loaded.source is not None:  # a PDF's pages are shown with citations: keep the file (uploads' copies go)
+        keep_original(store, path, loaded.source.format, loaded.source.file_sha256)
+    return result
 
 
 def ingest_loaded(store: Store, loaded: LoadedFile, source: str | None, timer: PhaseTimer | None = None,
@@ -235,7 +247,8 @@ def ingest_loaded(store: Store, loaded: LoadedFile, source: str | None, timer: P
     with timer("analyse"):
         meta = extract_meta(cleaned)
         meta.format = "html" if loaded.is_html else "text"
-        facts = extract_facts(cleaned, meta, loaded.doc_id)
+        layout = loaded.source.layout() if loaded.source else layout
+        facts = flag_low_confidence(extract_facts(cleaned, meta, loaded.doc_id), layout)
     with timer("chunk"):
         chunks = chunk_text(loaded.doc_id, cleaned.mapped, store.settings.chunk_tokens,
                             store.settings.chunk_overlap_tokens)
@@ -264,7 +277,7 @@ def ingest_loaded(store: Store, loaded: LoadedFile, source: str | None, timer: P
                 encoding=loaded.encoding, raw=loaded.raw, text=cleaned.text, meta=meta.as_dict(),
                 audit=[asdict(a) for a in cleaned.audit], masks=[asdict(m) for m in cleaned.masks],
                 facts=facts, n_chunks=len(rows), ingested_at=now(),
-                layout=loaded.source.layout() if loaded.source else layout,
+                layout=layout,
             ),
             rows,
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import html
+import json
 import re
 import shutil
 import tempfile
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.config import Settings
+from rag.index.pageview import PageView, page_view
 from rag.index.places import Place, places
 from rag.index.sources import Source, read_source
 from rag.index.store import Store
@@ -38,6 +40,14 @@ CSS = """
 .tb-src mark {background:#fde68a}
 .tb-src details pre {white-space:pre-wrap; font-size:0.85em; background:#f9fafb; padding:6px; margin:4px 0 0}
 .tb-src details summary {cursor:pointer; font-size:0.85em; color:#6b7280}
+.tb-src-body {display:flex; gap:12px; align-items:flex-start}
+.tb-src-main {flex:1 1 auto; min-width:0}
+.tb-page {flex:0 0 300px; margin:0}
+.tb-page img {width:100%; border:1px solid #d1d5db; cursor:zoom-in; display:block}
+.tb-page figcaption {font-size:0.8em; color:#6b7280}
+.tb-page.tb-zoom {flex-basis:100%}
+.tb-src-body:has(.tb-zoom) {flex-direction:column}
+.tb-page.tb-zoom img {cursor:zoom-out}
 .tb-figures table {border-collapse:collapse; width:100%; font-size:0.92em}
 .tb-figures th, .tb-figures td {border-bottom:1px solid #e5e7eb; padding:4px 6px; text-align:left; vertical-align:top}
 .tb-figures tr.tb-headline td:first-child {font-weight:600}
@@ -53,6 +63,8 @@ JS = """
   if (window.__tbRefs) return;
   window.__tbRefs = true;
   document.addEventListener('click', (e) => {
+    const fig = e.target instanceof Element ? e.target.closest('.tb-page') : null;
+    if (fig) { fig.classList.toggle('tb-zoom'); return; }
     const a = e.target instanceof Element ? e.target.closest('a[href*="#tb-src-"]') : null;
     if (!a) return;
     const card = document.getElementById(a.getAttribute('href').split('#').pop());
@@ -127,23 +139,38 @@ class App:
         return self.store.generation()
 
 
-def source_card(src: Source) -> str:
+def page_image_html(view: PageView | None) -> str:
+    """The cited page as an image, the cited lines marked on it (drawn into the PNG; their boxes, in the
+    image's pixels, in ``data-boxes`` too). The image is made here from the stored file: a data: URL,
+    nothing the document says."""
+    if view is None:
+        return ""
+    boxes = json.dumps([list(b) for b in view.boxes])
+    return (f"<figure class='tb-page' data-page='{view.page}' data-w='{view.width}' data-h='{view.height}' "
+            f"data-boxes='{html.escape(boxes)}'><img src='{view.data_url()}' alt='第{view.page}页，引用处已高亮' "
+            f"title='点击放大或缩小'><figcaption>第{view.page}页原页，黄色为引用处</figcaption></figure>")
+
+
+def source_card(src: Source, view: PageView | None = None) -> str:
     """One cited source as a reader reads it: [n] and what the document is, the cleaned sentence with
-    the cited part marked, and the raw span (Traditional characters, notes and all) one click away."""
+    the cited part marked, and the raw span (Traditional characters, notes and all) one click away;
+    a PDF's page beside the text, the cited lines highlighted on it."""
     e = html.escape
+    text = (f"<div class='tb-src-text'>{e(src.before)}<mark>{e(src.cited)}</mark>{e(src.after)}</div>"
+            f"<details class='tb-raw'><summary>原文（{e(src.doc)}，第 {src.start}–{src.end} 字符）</summary>"
+            f"<pre>{e(src.raw)}</pre></details>")
+    body = f"<div class='tb-src-body'><div class='tb-src-main'>{text}</div>{page_image_html(view)}</div>" if view else text
     return (f"<div class='tb-src' id='tb-src-{src.n}' data-n='{src.n}' data-doc='{e(src.doc)}' "
             f"data-start='{src.start}' data-end='{src.end}'>"
-            f"<div class='tb-src-label'><b>[{src.n}]</b> {e(src.label)}</div>"
-            f"<div class='tb-src-text'>{e(src.before)}<mark>{e(src.cited)}</mark>{e(src.after)}</div>"
-            f"<details class='tb-raw'><summary>原文（{e(src.doc)}，第 {src.start}–{src.end} 字符）</summary>"
-            f"<pre>{e(src.raw)}</pre></details></div>")
+            f"<div class='tb-src-label'><b>[{src.n}]</b> {e(src.label)}</div>{body}</div>")
 
 
 def sources_html(store: Store, citations: list[Any]) -> str:
     """Every citation of an answer as a card (see :func:`source_card`); ``[n]`` in the answer links to card n."""
     if not citations:
         return ""
-    cards = [source_card(read_source(store, c.doc, c.start, c.end, c.n, getattr(c, "page", None))) for c in citations]
+    cards = [source_card(read_source(store, c.doc, c.start, c.end, c.n, getattr(c, "page", None)),
+                         page_view(store, c.doc, c.start, c.end)) for c in citations]
     return "<div class='tb-sources'><div class='tb-src-head'>出处</div>" + "".join(cards) + "</div>"
 
 

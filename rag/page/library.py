@@ -58,7 +58,8 @@ def _upload(app: App, demo: gr.Blocks, files: list | None, progress: gr.Progress
         with tempfile.TemporaryDirectory(prefix="townbrief-upload-") as stage:
             paths, refused = stage_uploads(srcs, [Path(p).name for p in srcs], Path(stage), app.settings.max_file_bytes)
             with app.store.write_lock(wait=True):
-                report = ingest_paths(app.store, paths, lambda d, n, nm: progress((d, n), desc=f"导入 {nm}"))
+                report = ingest_paths(app.store, paths, lambda d, n, nm: progress((d, n), desc=f"导入 {nm}"),
+                                      lambda nm, d, n: progress((d, n), desc=f"导入 {nm}：第 {d}/{n} 页"))
     finally:
         discard(srcs, inside=Path(demo.GRADIO_CACHE))  # Gradio's own temp copies
     msg = [as_text(f"已导入 {len(report.added) + len(report.updated)} 个，未变 {len(report.unchanged)} 个")]
