@@ -61,7 +61,7 @@ def brief_docx(b: dict[str, Any], path: Path) -> Path:
     from docx import Document
 
     doc = Document()
-    doc.add_heading(f"{b.get('town') or '（未署名地点）'} · {b.get('doc_type') or '—'} · {b.get('date') or '日期不详'}", 0)
+    doc.add_heading(f"{b.get('place') or '（未署名地点）'} · {b.get('doc_type') or '—'} · {b.get('date') or '日期不详'}", 0)
     if b.get("summary"):
         doc.add_paragraph(b["summary"])
     t = doc.add_table(rows=0, cols=2)

@@ -72,13 +72,12 @@ def test_no_code_reaches_into_chroma_or_langchain_privates():
 
 
 # where the old name "town" may still be written inside rag/: the JSON alias, reading old registries,
-# the --town flag and town= keyword kept for old callers, the eval field's label, and two shims
-# rag/qa needs until it is renamed (rag/qa, facts.py and zh.py are the lead's: not scanned)
+# the --town flag and town= keyword kept for old callers, and the eval field's label; every package is scanned
 TOWN_ALLOWED = {("rag/extract/meta.py", "with_town_alias"), ("rag/index/store.py", "_meta"),
-                ("rag/index/retrieval.py", "towns"), ("rag/cli.py", "brief"), ("rag/brief/build.py", "build_brief"),
+                ("rag/cli.py", "brief"), ("rag/brief/build.py", "build_brief"),
                 ("rag/page/text.py", "<module>"),
                 ("rag/extract/gazetteer.py", "__init__")}  # there "town" is an administrative level, not the field
-NOT_MINE = ("rag/qa/", "rag/extract/facts.py", "rag/text/zh.py")
+NOT_MINE: tuple[str, ...] = ()
 
 
 def _town_uses(path: Path) -> set[tuple[str, str]]:

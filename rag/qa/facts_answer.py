@@ -79,7 +79,7 @@ def fact_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple[st
     ev = _evidence(d, g["start"], g["end"], g["quote"])
     when = f"{g['year']}年" if g.get("year") else ""
     what = "目标" if g["kind"] == "target" else ""
-    return f"{d.meta.get('town') or ''}{when}{g['label']}{what}为{value}[1]（原文：“{ev.text}”）。", [ev]
+    return f"{d.meta.get('place') or ''}{when}{g['label']}{what}为{value}[1]（原文：“{ev.text}”）。", [ev]
 
 
 def role_known(question: str, docs: list[DocRow], filters: Filters) -> bool | None:
@@ -128,7 +128,7 @@ def speaker_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple
         ev = _evidence(d, s["start"], s["end"], s["name"])
         evidence.append(Evidence(n, ev.doc, ev.text, ev.start, ev.end, ev.quote, ev.place, ev.date))
         who = f"{s['title']}{s['name']}" if s.get("title") else s["name"]
-        lines.append(f"{d.meta.get('town')}{report_year(d.meta) or ''}年政府工作报告由{who}作[{n}]。")
+        lines.append(f"{d.meta.get('place')}{report_year(d.meta) or ''}年政府工作报告由{who}作[{n}]。")
     if not lines:
         return None
     return "".join(lines), evidence
