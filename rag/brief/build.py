@@ -13,14 +13,16 @@ import time
 from typing import Any
 
 from rag.errors import BackendError, NotFoundError
-from rag.index.documents import cleaned
+from rag.index.documents import cleaned, facts
 from rag.index.store import DocRow, Store
 from rag.extract.meta import report_year, with_town_alias
 from rag.llm.backends import Backend
 from rag.llm.errors import ENDPOINT_ERRORS, backend_error
 from rag.llm.prompts import load_prompt
 from rag.brief.summary import clean_priorities, compose, ground_llm, priority_sentences
+from rag.extract.facts import Election, Figure, Person
 from rag.extract.indicator_figures import IndicatorFigure
+from rag.extract.spans import EXACT, Span
 from rag.text.indicators import headline_indicators, indicators_in
 from rag.text.zh import AREA_UNITS, MONEY_UNITS, RATE_UNITS, normalize_query, short_place
 
@@ -34,16 +36,16 @@ _CITY_OR_PROVINCE = ("市", "州", "盟", "地区", "省", "自治区")
 LOW_CONF_MARK = " ⚠识别置信度低"  # a figure OCR read from a low-confidence line (rag.extract.confidence)
 
 
-def key_figure(f: dict) -> bool:
+def key_figure(f: Figure) -> bool:
     """The figures a reader of a brief wants: money, rates and areas of named indicators."""
-    if f.get("masked") or f.get("value") is None:
+    if f.masked or f.value is None:
         return False
-    label = f.get("label") or ""
+    label = f.label or ""
     if len(label) < 2 or len(label) > 16:
         return False
-    if f.get("unit") in _VALUE_UNITS:
-        return bool(_KEY_LABEL.search(label)) or f.get("unit") in ("亿元", "万元")
-    return bool(_KEY_LABEL.search(label)) and f.get("unit") in ("家", "户", "个", "件", "项") and len(label) >= 3
+    if f.unit in _VALUE_UNITS:
+        return bool(_KEY_LABEL.search(label)) or f.unit in ("亿元", "万元")
+    return bool(_KEY_LABEL.search(label)) and f.unit in ("家", "户", "个", "件", "项") and len(label) >= 3
 
 
 def headline_figures(meta: dict, figures: list[dict]) -> list[dict]:
@@ -71,7 +73,7 @@ def headline_figures(meta: dict, figures: list[dict]) -> list[dict]:
     return out if len(out) >= 3 else figures
 
 
-def typed_headline_figures(meta: dict, indicators: list[dict], d: DocRow) -> list[dict]:
+def typed_headline_figures(meta: dict, indicators: list[IndicatorFigure], d: DocRow) -> list[dict]:
     """A city's or province's headline figures from the typed indicator figures (rag.extract.indicator_figures):
     the year reviewed (actual, estimates included) and the year planned (target), one per indicator, measure,
     kind and year, first stated first; [] when the report is no such report or states fewer than three."""
@@ -80,17 +82,17 @@ def typed_headline_figures(meta: dict, indicators: list[dict], d: DocRow) -> lis
         return []
     out, seen = [], set()
     for g in indicators:
-        kind = "actual" if g["kind"] in ("actual", "estimate") else g["kind"]
-        if kind not in ("actual", "target") or g["year"] != (ry - 1 if kind == "actual" else ry) or g.get("bound") \
-                or g["indicator"] not in headline_indicators():
+        kind = "actual" if g.kind in ("actual", "estimate") else g.kind
+        if kind not in ("actual", "target") or g.year != (ry - 1 if kind == "actual" else ry) or g.bound \
+                or g.indicator not in headline_indicators():
             continue
-        key = (g["indicator"], g["measure"], kind, g["year"])
+        key = (g.indicator, g.measure, kind, g.year)
         if key in seen:
             continue
         seen.add(key)
-        growth = g["measure"] == "growth"
-        label = re.sub(r"^(?:全[省市区州]|全年|其中)", "", IndicatorFigure(**g).label) + ("增长" if growth else "")
-        out.append({"label": label, "value": g["value"], "unit": g["unit"], "year": g["year"], "kind": kind,
+        growth = g.measure == "growth"
+        label = re.sub(r"^(?:全[省市区州]|全年|其中)", "", g.label) + ("增长" if growth else "")
+        out.append({"label": label, "value": g.value, "unit": g.unit, "year": g.year, "kind": kind,
                     "growth": growth, "source": _prov(d, g)})
     return out if len(out) >= 3 else []
 
@@ -107,8 +109,14 @@ def _span(d: DocRow, value: str | None) -> dict | None:
     return {"doc": d.doc, "start": a, "end": b, "quote": d.raw[a:b]}
 
 
-def _prov(d: DocRow, item: dict) -> dict:
-    return {"doc": d.doc, "start": item["start"], "end": item["end"], "quote": item["quote"]}
+def _prov(d: DocRow, item: dict | Figure | Person | Election | IndicatorFigure) -> dict:
+    """A fact's source as the brief serialises it: {doc, start, end, quote}."""
+    span = Span(item["start"], item["end"], item["quote"]) if isinstance(item, dict) else Span(item.start, item.end, item.quote)
+    span = span.aligned(d.raw)  # checked against the stored raw text: exact, moved to where the quote is, or not found
+    out: dict[str, Any] = {"doc": d.doc, "start": span.start, "end": span.end, "quote": span.quote}
+    if span.status != EXACT:
+        out["alignment"] = span.status
+    return out
 
 
 def priorities(d: DocRow, limit: int = 8) -> list[str]:
@@ -136,7 +144,7 @@ def _trim(s: str) -> str:
 
 def doc_brief(d: DocRow) -> dict[str, Any]:
     """The fact-layer brief of one document (no summary yet)."""
-    m, f = d.meta, d.facts or {}
+    m, f = d.meta, facts(d)
     prov: dict[str, Any] = {}
     for k in ("place", "meeting"):
         if m.get(k):
@@ -144,34 +152,34 @@ def doc_brief(d: DocRow) -> dict[str, Any]:
     for k in ("parent", "province", "doc_type", "date"):
         if m.get(k):
             prov[k] = {"doc": d.doc, "source": "metadata"}
-    deputies = (f.get("deputies") or {}).get("value")
-    if f.get("deputies"):
-        prov["deputies"] = _prov(d, f["deputies"])
-    officials = [{"name": p["name"], "title": p["title"], "source": _prov(d, p)} for p in f.get("officials", [])]
-    speaker = f.get("speaker")
+    deputies = (f.deputies or {}).get("value")
+    if f.deputies:
+        prov["deputies"] = _prov(d, f.deputies)
+    officials = [{"name": p.name, "title": p.title, "source": _prov(d, p)} for p in f.officials]
+    speaker = f.speaker
     if speaker and speaker.get("title"):  # the report's speaker leads the officials (with the title as written)
         officials = [o for o in officials if o["name"] != speaker["name"]]
         officials.insert(0, {"name": speaker["name"], "title": speaker["title"], "source": _prov(d, speaker)})
     elif speaker and not any(o["name"] == speaker["name"] for o in officials):
         officials.insert(0, {"name": speaker["name"], "title": None, "source": _prov(d, speaker)})
-    elected = [{"name": e["name"], "post": e["post"], "source": _prov(d, e)} for e in f.get("elected", [])]
+    elected = [{"name": e.name, "post": e.post, "source": _prov(d, e)} for e in f.elected]
     all_figures: list[dict] = []
     seen: set[tuple] = set()
-    for g in f.get("figures", []):
+    for g in f.figures:
         if not key_figure(g):
             continue
-        key = (g["label"], g["value"], g["unit"], g["year"], g["kind"])
+        key = (g.label, g.value, g.unit, g.year, g.kind)
         if key in seen:
             continue
         seen.add(key)
-        all_figures.append({"label": g["label"], "value": g["value"], "unit": g["unit"], "year": g["year"],
-                            "kind": g["kind"], "growth": g["growth"], "source": _prov(d, g),
-                            **({"low_confidence": True} if g.get("low_confidence") else {})})
-    figures = typed_headline_figures(m, f.get("indicators") or [], d) or headline_figures(m, all_figures)
+        all_figures.append({"label": g.label, "value": g.value, "unit": g.unit, "year": g.year,
+                            "kind": g.kind, "growth": g.growth, "source": _prov(d, g),
+                            **({"low_confidence": True} if g.low_confidence else {})})
+    figures = typed_headline_figures(m, f.indicators, d) or headline_figures(m, all_figures)
     redacted: list[str] = []
-    for g in f.get("figures", []):
-        if g.get("masked") and g["label"] not in redacted and 2 <= len(g["label"]) <= 16 and "*" not in g["label"]:
-            redacted.append(g["label"])
+    for g in f.figures:
+        if g.masked and g.label not in redacted and 2 <= len(g.label) <= 16 and "*" not in g.label:
+            redacted.append(g.label)
     return {
         "doc": d.doc, "place": m.get("place"), "parent": m.get("parent"), "province": m.get("province"),
         "doc_type": m.get("doc_type"), "meeting": m.get("meeting"), "date": m.get("date"),
@@ -300,12 +308,12 @@ def compare(store: Store, label: str) -> list[dict[str, Any]]:
     want = normalize_query(label)
     rows = []
     for d in store.list_docs():
-        for g in (d.facts or {}).get("figures", []):
-            if not (key_figure(g) or g.get("masked")):
+        for g in facts(d).figures:
+            if not (key_figure(g) or g.masked):
                 continue
-            if want in g["label"] or (len(g["label"]) >= 2 and g["label"] in want):
-                rows.append({"place": d.meta.get("place"), "year": g["year"], "kind": g["kind"], "label": g["label"],
-                             "value": g["value"], "unit": g["unit"], "masked": g["masked"], "growth": g["growth"],
-                             "doc": d.doc, "start": g["start"], "end": g["end"]})
+            if want in g.label or (len(g.label) >= 2 and g.label in want):
+                rows.append({"place": d.meta.get("place"), "year": g.year, "kind": g.kind, "label": g.label,
+                             "value": g.value, "unit": g.unit, "masked": g.masked, "growth": g.growth,
+                             "doc": d.doc, "start": g.start, "end": g.end})
     rows.sort(key=lambda r: (r["place"] or "", r["year"] or 0, r["kind"]))
     return rows

@@ -11,9 +11,11 @@ unemployment) a target is a ceiling ("以内", "控制在"). Every side carries 
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 from typing import Any
 
 from rag.extract.meta import report_year
+from rag.index.documents import facts
 from rag.index.store import DocRow, Store
 from rag.extract.respectively import enumerated_figures
 from rag.text.indicators import indicators_in
@@ -152,9 +154,10 @@ def _candidates(d: DocRow) -> list[dict]:
     """Every figure of one indicator the report states: the fact layer's (named by its label, or by the
     running text before its number) and the numbers of 分别 lists, in document order."""
     out = []
-    for g in (d.facts or {}).get("figures", []):
-        if g.get("value") is None or g.get("masked"):
+    for fig in facts(d).figures:
+        if fig.value is None or fig.masked:
             continue
+        g = asdict(fig)  # track's candidates are rows of their own (indicator, qualifier …)
         if (g.get("unit") or "") not in _UNITS:
             continue
         canon = indicator_of(g["label"]) or indicator_before(d.raw, _number_at(d.raw, g))

@@ -8,12 +8,13 @@ Every fact carries ``start``/``end`` into the raw document and the ``quote``
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from rag.ingest.clean import Cleaned
 from rag.extract.meta import DocMeta, report_year
-from rag.extract.indicator_figures import IndicatorFigure, extract_indicator_figures
+from rag.extract.indicator_figures import IndicatorFigure, extract_indicator_figures, stored_indicator_figures
+from rag.extract.spans import Span
 from rag.extract.speaker import find_speaker
 from rag.text.zh import (CN_NUMERAL, COUNT_UNITS, MASK_MARK, ROLE_RE, SUSPECT, UNIT_RE, base_value, clause_spans, cn_int,
                          cn_number, heading_lookup, valid_name)
@@ -36,8 +37,26 @@ _WEAK_LABEL = re.compile(r"(?:的|成立|确立|利用|定位|以|和|与|从|�
 _CLAUSE_SPLIT = re.compile(r"[，,；;：:、。！？\n（）()“”\"]")
 
 
+class _Spanned:
+    """A fact with a raw span (``start``, ``end``, ``quote``): its :class:`Span`, and a typed read-back."""
+
+    start: int
+    end: int
+    quote: str
+
+    @property
+    def span(self) -> Span:
+        return Span(self.start, self.end, self.quote)
+
+    @classmethod
+    def from_dict(cls, row: dict[str, Any]) -> Any:
+        """A stored row back as this type; keys other stages added (low_confidence …) are kept when the type has them."""
+        known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in row.items() if k in known})
+
+
 @dataclass
-class Figure:
+class Figure(_Spanned):
     label: str
     value: float | None
     unit: str
@@ -50,10 +69,11 @@ class Figure:
     start: int
     end: int
     quote: str  # raw[start:end]: the sentence holding the figure
+    low_confidence: bool = False  # read from low-confidence OCR lines (rag.extract.confidence)
 
 
 @dataclass
-class Person:
+class Person(_Spanned):
     name: str
     title: str | None
     start: int
@@ -62,7 +82,7 @@ class Person:
 
 
 @dataclass
-class Election:
+class Election(_Spanned):
     name: str
     post: str
     start: int
@@ -82,6 +102,16 @@ class Facts:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> "Facts":
+        """Stored facts read back typed (serialised only at the edge: the registry, JSON, the brief)."""
+        d = d or {}
+        return cls(figures=[Figure.from_dict(g) for g in d.get("figures") or []],
+                   officials=[Person.from_dict(p) for p in d.get("officials") or []],
+                   elected=[Election.from_dict(e) for e in d.get("elected") or []],
+                   deputies=d.get("deputies"), speaker=d.get("speaker"),
+                   indicators=stored_indicator_figures(d) or [])
 
 
 def _label_before(text: str, start: int, floor: int) -> str:

@@ -7,8 +7,11 @@ keeps the result for repeated reads.
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from typing import Any
 
+from rag.extract.facts import Facts
 from rag.extract.meta import with_town_alias
 from rag.index.store import DocInfo, DocRow
 from rag.ingest.clean import Cleaned, clean_cached
@@ -29,3 +32,13 @@ def is_html(d: DocRow) -> bool:
 def cleaned(d: DocRow) -> Cleaned:
     """The cleaned text of a stored document, with its offset map back into ``d.raw``."""
     return clean_cached(d.doc, d.version, d.raw, is_html(d))
+
+
+@lru_cache(maxsize=4096)
+def _facts(doc: str, version: str, blob: str) -> Facts:
+    return Facts.from_dict(json.loads(blob))
+
+
+def facts(d: DocInfo | DocRow) -> Facts:
+    """A stored document's facts, typed (Figure, Person, Election, IndicatorFigure), read once per version."""
+    return _facts(d.doc, d.version, json.dumps(d.facts or {}, ensure_ascii=False, sort_keys=True))

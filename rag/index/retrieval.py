@@ -19,6 +19,7 @@ import numpy as np
 
 from rag.text.tokens import Tokenizer
 from rag.text.zh import normalize_query, short_place
+from rag.index.documents import facts
 from rag.index.store import ChunkRow, DocRow, Store
 
 RRF_K = 60
@@ -70,9 +71,9 @@ def corpus_words(docs: list[DocRow]) -> list[str]:
             short = short_place(m["place"])
             if len(short) >= 2:
                 words.add(short)
-        f = d.facts or {}
-        for p in f.get("officials", []) + f.get("elected", []):
-            words.add(p["name"])
+        f = facts(d)
+        words.update(p.name for p in f.officials)
+        words.update(e.name for e in f.elected)
         words.update(q for q in re.findall(r"[“\"]([^”\"\n]{2,10})[”\"]", d.text))
     return sorted(words)
 

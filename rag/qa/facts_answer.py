@@ -11,7 +11,7 @@ import re
 
 from rag.extract.gazetteer import gazetteer
 from rag.extract.meta import report_year
-from rag.index.documents import cleaned
+from rag.index.documents import cleaned, facts
 from rag.index.retrieval import Filters
 from rag.index.store import DocRow
 from rag.text.indicators import indicators_in
@@ -39,10 +39,10 @@ def masked_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple[
     for d in docs:
         if not filters.matches(d.meta, d.doc):
             continue
-        for f in (d.facts or {}).get("figures", []):
-            if f.get("masked") and len(f["label"]) >= 3 and f["label"] in q:
-                ev = _evidence(d, f["start"], f["end"], f["label"])
-                text = f"资料中“{f['label']}”的数值被隐去（原文写作“*{f['unit']}”），无法给出具体数字[1]。"
+        for f in facts(d).figures:
+            if f.masked and len(f.label) >= 3 and f.label in q:
+                ev = _evidence(d, f.start, f.end, f.label)
+                text = f"资料中“{f.label}”的数值被隐去（原文写作“*{f.unit}”），无法给出具体数字[1]。"
                 return text, [ev]
     return None
 
@@ -54,32 +54,32 @@ def fact_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple[st
     m = _ELECTED_Q.search(q)
     if m and not re.search(r"哪些|哪几", q):
         role = m.group(1)
-        found = [(d, e) for d in docs for e in (d.facts or {}).get("elected", []) if role_matches(e["post"], role)]
-        if len({e["name"] for _, e in found}) == 1:
+        found = [(d, e) for d in docs for e in facts(d).elected if role_matches(e.post, role)]
+        if len({e.name for _, e in found}) == 1:
             d, e = found[0]
-            return f"会议选举{e['name']}为{e['post']}[1]。", [_evidence(d, e["start"], e["end"], e["quote"])]
+            return f"会议选举{e.name}为{e.post}[1]。", [_evidence(d, e.start, e.end, e.quote)]
     if not _ASKS_AMOUNT.search(q) or _MULTI_PART.search(q) or len({c for c, _, _ in indicators_in(q)}) > 1:
         return None  # several values asked (分别, 和, two indicators): one fact would answer one part only
     year = _YEAR.search(q)
     want_kind = "target" if re.search(r"目标|预期|计划|力争", q) else "actual" if re.search(r"完成|实现|达到|全年", q) else None
     cands = []
     for d in docs:
-        for g in (d.facts or {}).get("figures", []):
-            if g.get("value") is None or len(g["label"]) < 3 or g["label"] not in q:
+        for g in facts(d).figures:
+            if g.value is None or len(g.label) < 3 or g.label not in q:
                 continue
-            if year and g.get("year") != int(year.group(1)):
+            if year and g.year != int(year.group(1)):
                 continue
-            if want_kind and g["kind"] != want_kind:
+            if want_kind and g.kind != want_kind:
                 continue
             cands.append((d, g))
-    if len({(g["value"], g["unit"]) for _, g in cands}) != 1:
+    if len({(g.value, g.unit) for _, g in cands}) != 1:
         return None
     d, g = cands[0]
-    value = f"{g['value']:g}{g['unit']}"
-    ev = _evidence(d, g["start"], g["end"], g["quote"])
-    when = f"{g['year']}年" if g.get("year") else ""
-    what = "目标" if g["kind"] == "target" else ""
-    return f"{d.meta.get('place') or ''}{when}{g['label']}{what}为{value}[1]（原文：“{ev.text}”）。", [ev]
+    value = f"{g.value:g}{g.unit}"
+    ev = _evidence(d, g.start, g.end, g.quote)
+    when = f"{g.year}年" if g.year else ""
+    what = "目标" if g.kind == "target" else ""
+    return f"{d.meta.get('place') or ''}{when}{g.label}{what}为{value}[1]（原文：“{ev.text}”）。", [ev]
 
 
 def role_known(question: str, docs: list[DocRow], filters: Filters) -> bool | None:
@@ -91,8 +91,8 @@ def role_known(question: str, docs: list[DocRow], filters: Filters) -> bool | No
     for d in docs:
         if not filters.matches(d.meta, d.doc):
             continue
-        f = d.facts or {}
-        titles = [p.get("title") or "" for p in f.get("officials", [])] + [e["post"] for e in f.get("elected", [])]
+        f = facts(d)
+        titles = [p.title or "" for p in f.officials] + [e.post for e in f.elected]
         if any(role_matches(t, role) for t in titles):
             return True
     return False
@@ -121,7 +121,7 @@ def speaker_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple
     lines: list[str] = []
     evidence: list[Evidence] = []
     for d in mine:
-        s = (d.facts or {}).get("speaker")
+        s = facts(d).speaker
         if not s:
             continue
         n = len(evidence) + 1
@@ -161,10 +161,10 @@ def speaker_missing(question: str, docs: list[DocRow], filters: Filters) -> str 
             and (not year or report_year(d.meta) == int(year.group(1)))]
     if not mine:
         return None
-    speakers = [s for d in mine if (s := (d.facts or {}).get("speaker"))]
+    speakers = [s for d in mine if (s := facts(d).speaker)]
     if role_q:
         name = role_q.group(1)
-        officials = [p for d in mine for p in (d.facts or {}).get("officials", []) if p.get("name") == name and p.get("title")]
+        officials = [p for d in mine for p in facts(d).officials if p.name == name and p.title]
         said = [s for s in speakers if s.get("name") == name]
         if said and not any(s.get("title") for s in said) and not officials:
             return f"报告只署名{name}，没有写明其职务"
