@@ -51,3 +51,9 @@ def test_a_brief_moves_a_stale_span_to_its_quote_and_flags_a_missing_one():
     raw_facts["elected"][0]["quote"] = "选举张三为镇长"  # a quote the text does not hold
     src = doc_brief(_row(RAW, raw_facts))["elected"][0]["source"]
     assert src["alignment"] == NOT_FOUND
+
+
+def test_a_briefs_date_is_cited_where_the_document_writes_it():
+    raw_facts = extract_facts(clean(RAW), DocMeta(place="港口镇", doc_type="人代会", date="2024-04-02"))
+    src = doc_brief(_row(RAW, raw_facts))["provenance"]["date"]
+    assert src["quote"] == "4月2日" and RAW[src["start"]:src["end"]] == src["quote"]

@@ -22,7 +22,7 @@ from rag.llm.prompts import load_prompt
 from rag.brief.summary import clean_priorities, compose, ground_llm, priority_sentences
 from rag.extract.facts import Election, Figure, Person
 from rag.extract.indicator_figures import IndicatorFigure
-from rag.extract.spans import EXACT, Span
+from rag.extract.spans import EXACT, NOT_FOUND, Span
 from rag.text.indicators import headline_indicators, indicators_in
 from rag.text.zh import AREA_UNITS, MONEY_UNITS, RATE_UNITS, normalize_query, short_place
 
@@ -104,8 +104,23 @@ def _span(d: DocRow, value: str | None) -> dict | None:
     cl = cleaned(d)
     i = cl.text.find(value)
     if i < 0:
-        return {"doc": d.doc, "start": None, "end": None, "quote": None}
+        return {"doc": d.doc, "start": None, "end": None, "quote": None, "alignment": NOT_FOUND}
     a, b = cl.raw_span(i, i + len(value))
+    return {"doc": d.doc, "start": a, "end": b, "quote": d.raw[a:b]}
+
+
+def _date_span(d: DocRow, date: str | None) -> dict | None:
+    """Provenance of the meeting date: where the document writes it (2024年4月2日 / 4月2日), as a raw span."""
+    parts = [int(x) for x in str(date or "").split("-") if x.isdigit()]
+    if len(parts) < 2:
+        return None
+    y, m = parts[0], parts[1]
+    day = rf"\s*0?{parts[2]}\s*日" if len(parts) == 3 else ""
+    cl = cleaned(d)
+    hit = re.search(rf"(?:{y}\s*年\s*)?0?{m}\s*月{day}", cl.text[:8000])
+    if not hit:
+        return None
+    a, b = cl.raw_span(hit.start(), hit.end())
     return {"doc": d.doc, "start": a, "end": b, "quote": d.raw[a:b]}
 
 
@@ -152,6 +167,8 @@ def doc_brief(d: DocRow) -> dict[str, Any]:
     for k in ("parent", "province", "doc_type", "date"):
         if m.get(k):
             prov[k] = {"doc": d.doc, "source": "metadata"}
+    if m.get("date") and (ds := _date_span(d, m["date"])):
+        prov["date"] = ds  # the date as the document writes it
     deputies = (f.deputies or {}).get("value")
     if f.deputies:
         prov["deputies"] = _prov(d, f.deputies)
