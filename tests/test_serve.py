@@ -527,7 +527,7 @@ def test_the_page_waits_in_the_servers_model_queue(gated_page):
     full = httpx.post(url + "/v1/ask", json={"question": LLM_Q}, timeout=30)
     assert full.status_code == 503  # the page's question holds the one place in the queue
     busy = page.predict(LLM_Q, [], "全部", "全部", api_name="/ask")
-    assert "模型繁忙" in json.dumps(busy, ensure_ascii=False)  # and the page is refused like an API client
+    assert "模型正忙" in json.dumps(busy, ensure_ascii=False)  # and the page is refused like an API client
     llm.release.set()
     answered = job.result(timeout=120)
     running.join(120)
