@@ -174,3 +174,9 @@ def test_a_dated_paragraph_inside_a_five_year_review_speaks_of_its_year():
     figs = _figs(text, 2022)
     assert [(g.value, g.kind, g.year) for g in figs if g.indicator == "地区生产总值"] == [
         (6.1, "period", 2021), (8.2, "actual", 2021), (7, "target", 2022)]
+
+
+def test_a_question_about_another_place_inside_the_report_is_not_answered_with_the_reports_own_figure():
+    # 伊犁州报告里塔城地区…: the typed figure of the report's own place would be a confident wrong answer
+    assert _ask("某市报告里塔城地区2023年地区生产总值增长多少？") is None
+    assert _ask("某市2023年地区生产总值增长多少？") is not None

@@ -16,6 +16,7 @@ from itertools import product
 
 from rag.extract.indicator_figures import (PART_YEAR, ACTUAL, ESTIMATE, PERIOD, TARGET, IndicatorFigure, extract_indicator_figures,
                                            named_indicators, stored_indicator_figures)
+from rag.extract.gazetteer import gazetteer
 from rag.extract.meta import report_year
 from rag.index.documents import cleaned
 from rag.index.retrieval import Filters
@@ -99,6 +100,15 @@ def _pick(part: Part, figs: list[tuple[DocRow, IndicatorFigure]], year: int | No
     return fits[0] if fits else None
 
 
+def _names_another_place(question: str, place: str | None, docs: list[DocRow]) -> bool:
+    """Whether the question names a place other than the filter's place and the places above it."""
+    if not place:
+        return False
+    mine = [d for d in docs if d.meta.get("place") == place]
+    above = {x for d in mine for k in ("parent", "province") if (x := d.meta.get(k))}
+    return any(p != place and p not in above for p in gazetteer().mentions(question))
+
+
 def _why_missing(part: Part, figs: list[tuple[DocRow, IndicatorFigure]], year: int | None,
                  place: str) -> tuple[str, tuple[DocRow, IndicatorFigure] | None]:
     """What the report gives instead of the part, in words a reader can check, and the figure that shows it."""
@@ -150,6 +160,8 @@ def figure_answer(question: str, slots: QuerySlots, docs: list[DocRow], f: Filte
     parts = asked_parts(question, slots)
     if not parts or not (f.place or f.doc):
         return None
+    if _names_another_place(question, f.place, docs):
+        return None  # 伊犁州报告里塔城地区…: the figure asked is another place's, not the report's own
     # every report of the place: a target of year N sits in N's report, its result in N+1's
     place_only = Filters(**{**vars(f), "doc": None}) if f.place else f
     mine = [d for d in docs if place_only.matches(d.meta, d.doc)]

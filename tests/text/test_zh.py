@@ -92,3 +92,12 @@ def test_suspect_covers_links_and_every_spam_term():
     assert zh.SUSPECT.search("详见 www.example.com")
     assert zh.SUSPECT.search("澳门银河娱乐")  # a spam term the old answer check did not know
     assert not zh.SUSPECT.search("港口镇召开人代会")
+
+
+def test_short_forms_of_prefectures_named_without_zu():
+    # 伊犁哈萨克自治州 is 伊犁 to its readers ("伊犁州直"), though its name carries no 族
+    from rag.text.zh import short_place
+    assert short_place("伊犁哈萨克自治州") == "伊犁"
+    assert short_place("巴音郭楞蒙古自治州") == "巴音郭楞"
+    assert short_place("克孜勒苏柯尔克孜自治州") == "克孜勒苏"
+    assert short_place("内蒙古自治区") == "内蒙古"
