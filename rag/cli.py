@@ -96,6 +96,7 @@ def ingest(
 
             def progress(done: int, total: int, name: str) -> None:
                 bar.update(task, completed=done, total=total, description=name)
+                bar.refresh()  # draw each file's name now: small files finish between two timed refreshes
 
             def pages(name: str, done: int, total: int) -> None:
                 if not page_task:

@@ -30,3 +30,12 @@ def test_wheel_install_ships_prompts_and_model_specs(tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.startswith("qa@v")
     assert Path(out.stdout.splitlines()[1], "qwen2.5-coder-1.5b.txt").is_file()
+
+
+def test_the_lock_holds_every_dependency_of_what_it_installs():
+    """run.sh installs requirements.lock with --no-deps: a package the lock forgets is simply absent in a
+    fresh venv (mypy 2.4's ast-serialize was, and CI's mypy crashed on it). The one substitution on
+    purpose: rapidocr declares the desktop opencv build, the lock has the headless one."""
+    r = subprocess.run([sys.executable, "-m", "pip", "check"], capture_output=True, text=True)
+    missing = [line for line in r.stdout.splitlines() if "not installed" in line and "opencv-python" not in line]
+    assert not missing, missing

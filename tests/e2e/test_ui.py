@@ -118,7 +118,8 @@ def test_upload_then_ask(page, tmp_path):
                    "会议选举林晓阳为试验镇人民政府副镇长。\n", "utf-8")
     page.locator("#tb-upload input[type='file']").set_input_files(str(doc))
     page.locator("#tb-upload-status").get_by_text("已导入 1").wait_for(timeout=120_000)
-    assert "test_town.txt" in page.locator("#tb-docs").inner_text()
+    # the lists refresh from the store right after the status (a chained event): wait for the row itself
+    page.locator("#tb-docs").get_by_text("test_town.txt").first.wait_for(timeout=120_000)
     _shot(page, "3-library")
     _tab(page, "问答")
     _ask(page, "试验镇人代会选举谁为副镇长？")
