@@ -18,14 +18,10 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import asdict, dataclass, fields
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, Callable, Iterator
 
-import yaml
-
 from rag.ingest.clean import Cleaned
-from rag.text.indicators import GROWTH, LEVEL, indicators_in
+from rag.text.indicators import GROWTH, LEVEL, indicator_pairs, indicators_in
 from rag.text.zh import SUSPECT, heading_level, sentences
 
 ACTUAL, TARGET, ESTIMATE, PERIOD = "actual", "target", "estimate", "period"
@@ -92,13 +88,6 @@ class IndicatorFigure:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-@lru_cache(maxsize=1)
-def indicator_pairs() -> dict[str, list[str]]:
-    """Group names that stand for two indicators (城乡居民收入 → 城镇…, 农村…), from indicators.yaml."""
-    data = yaml.safe_load((Path(__file__).parents[1] / "text" / "indicators.yaml").read_text("utf-8"))
-    return {k: v["pair"] for k, v in data.items() if v.get("pair")}
 
 
 def named_indicators(s: str) -> list[tuple[list[str], str, int, int]]:

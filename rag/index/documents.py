@@ -7,8 +7,6 @@ keeps the result for repeated reads.
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
 from typing import Any
 
 from rag.extract.facts import Facts
@@ -34,11 +32,15 @@ def cleaned(d: DocRow) -> Cleaned:
     return clean_cached(d.doc, d.version, d.raw, is_html(d))
 
 
-@lru_cache(maxsize=4096)
-def _facts(doc: str, version: str, blob: str) -> Facts:
-    return Facts.from_dict(json.loads(blob))
-
-
 def facts(d: DocInfo | DocRow) -> Facts:
-    """A stored document's facts, typed (Figure, Person, Election, IndicatorFigure), read once per version."""
-    return _facts(d.doc, d.version, json.dumps(d.facts or {}, ensure_ascii=False, sort_keys=True))
+    """A stored document's facts, typed (Figure, Person, Election, IndicatorFigure), built once per row.
+
+    Kept on the row itself (keyed by the very ``facts`` dict it was read from), so a question that asks
+    several roads about every document builds them once, and a row whose facts are replaced rebuilds.
+    """
+    memo = d.__dict__.get("_typed_facts")
+    if memo is not None and memo[0] is d.facts:
+        return memo[1]
+    typed = Facts.from_dict(d.facts)
+    d.__dict__["_typed_facts"] = (d.facts, typed)
+    return typed

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from itertools import product
 
 from rag.extract.indicator_figures import (PART_YEAR, ACTUAL, ESTIMATE, PERIOD, TARGET, IndicatorFigure, extract_indicator_figures,
-                                           named_indicators, stored_indicator_figures)
+                                           named_indicators)
 from rag.extract.gazetteer import gazetteer
 from rag.extract.meta import report_year
-from rag.index.documents import cleaned
+from rag.index.documents import cleaned, facts
 from rag.index.retrieval import Filters
 from rag.index.store import DocRow
 from rag.qa.question import QuerySlots
@@ -86,8 +86,10 @@ def _kind_fits(fig: IndicatorFigure, kind: str | None) -> bool:
 
 
 def _figures(d: DocRow) -> list[IndicatorFigure]:
-    stored = stored_indicator_figures(d.facts)
-    return stored if stored is not None else extract_indicator_figures(cleaned(d), report_year(d.meta))
+    """The report's typed figures as stored; extracted afresh for a store written before they existed."""
+    if "indicators" in (d.facts or {}):
+        return facts(d).indicators
+    return extract_indicator_figures(cleaned(d), report_year(d.meta))
 
 
 def _pick(part: Part, figs: list[tuple[DocRow, IndicatorFigure]], year: int | None,

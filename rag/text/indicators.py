@@ -24,18 +24,27 @@ _LEVEL_NUM = re.compile(rf"{NUMBER}\s*(?:万亿元|亿元|万元|元|亿美元|�
 
 
 @lru_cache(maxsize=1)
-def vocabulary() -> dict[str, list[str]]:
-    """canonical name → the names it goes by (longest first)."""
-    data = yaml.safe_load((Path(__file__).with_name("indicators.yaml")).read_text("utf-8"))
-    return {k: sorted(v["names"], key=len, reverse=True) for k, v in data.items()}
+def _entries() -> dict[str, dict]:
+    """indicators.yaml as read, once."""
+    return yaml.safe_load((Path(__file__).with_name("indicators.yaml")).read_text("utf-8"))
 
 
 @lru_cache(maxsize=1)
+def vocabulary() -> dict[str, list[str]]:
+    """canonical name → the names it goes by (longest first)."""
+    return {k: sorted(v["names"], key=len, reverse=True) for k, v in _entries().items()}
+
+
 @lru_cache(maxsize=1)
 def headline_indicators() -> frozenset[str]:
     """The indicators a brief of a city's or province's work report leads with (``headline: true``)."""
-    data = yaml.safe_load((Path(__file__).with_name("indicators.yaml")).read_text("utf-8"))
-    return frozenset(k for k, v in data.items() if v.get("headline"))
+    return frozenset(k for k, v in _entries().items() if v.get("headline"))
+
+
+@lru_cache(maxsize=1)
+def indicator_pairs() -> dict[str, list[str]]:
+    """Group names that stand for two indicators (城乡居民收入 → 城镇…, 农村…): ``pair`` in indicators.yaml."""
+    return {k: v["pair"] for k, v in _entries().items() if v.get("pair")}
 
 
 @lru_cache(maxsize=1)
