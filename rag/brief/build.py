@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from rag.errors import BackendError, NotFoundError
-from rag.index.documents import cleaned, facts
+from rag.index.documents import cleaned, facts, written_date
 from rag.index.store import DocRow, Store
 from rag.extract.meta import report_year, with_town_alias
 from rag.llm.backends import Backend
@@ -111,17 +111,8 @@ def _span(d: DocRow, value: str | None) -> dict | None:
 
 def _date_span(d: DocRow, date: str | None) -> dict | None:
     """Provenance of the meeting date: where the document writes it (2024年4月2日 / 4月2日), as a raw span."""
-    parts = [int(x) for x in str(date or "").split("-") if x.isdigit()]
-    if len(parts) < 2:
-        return None
-    y, m = parts[0], parts[1]
-    day = rf"\s*0?{parts[2]}\s*日" if len(parts) == 3 else ""
-    cl = cleaned(d)
-    hit = re.search(rf"(?:{y}\s*年\s*)?0?{m}\s*月{day}", cl.text[:8000])
-    if not hit:
-        return None
-    a, b = cl.raw_span(hit.start(), hit.end())
-    return {"doc": d.doc, "start": a, "end": b, "quote": d.raw[a:b]}
+    span = written_date(d, date)
+    return {"doc": d.doc, "start": span[0], "end": span[1], "quote": d.raw[span[0]:span[1]]} if span else None
 
 
 def _prov(d: DocRow, item: dict | Figure | Person | Election | IndicatorFigure) -> dict:

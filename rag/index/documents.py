@@ -7,6 +7,7 @@ keeps the result for repeated reads.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rag.extract.facts import Facts
@@ -44,3 +45,17 @@ def facts(d: DocInfo | DocRow) -> Facts:
     typed = Facts.from_dict(d.facts)
     d.__dict__["_typed_facts"] = (d.facts, typed)
     return typed
+
+
+def written_date(d: DocRow, date: str | None, year_required: bool = False, within: int = 8000) -> tuple[int, int] | None:
+    """The raw span where ``d`` writes its date ``YYYY-MM[-DD]`` (2024年4月2日, or 4月2日 unless
+    ``year_required``) in its first ``within`` cleaned characters; None when it does not."""
+    parts = [int(x) for x in str(date or "").split("-") if x.isdigit()]
+    if len(parts) < 2:
+        return None
+    y, m = parts[0], parts[1]
+    day = rf"\s*0?{parts[2]}\s*日" if len(parts) == 3 else ""
+    year = rf"{y}\s*年\s*" if year_required else rf"(?:{y}\s*年\s*)?"
+    cl = cleaned(d)
+    hit = re.search(rf"{year}0?{m}\s*月{day}", cl.text[:within])
+    return cl.raw_span(hit.start(), hit.end()) if hit else None

@@ -11,7 +11,7 @@ import re
 
 from rag.extract.gazetteer import gazetteer
 from rag.extract.meta import report_year
-from rag.index.documents import cleaned, facts
+from rag.index.documents import cleaned, facts, written_date
 from rag.index.retrieval import Filters
 from rag.index.store import DocRow
 from rag.text.indicators import indicators_in
@@ -27,10 +27,10 @@ _YEAR = re.compile(r"((?:19|20)\d{2})年")
 _MULTI_PART = re.compile(r"分别|各(?:是|为|增长)|[、和与及][^，。？?]{0,12}(?:分别|各)|目标是多少[，,]\s*实际")
 
 
-def _evidence(d: DocRow, start: int, end: int, fallback: str) -> Evidence:
-    """Evidence [1] for a fact's raw span: the cleaned sentence of that span."""
+def fact_evidence(d: DocRow, start: int, end: int, fallback: str, n: int = 1) -> Evidence:
+    """Evidence [n] for a fact's raw span: the cleaned sentence of that span."""
     text = defuse_markers(cleaned(d).text_of_raw(start, end) or fallback)
-    return Evidence(1, d.doc, text, start, end, d.raw[start:end], d.meta.get("place"), d.meta.get("date"))
+    return Evidence(n, d.doc, text, start, end, d.raw[start:end], d.meta.get("place"), d.meta.get("date"))
 
 
 def masked_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple[str, list[Evidence]] | None:
@@ -41,7 +41,7 @@ def masked_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple[
             continue
         for f in facts(d).figures:
             if f.masked and len(f.label) >= 3 and f.label in q:
-                ev = _evidence(d, f.start, f.end, f.label)
+                ev = fact_evidence(d, f.start, f.end, f.label)
                 text = f"资料中“{f.label}”的数值被隐去（原文写作“*{f.unit}”），无法给出具体数字[1]。"
                 return text, [ev]
     return None
@@ -57,7 +57,7 @@ def fact_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple[st
         found = [(d, e) for d in docs for e in facts(d).elected if role_matches(e.post, role)]
         if len({e.name for _, e in found}) == 1:
             d, e = found[0]
-            return f"会议选举{e.name}为{e.post}[1]。", [_evidence(d, e.start, e.end, e.quote)]
+            return f"会议选举{e.name}为{e.post}[1]。", [fact_evidence(d, e.start, e.end, e.quote)]
     if not _ASKS_AMOUNT.search(q) or _MULTI_PART.search(q) or len({c for c, _, _ in indicators_in(q)}) > 1:
         return None  # several values asked (分别, 和, two indicators): one fact would answer one part only
     year = _YEAR.search(q)
@@ -76,7 +76,7 @@ def fact_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple[st
         return None
     d, g = cands[0]
     value = f"{g.value:g}{g.unit}"
-    ev = _evidence(d, g.start, g.end, g.quote)
+    ev = fact_evidence(d, g.start, g.end, g.quote)
     when = f"{g.year}年" if g.year else ""
     what = "目标" if g.kind == "target" else ""
     return f"{d.meta.get('place') or ''}{when}{g.label}{what}为{value}[1]（原文：“{ev.text}”）。", [ev]
@@ -125,8 +125,7 @@ def speaker_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple
         if not s:
             continue
         n = len(evidence) + 1
-        ev = _evidence(d, s["start"], s["end"], s["name"])
-        evidence.append(Evidence(n, ev.doc, ev.text, ev.start, ev.end, ev.quote, ev.place, ev.date))
+        evidence.append(fact_evidence(d, s["start"], s["end"], s["name"], n))
         who = f"{s['title']}{s['name']}" if s.get("title") else s["name"]
         lines.append(f"{d.meta.get('place')}{report_year(d.meta) or ''}年政府工作报告由{who}作[{n}]。")
     if not lines:
@@ -192,12 +191,9 @@ def date_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple[st
     if len(parts) != 3:
         return None
     y, m, day = (int(x) for x in parts)
-    text = cleaned(d).text
-    hit = re.search(rf"{y}\s*年\s*0?{m}\s*月\s*0?{day}\s*日", text[:6000])
-    if not hit:
+    span = written_date(d, d.meta["date"], year_required=True, within=6000)
+    if not span:
         return None
-    c = cleaned(d)
-    ra, rb = c.raw_span(hit.start(), hit.end())
-    ev = _evidence(d, ra, rb, hit.group(0))
+    ev = fact_evidence(d, *span, d.raw[span[0]:span[1]])
     what = f"{report_year(d.meta)}年政府工作报告" if d.meta.get("doc_type") == "政府工作报告" else (d.meta.get("meeting") or "会议")
     return f"{filters.place}{what}的日期是{y}年{m}月{day}日[1]。", [ev]

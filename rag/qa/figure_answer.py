@@ -21,10 +21,10 @@ from rag.extract.meta import report_year
 from rag.index.documents import cleaned, facts
 from rag.index.retrieval import Filters
 from rag.index.store import DocRow
+from rag.qa.facts_answer import fact_evidence
 from rag.qa.question import QuerySlots
 from rag.qa.types import Evidence
 from rag.text.indicators import GROWTH, LEVEL
-from rag.text.zh import defuse_markers
 
 # a level asked in so many words; "是多少" alone asks whichever the report gives
 _LEVEL_WORD = re.compile(r"总量|规模|多少亿|多少万|多少元|多少人|多少家|达到多少|完成多少|实现多少|突破多少|站上多少|迈上多少")
@@ -129,17 +129,12 @@ def _why_missing(part: Part, figs: list[tuple[DocRow, IndicatorFigure]], year: i
     return f"原文没有给出{place}{when}{part.indicator}的{what}", None
 
 
-def _evidence(n: int, d: DocRow, g: IndicatorFigure) -> Evidence:
-    text = defuse_markers(cleaned(d).text_of_raw(g.start, g.end) or g.quote)
-    return Evidence(n, d.doc, text, g.start, g.end, d.raw[g.start:g.end], d.meta.get("place"), d.meta.get("date"))
-
-
 def _number(evidence: list[Evidence], d: DocRow, g: IndicatorFigure) -> int:
     """The [n] of figure ``g`` in ``evidence``, appending it when it is not there yet."""
     for e in evidence:
         if (e.doc, e.start, e.end) == (d.doc, g.start, g.end):
             return e.n
-    evidence.append(_evidence(len(evidence) + 1, d, g))
+    evidence.append(fact_evidence(d, g.start, g.end, g.quote, len(evidence) + 1))
     return len(evidence)
 
 
@@ -219,7 +214,7 @@ def targets_answer(question: str, slots: QuerySlots, docs: list[DocRow], f: Filt
         if g.kind != TARGET or g.year != ry or g.indicator in seen:
             continue
         seen.add(g.indicator)
-        evidence.append(_evidence(len(evidence) + 1, d, g))
+        evidence.append(fact_evidence(d, g.start, g.end, g.quote, len(evidence) + 1))
         items.append(f"{g.label}{g.phrase}[{len(evidence)}]")
     if len(items) < 2:
         return None
