@@ -56,3 +56,35 @@ def chromium():
         b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+SHOTS = ROOT / "artifacts" / "screenshots"
+
+
+@contextmanager
+def open_page(chromium, url: str) -> Iterator:
+    """A fresh browser context (Chinese locale) on the page at ``url``, once its send button is there."""
+    ctx = chromium.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
+    pg = ctx.new_page()
+    try:
+        pg.goto(url, wait_until="load")
+        pg.locator("#tb-send").wait_for(timeout=60_000)
+        yield pg
+    finally:
+        ctx.close()
+
+
+def shot(pg, name: str) -> None:
+    """A full-page screenshot into artifacts/screenshots/NAME.png."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def tab(pg, name: str) -> None:
+    pg.get_by_role("tab", name=name).click()
+
+
+def ask(pg, question: str) -> None:
+    """Type a question into the chat box and send it."""
+    pg.get_by_placeholder("例如").fill(question)
+    pg.locator("#tb-send").click()

@@ -14,11 +14,9 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.e2e.conftest import serve_ui
+from tests.e2e.conftest import ask as _ask, serve_ui, shot as _shot, tab as _tab
 
 CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = ROOT / "artifacts" / "screenshots"
 
 if not CHROMIUM.exists():
     if os.environ.get("CI"):
@@ -62,20 +60,6 @@ def page(browser, page_url):
     pg.locator("#tb-send").wait_for(timeout=60_000)
     yield pg
     ctx.close()
-
-
-def _shot(pg, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def _tab(pg, name: str) -> None:
-    pg.get_by_role("tab", name=name).click()
-
-
-def _ask(pg, question: str) -> None:
-    pg.get_by_placeholder("例如").fill(question)
-    pg.locator("#tb-send").click()
 
 
 def test_chat_streams_a_cited_answer_with_highlighted_source(page):

@@ -22,9 +22,7 @@ import time
 import pytest
 
 from tests.conftest import ROOT
-from tests.e2e.conftest import CHROMIUM, serve_ui
-
-SHOTS = ROOT / "artifacts" / "screenshots"
+from tests.e2e.conftest import CHROMIUM, open_page, serve_ui, shot as _shot, tab as _tab
 
 if not CHROMIUM.exists():
     if os.environ.get("CI"):
@@ -48,21 +46,8 @@ def site(seeded_dir, tmp_path_factory):
 
 @pytest.fixture
 def page(chromium, site):
-    ctx = chromium.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
-    pg = ctx.new_page()
-    pg.goto(site["url"], wait_until="load")
-    pg.locator("#tb-send").wait_for(timeout=60_000)
-    yield pg
-    ctx.close()
-
-
-def _shot(pg, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def _tab(pg, name: str) -> None:
-    pg.get_by_role("tab", name=name).click()
+    with open_page(chromium, site["url"]) as pg:
+        yield pg
 
 
 def _answer(pg, question: str) -> str:

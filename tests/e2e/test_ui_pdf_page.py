@@ -15,10 +15,7 @@ import shutil
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.e2e.conftest import CHROMIUM, serve_ui
-
-SHOTS = ROOT / "artifacts" / "screenshots"
+from tests.e2e.conftest import CHROMIUM, SHOTS, serve_ui
 
 if not CHROMIUM.exists():
     pytest.skip("Debian chromium not installed (scripts/browser-deps.sh)", allow_module_level=True)

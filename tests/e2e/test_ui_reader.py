@@ -16,10 +16,7 @@ import time
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.e2e.conftest import CHROMIUM, serve_ui
-
-SHOTS = ROOT / "artifacts" / "screenshots"
+from tests.e2e.conftest import CHROMIUM, ask as _ask, open_page, serve_ui, shot as _shot, tab as _tab
 
 if not CHROMIUM.exists():
     pytest.skip("Debian chromium not installed (scripts/browser-deps.sh)", allow_module_level=True)
@@ -36,26 +33,8 @@ def site(seeded_dir, tmp_path_factory):
 
 @pytest.fixture
 def page(chromium, site):
-    ctx = chromium.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
-    pg = ctx.new_page()
-    pg.goto(site, wait_until="load")
-    pg.locator("#tb-send").wait_for(timeout=60_000)
-    yield pg
-    ctx.close()
-
-
-def _shot(pg, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def _tab(pg, name: str) -> None:
-    pg.get_by_role("tab", name=name).click()
-
-
-def _ask(pg, question: str) -> None:
-    pg.get_by_placeholder("例如").fill(question)
-    pg.locator("#tb-send").click()
+    with open_page(chromium, site) as pg:
+        yield pg
 
 
 def _set_place(pg, typed: str) -> None:

@@ -14,9 +14,8 @@ import shutil
 import pytest
 
 from tests.conftest import ROOT
-from tests.e2e.conftest import CHROMIUM, serve_ui
+from tests.e2e.conftest import CHROMIUM, SHOTS, open_page, serve_ui
 
-SHOTS = ROOT / "artifacts" / "screenshots"
 HENGSHUI = ("0563.txt", "0564.txt", "0565.txt", "0566.txt")
 
 if not CHROMIUM.exists():
@@ -49,12 +48,8 @@ def site(tmp_path_factory):
 
 @pytest.fixture
 def page(chromium, site):
-    ctx = chromium.new_context(viewport={"width": 1280, "height": 1000}, locale="zh-CN")
-    pg = ctx.new_page()
-    pg.goto(site["url"], wait_until="load")
-    pg.locator("#tb-send").wait_for(timeout=60_000)
-    yield pg
-    ctx.close()
+    with open_page(chromium, site["url"]) as pg:
+        yield pg
 
 
 def _bars(pg) -> list[dict]:
