@@ -53,6 +53,10 @@ def main() -> int:
     ap.add_argument("--limit", type=int)
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
+    if not (a.corpus / "manifest.jsonl").is_file():
+        print(f"error: no manifest.jsonl in {a.corpus}: give a corpus folder whose manifest.jsonl has one "
+              '{"file", "place", "year"} line per report (e.g. ../shared/corpora/gov-reports-2022-2025)', file=sys.stderr)
+        return 2
     out = coverage(a.corpus, a.limit)
     if a.json:
         print(json.dumps(out, ensure_ascii=False, indent=1))

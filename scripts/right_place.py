@@ -25,6 +25,10 @@ def main() -> int:
     ap.add_argument("--data-dir", type=Path, default=None, help="store to (re)use; a temporary one when unset")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
+    if not (a.corpus / "manifest.jsonl").is_file():
+        print(f"error: no manifest.jsonl in {a.corpus}: give a corpus folder whose manifest.jsonl has one "
+              '{"file", "place", "year"} line per report (e.g. ../shared/corpora/gov-reports-2022-2025)', file=sys.stderr)
+        return 2
 
     import os
     data = a.data_dir or Path(tempfile.mkdtemp(prefix="rightplace-"))
