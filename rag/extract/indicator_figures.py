@@ -124,7 +124,7 @@ def _groups(s: str, mentions: list[tuple[list[str], str, int, int]]) -> Iterator
     """(indicators, surface, start, end, stop) per group: mentions joined by 、/和/与/及 with nothing else
     between them share the numbers after the last one (规上工业增加值、固定资产投资分别增长5.1%、6.1%)."""
     group = [mentions[0]]
-    for i, nxt in enumerate(mentions[1:], 1):
+    for nxt in mentions[1:]:
         if s[group[-1][3]:nxt[2]] in ("、", "和", "与", "及", "以及"):
             group.append(nxt)
             continue
@@ -266,10 +266,10 @@ def extract_indicator_figures(cleaned: Cleaned, report_year: int | None) -> list
         if _HORIZON.search(s):
             target_block = False
             continue  # 到2027年…: a horizon, not one year's figure
+        line_start = text.rfind("\n", 0, base) + 1
         for names, surface, a, b, stop in _groups(s, mentions):
             if PART_YEAR.search(s[max(s.rfind("；", 0, a), s.rfind(";", 0, a)) + 1:a]):
                 continue  # 前三季度…: part of a year, not the year's figure
-            line_start = text.rfind("\n", 0, base) + 1
             kind = _sentence_kind(s, a, section(base + a), target_block, text[line_start:base + a])
             window = _window(s, b, stop, len(names) > 1)
             if len(names) > 1 and not re.match(r"(?:同比|比上年)?(?:分别|均|达到?\d|\d)", window) and len(named_indicators(surface)) > 1:
@@ -277,9 +277,10 @@ def extract_indicator_figures(cleaned: Cleaned, report_year: int | None) -> list
             by_measure: dict[str, list[_Value]] = {}
             for v in _values(window):
                 by_measure.setdefault(v.measure, []).append(v)
+            shared = len(names) > 1 and bool(re.match(r"(?:同比|比上年)?均", window))
             for found in by_measure.values():
-                if len(names) > 1 and re.match(r"(?:同比|比上年)?均", window):
-                    found = found[:1] * len(names)  # 均增长7%: each of them
+                if shared:
+                    found = found[:1] * len(names)  # 均增长7%: each of them, one number
                 woff = b  # each number is found after the previous one
                 if len(names) == 1:  # one indicator: its value, not a threshold passed on the way (突破500亿元，达到502亿元)
                     found = [next((v for v in found if not v.bound), found[0])]
@@ -287,7 +288,8 @@ def extract_indicator_figures(cleaned: Cleaned, report_year: int | None) -> list
                     pos = s.find(v.match.group(0), woff)
                     if pos < 0:
                         continue
-                    woff = pos + len(v.match.group(0)) if len(found) > 1 and found[0] is not found[-1] else woff
+                    if not shared:
+                        woff = pos + len(v.match.group(0))
                     year = v.year or _year(kind, s, a, report_year)
                     ra, rb = cleaned.raw_span(base + a, base + pos + len(v.match.group(0)))
                     out.append(IndicatorFigure(
