@@ -215,7 +215,7 @@ def _eval_questions(qa_items: list[dict], store, backend, report: dict, items: l
 
 def _retrieve_only(retriever, q: dict, tally: "_QATally") -> dict:
     """Retrieval without answering: the fused ranking, and the dense search alone for the embedder's score."""
-    from rag.index.retrieval import Filters
+    from rag.index.filters import Filters
 
     t = time.perf_counter()
     f = retriever.infer_filters(q["question"])

@@ -304,7 +304,7 @@ def rebuild(
 
 
 def _filters(place, year, doc_type):
-    from rag.index.retrieval import Filters
+    from rag.index.filters import Filters
 
     return Filters(place=place, year=year, doc_type=doc_type)
 
@@ -383,7 +383,7 @@ def _print_answer(store, answer, streamed: bool) -> None:
     from rich.text import Text
 
     from rag.index.sources import read_source
-    from rag.qa.support import support
+    from rag.qa.support import verdict
 
     if streamed:
         out.print()
@@ -391,7 +391,7 @@ def _print_answer(store, answer, streamed: bool) -> None:
         out.print(f"[yellow]未能在原文中核实、已删除：[/]{'；'.join(answer.removed)}", highlight=False)
     if not streamed or answer.removed or answer.abstained or answer.masked:
         out.print(answer.text, highlight=False, markup=False)
-    sup = support(answer)
+    sup = verdict(answer)
     colour = {"all": "green", "partial": "yellow", "none": "red"}[sup.level]
     line = Text(sup.label, style=f"bold {colour}")
     if sup.detail():

@@ -12,7 +12,7 @@ from typing import Any
 
 from rag.brief.build import to_markdown
 from rag.index.sources import Source
-from rag.qa.support import support
+from rag.qa.support import verdict
 from rag.qa.types import Answer
 
 KIND_ZH = {"actual": "实际", "target": "目标", "expected": "预计"}
@@ -106,7 +106,7 @@ def brief_docx(b: dict[str, Any], path: Path) -> Path:
 
 def answer_markdown(ans: Answer, sources: list[Source]) -> str:
     """An answer with what code verified and its numbered sources: label, cleaned sentence, raw span."""
-    s = support(ans)
+    s = verdict(ans)
     lines = [f"# {ans.question.strip()}", "", ans.text.strip(), "", f"**{s.label}**" + (f"：{s.detail()}" if s.detail() else "")]
     if ans.removed:
         lines += ["", "未能在原文中核实、已删除：", *[f"- {r}" for r in ans.removed]]

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from rag.config import Settings
 from rag.errors import EmptyStoreError, UnknownPlaceError
 from rag.index.places import check_filters, places
-from rag.index.retrieval import Filters
+from rag.index.filters import Filters
 from rag.index.store import Store
 
 

@@ -68,7 +68,7 @@ def test_cross_document_question_cites_both_towns(qa_x):
 
 
 def test_place_filter_is_inferred_and_explicit_filters_win(qa_x):
-    from rag.index.retrieval import Filters
+    from rag.index.filters import Filters
 
     a = qa_x.answer("锦丰镇有多少名人大代表出席会议？")
     assert a.filters.get("place") == "锦丰镇" and {c.doc for c in a.citations} == {SEED_IDS["jinfeng"]}

@@ -336,7 +336,7 @@ def test_a_read_only_store_answers_and_writes_say_why_not(seeded_store, tmp_path
     assert "杜锁军" in json.loads(rag("show", SEED_IDS["jinfeng"], "--json", env_extra=env, prefix=prefix).stdout)["text"]
     # the vector half of retrieval works too (not just BM25)
     code = ("from rag.config import Settings; from rag.index.store import Store; "
-            "from rag.index.retrieval import Retriever, Filters; "
+            "from rag.index.retrieval import Retriever; from rag.index.filters import Filters; "
             f"s = Store(Settings(data_dir={str(ro)!r})); assert s.read_only; "
             "print(len(Retriever(s).dense('锦丰镇选举镇长', Filters(), 5)))")
     r = subprocess.run([*prefix, sys.executable, "-c", code], capture_output=True, text=True, timeout=300)

@@ -12,7 +12,7 @@ import difflib
 from dataclasses import dataclass, field
 
 from rag.errors import EmptyStoreError, UnknownPlaceError
-from rag.index.retrieval import Filters
+from rag.index.filters import Filters
 from rag.index.store import DocInfo, DocRow, Store
 from rag.text.zh import normalize_query, short_place
 

@@ -20,6 +20,7 @@ import numpy as np
 from rag.text.tokens import Tokenizer
 from rag.text.zh import normalize_query, short_place
 from rag.index.documents import facts
+from rag.index.filters import Filters
 from rag.index.store import ChunkRow, DocRow, Store
 
 RRF_K = 60
@@ -29,25 +30,6 @@ RRF_K = 60
 # little to beat a chunk both rankers agree on (a 2024 report quoting 2023's results).
 YEAR_BONUS = 0.5 / (RRF_K + 1)
 _YEAR_IN_QUESTION = re.compile(r"(20\d{2})\s*年")
-
-
-@dataclass
-class Filters:
-    place: str | None = None
-    year: int | None = None
-    doc_type: str | None = None
-    doc: str | None = None
-
-    def matches(self, meta: dict[str, Any], doc: str) -> bool:
-        if self.doc and doc != self.doc:
-            return False
-        if self.place and meta.get("place") != self.place:
-            return False
-        if self.year and not str(meta.get("date") or "").startswith(str(self.year)):
-            return False
-        if self.doc_type and meta.get("doc_type") != self.doc_type:
-            return False
-        return True
 
 
 @dataclass

@@ -15,7 +15,7 @@ import gradio as gr
 from rag.errors import RagError
 from rag.export import answer_markdown, safe_stem
 from rag.index.places import check_filters
-from rag.index.retrieval import Filters
+from rag.index.filters import Filters
 from rag.index.sources import read_source
 from rag.page.common import ALL, App, answer_html, as_text, linked_answer, sources_html
 from rag.serve.queue import QueueFull, Ticket

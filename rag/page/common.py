@@ -188,7 +188,7 @@ def linked_answer(text: str, numbers: set[int]) -> str:
 
 def answer_html(ans: Any) -> str:
     """The answer's label: what code verified (every number and name in the sources / partly / no source)."""
-    sup = sp.support(ans)
+    sup = sp.verdict(ans)
     cls = {sp.NONE: "tb-abstain", sp.PARTIAL: "tb-partial", sp.ALL: "tb-checked"}[sup.level]
     parts = [f"<div class='tb-label {cls}' data-support='{sup.level}'><b>{html.escape(sup.label)}</b>"]
     if ans.masked:

@@ -21,7 +21,8 @@ from typing import Any, Iterator
 from rag.config import Settings, get_settings
 from rag.errors import BackendError
 from rag.index.documents import cleaned
-from rag.index.retrieval import Filters, Hit, Retriever
+from rag.index.filters import Filters
+from rag.index.retrieval import Hit, Retriever
 from rag.index.store import Store
 from rag.ingest.clean import Cleaned
 from rag.ingest.formats.base import page_of
@@ -239,7 +240,8 @@ class QA:
         ans.total_s = time.perf_counter() - t0
         if ans.ttft_s is None:
             ans.ttft_s = ans.total_s
-        ans.support = support(ans).level
+        sup = support(ans)
+        ans.support, ans.support_counts = sup.level, sup.counts()
         log.info("answer prompt=%s backend=%s model=%s abstained=%s masked=%s ttft=%.2fs total=%.2fs",
                  ans.prompt, ans.backend, ans.model, ans.abstained, ans.masked, ans.ttft_s, ans.total_s)
         yield {"type": "answer", "answer": ans}

@@ -12,7 +12,7 @@ import re
 from rag.extract.gazetteer import gazetteer
 from rag.extract.meta import report_year
 from rag.index.documents import cleaned, facts, written_date
-from rag.index.retrieval import Filters
+from rag.index.filters import Filters
 from rag.index.store import DocRow
 from rag.text.indicators import indicators_in
 from rag.qa.types import Evidence

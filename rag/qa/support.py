@@ -40,6 +40,11 @@ class Support:
     def label(self) -> str:
         return LABELS[self.level]
 
+    def counts(self) -> dict[str, int]:
+        """The sentence counts, as an answer carries them (``Answer.support_counts``)."""
+        return {"checked": self.checked, "unchecked": self.unchecked, "removed": self.removed,
+                "unsupported": self.unsupported}
+
     def detail(self) -> str:
         """A short Chinese line on what was and was not checked (empty when everything was)."""
         parts = []
@@ -55,6 +60,18 @@ class Support:
 def _field(x: Any, name: str) -> Any:
     """An attribute of an Evidence, or the key of one a server sent as JSON (rag.serve.client)."""
     return x[name] if isinstance(x, dict) else getattr(x, name)
+
+
+def verdict(ans: Any) -> Support:
+    """The verdict an answer carries (set where it was answered, possibly by a server), else :func:`support`.
+
+    A warm `rag ask` prints a server's answer: re-checking it here would load the POS
+    tagger for person names (~2 s) to learn what the server already said.
+    """
+    level, counts = getattr(ans, "support", ""), getattr(ans, "support_counts", None)
+    if level in LABELS and counts:
+        return Support(level, **{k: int(counts.get(k, 0)) for k in ("checked", "unchecked", "removed", "unsupported")})
+    return support(ans)
 
 
 def support(ans: Answer) -> Support:

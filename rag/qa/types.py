@@ -43,6 +43,9 @@ class Answer:
     evidence: list[Evidence] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)  # sentences dropped by the grounding check
     support: str = ""  # what code verified of the final text: all | partial | none (rag.qa.support)
+    # how many sentences were checked / uncheckable / removed / unsupported: the verdict's detail, sent
+    # with the answer so a thin client (a warm `rag ask`) shows it without redoing the checks
+    support_counts: dict[str, int] = field(default_factory=dict)
     standalone: str = ""
     filters: dict[str, Any] = field(default_factory=dict)
     retrieved_docs: list[str] = field(default_factory=list)

@@ -42,7 +42,7 @@ from starlette.exceptions import HTTPException
 from rag.config import Settings
 from rag.errors import BackendError, ConfigError, IngestError, NotFoundError, RagError
 from rag.index.places import check_filters, places
-from rag.index.retrieval import Filters
+from rag.index.filters import Filters
 from rag.index.store import Store
 from rag.qa.chain import QA, Answer
 from rag.serve import openai_compat as oa
