@@ -767,7 +767,10 @@ def serve(
     s = settings(llm=llm)
     err.print(f"[dim]loading the store and the {s.llm} backend…[/]", highlight=False)
     svc = Service(s, llm, max_waiting=queue)
-    svc.warm()
+    warmed = svc.warm()
+    if warmed is not None:
+        err.print(f"[dim]the model has read the answer prompt's opening ({warmed:.1f}s); questions pay for their own "
+                  "evidence only[/]", highlight=False)
     application = create_app(svc, api_key=key, cors_origins=cors_origin, ui=with_ui)
     base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     err.print(f"TownBrief on {base} · OpenAI base URL {base}/v1, model townbrief · docs {base}/docs"

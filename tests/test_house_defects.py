@@ -73,7 +73,7 @@ def test_a_template_error_is_not_reported_as_an_llm_failure(seeded_store):
     qa = QA(seeded_store.settings, backend=_fake("镇长是陈曦[1]。"), store=seeded_store)
     qa.prompt = _BrokenPrompt()
     with pytest.raises(KeyError):  # our bug stays our bug (and --debug shows it), not "the LLM failed"
-        qa.answer("新界埠镇的镇长是谁？")
+        qa.answer("锦丰镇人民代表大会出席会议的人大代表情况")  # a question only the model answers
 
 
 def test_an_endpoint_failure_keeps_its_cause(seeded_store):

@@ -11,9 +11,11 @@ from __future__ import annotations
 import atexit
 import html
 import json
+import logging
 import re
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,8 @@ from rag.index.store import Store
 from rag.qa.chain import QA
 from rag.qa import support as sp
 from rag.serve.queue import ModelGate
+
+log = logging.getLogger(__name__)
 
 ALL = "全部"  # the "no filter" choice of a dropdown
 
@@ -121,9 +125,19 @@ class App:
         self.backend = self.qa.backend
         # one model, one question at a time: the page's askers queue here (`rag serve --ui` shares its gate)
         self.gate = gate or ModelGate(max_waiting=8)
+        if qa is None:  # our own model: have it read the answer prompt's opening while the page starts
+            threading.Thread(target=self._warm_model, daemon=True, name="townbrief-warm").start()
         # downloads (briefs, CSV): one folder for this process, removed when it ends (they used to pile up)
         self.brief_dir = Path(tempfile.mkdtemp(prefix="townbrief-briefs-"))
         atexit.register(shutil.rmtree, self.brief_dir, True)
+
+    def _warm_model(self) -> None:
+        """QA.warm_model in the model's queue, so a first question waits for it instead of racing it."""
+        try:
+            with self.gate.admit():
+                self.qa.warm_model()
+        except Exception as e:  # a model that cannot start says so on the first question, with its message
+            log.info("model warm-up skipped: %s", e)
 
     def places(self) -> list[str]:
         return sorted({d.meta["place"] for d in self.store.list_docs() if d.meta.get("place")})

@@ -16,7 +16,8 @@ from rag.index.filters import Filters
 from rag.index.store import DocRow
 from rag.text.indicators import indicators_in
 from rag.qa.types import Evidence
-from rag.text.zh import ELECTED_POSTS, HEAD_ROLES, defuse_markers, normalize_query, role_matches, short_place
+from rag.extract.facts import Election, Person
+from rag.text.zh import ELECTED_POSTS, HEAD_ROLES, ROLE_RE, defuse_markers, normalize_query, role_matches, short_place
 
 _ROLE_ALT = "|".join(sorted(HEAD_ROLES, key=len, reverse=True))
 _ROLE_Q = re.compile(rf"({_ROLE_ALT})(?:是谁|是哪位|叫什么|姓名)|谁(?:是|担任)(?:[\u4e00-\u9fff]{{0,6}}?)({_ROLE_ALT})")
@@ -96,6 +97,100 @@ def role_known(question: str, docs: list[DocRow], filters: Filters) -> bool | No
         if any(role_matches(t, role) for t in titles):
             return True
     return False
+
+
+# "who is the X": 谁是…, …是谁 / 是哪位 / 叫什么(名字) / 的姓名
+_WHO_BEFORE = re.compile(r"^(?:请问)?(?:谁是|谁担任)")
+_WHO_AFTER = re.compile(r"(?:是谁|是哪位|是哪一位|叫什么名字|叫什么|的姓名是什么|的姓名|姓名)$")
+_TITLE_END = re.compile(ROLE_RE + "$")
+_LEVELS = "镇乡市县区省州"
+
+
+def _strip_place(title: str, place: str) -> str:
+    """``title`` without the place it starts with (港口镇 or 港口), unless that leaves no post of its own:
+    十堰市委书记 → 市委书记 (the short form), not 委书记; 港口镇镇长 → 镇长."""
+    for prefix in dict.fromkeys((place, short_place(place))):
+        rest = title[len(prefix):]
+        if len(prefix) >= 2 and title.startswith(prefix) and len(rest) >= 2 and rest[0] not in "委长" and _TITLE_END.search(rest):
+            return rest
+    return title
+
+
+def asked_title(question: str, place: str) -> str | None:
+    """The post a "who is the X" question asks about, without its place (大迳社区党委书记, 镇长);
+    None when the question is not only that (镇党委书记主持召开了什么座谈会)."""
+    q = normalize_query(question).strip().rstrip("？?。！!")
+    before, after = _WHO_BEFORE.search(q), _WHO_AFTER.search(q)
+    if bool(before) == bool(after):
+        return None
+    title = q[before.end():] if before else q[:after.start()]  # type: ignore[union-attr]
+    title = title.removesuffix("的")
+    if not re.fullmatch(r"[\u4e00-\u9fff]{2,24}", title) or not _TITLE_END.search(title):
+        return None
+    return _strip_place(title, place)
+
+
+def _post(title: str, place: str) -> str:
+    """A post as compared: its place, 人民政府 and the place's level (镇党委书记 → 党委书记) taken off;
+    a post that is only the level and a role keeps it (镇长, 市委书记)."""
+    t = _strip_place(title.strip(), place).removeprefix("人民政府")
+    if place and place[-1] in _LEVELS and t.startswith(place[-1]) and len(t) >= 4 and t[1] != "委":
+        t = t[1:]
+    return t
+
+
+def holders(asked: str, place: str, people: list[Person] | list[Election] | list[Person | Election]) -> list:
+    """The people whose title (one of its 、-separated posts) is the asked post: 党委书记 is held by
+    镇党委书记 but not by 大迳社区党委书记; a 镇长候选人 does not hold 镇长."""
+    want = _post(asked, place)
+    found = []
+    for p in people:
+        title = p.post if isinstance(p, Election) else (p.title or "")
+        if any(_post(part, place) == want for part in re.split(r"[、，,]", title) if part):
+            found.append(p)
+    return found
+
+
+def role_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple[str, list[Evidence]] | None:
+    """Who holds the post a "who is the X" question names, when the place's documents name exactly
+    one person with it (elected to it, listed with it, or delivering the report as it)."""
+    if not filters.place:
+        return None
+    title = asked_title(question, filters.place)
+    if not title:
+        return None
+    found: list[tuple[DocRow, Person | Election]] = []
+    for d in docs:
+        if not filters.matches(d.meta, d.doc):
+            continue
+        f = facts(d)
+        people: list[Person | Election] = [*f.elected, *f.officials]
+        if f.speaker and f.speaker.get("title"):
+            s = f.speaker
+            people.append(Person(s["name"], s["title"], s["start"], s["end"], d.raw[s["start"]:s["end"]]))
+        found += [(d, p) for p in holders(title, filters.place, people)]
+    if len({p.name for _, p in found}) != 1:
+        return None  # nobody, or several (副镇长 elected twice, a post that changed hands): the model reads them
+    d, p = found[0]
+    return f"{filters.place}{title}是{p.name}[1]。", [fact_evidence(d, p.start, p.end, p.quote)]
+
+
+_DEPUTIES_Q = re.compile(r"(?:多少|几)(?:名|位|个)?(?:人大)?代表")
+_ATTEND = re.compile(r"出席|参加|到会|参会|与会")
+
+
+def deputies_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple[str, list[Evidence]] | None:
+    """How many deputies a place's meeting had, quoted where the text writes it (82名人大代表…)."""
+    q = normalize_query(question)
+    if not (filters.place and _DEPUTIES_Q.search(q) and _ATTEND.search(q)):
+        return None
+    found = [(d, dep) for d in docs if filters.matches(d.meta, d.doc) and (dep := facts(d).deputies)]
+    if len({dep["value"] for _, dep in found}) != 1:
+        return None
+    d, dep = found[0]
+    ev = fact_evidence(d, dep["start"], dep["end"], dep["quote"])
+    clause = next((c for c in re.split(r"[，,；;。]", ev.text) if f"{dep['value']}名" in c), ev.text)
+    return f"{dep['value']}名人大代表[1]（原文：“{clause.strip()}”）。", [ev]
 
 
 # "who delivered it / in what role": 由哪位市长作, 是谁作的, 报告人的职务, 作报告时是什么职务

@@ -88,9 +88,11 @@ class Service:
         self.gate = ModelGate(max_waiting)
         self.started = time.time()
 
-    def warm(self) -> None:
-        """Build the BM25 index and load the embedding model before the first question."""
+    def warm(self) -> float | None:
+        """Build the BM25 index, load the embedding model and have a local model read the answer
+        prompt's opening before the first question; the seconds the model took (None: not local)."""
         self.qa.retriever.search("预热", Filters(), k=1)
+        return self.qa.warm_model()
 
     @property
     def generates(self) -> bool:
