@@ -348,7 +348,7 @@ def run_bench(out: Path, gov: Path | None = None, gov_docs: list[int] | None = N
     return res
 
 
-def run_serve(out: Path, llm: str = "local", clients: int = 20, per_client: int = 5, queue: int = 8, ask: int = 5,
+def run_serve(out: Path, llm: str = "local", clients: int = 20, per_client: int = 5, queue: int = 8, ask: int = 6,
               progress=print) -> dict:
     """The service rows alone (``rag bench --serve``): the seeds ingested into a fresh store, then
     `rag ask` cold vs warm and the load test (bench/serve.py). Merged into ``out/bench.json`` when

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.serve import ASK_QUESTIONS, ask_latency, clean_env, load, load_average, rag_serve  # noqa: E402
+from bench.serve import GOLD, ask_latency, clean_env, load, load_average, rag_serve  # noqa: E402
 
 
 @contextmanager
@@ -38,7 +38,8 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--per-client", type=int, default=5)
     ap.add_argument("--timeout", type=float, default=180.0, help="per request, seconds")
-    ap.add_argument("--ask", type=int, default=0, help="also time `rag ask` warm vs cold over N questions (max 5)")
+    ap.add_argument("--ask", type=int, default=0, help="also time `rag ask`: warm over the gold questions, cold over N "
+                    "of them (half model answers); 0: skip")
     ap.add_argument("--out", type=Path, help="write the results as JSON here")
     a = ap.parse_args()
     if not (a.url or a.data_dir):
@@ -52,7 +53,7 @@ def main() -> None:
         print(json.dumps(result["load"], ensure_ascii=False), file=sys.stderr)
         if a.ask:
             data_dir = Path(httpx.get(url + "/v1/health", timeout=30).json()["data_dir"])
-            result["rag_ask"] = ask_latency(url, data_dir, a.llm, min(a.ask, len(ASK_QUESTIONS)),
+            result["rag_ask"] = ask_latency(url, data_dir, a.llm, GOLD, a.ask,
                                             progress=lambda m: print(m, file=sys.stderr))
     result["load_average_after"] = load_average()
     text = json.dumps(result, ensure_ascii=False, indent=2)

@@ -604,3 +604,23 @@ def test_cors_is_off_by_default_and_on_per_origin(server, seeded_store):
         assert ok.headers["access-control-allow-origin"] == "http://newsroom.example"
         other = c.options("/v1/chat/completions", headers={"Origin": "http://elsewhere.example", **pre})
         assert "access-control-allow-origin" not in other.headers
+
+
+def test_bench_times_rag_ask_over_a_mix_and_splits_model_answers(server):
+    """`rag bench --serve`'s rag-ask rows: warm over every question, cold over a sample with both kinds,
+    medians apart for the answers the model writes (the chain's route decides which, not a list)."""
+    from bench.serve import ask_latency, markdown_rows
+
+    data = Path(httpx.get(server + "/v1/health", timeout=30).json()["data_dir"])
+    qs = [FACT_Q, LLM_Q, "锦丰镇人大主席是谁？", "港口镇人代会期间开展了哪些视察活动？"]
+    r = ask_latency(server, data, "extractive", qs, cold=2, progress=lambda m: None)
+    assert [e["model"] for e in r["each"]] == [False, True, False, True]
+    assert r["warm_server"]["all"]["n"] == 4 and r["warm_server"]["model"]["n"] == 2
+    assert r["cold_in_process"]["model"]["n"] == 1 and r["cold_in_process"]["no_model"]["n"] == 1
+    assert all(e["warm_s"] > 0 for e in r["each"])
+    rows = markdown_rows({"llm": "extractive", "cpus": 2, "load_average_before": [1.0], "load_average_after": [1.0],
+                          "rag_ask": r, "load": {"clients": 1, "per_client": 1, "queue": 1, "p50_s": 1, "p95_s": 1,
+                                                 "throughput_per_s": 1, "ok": 1, "rejected_503": 0, "errors": [],
+                                                 "wall_s": 1, "not-needed": {"p50_s": 1, "n": 1},
+                                                 "queued": {"p50_s": 1, "n": 0}}})
+    assert "4 gold questions, 2 written by the model" in rows[1] and "model answers median" in rows[1]
