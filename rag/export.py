@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from rag.brief.build import to_markdown
+from rag.brief.build import to_markdown, value_text
 from rag.index.sources import Source
 from rag.qa.support import verdict
 from rag.qa.types import Answer
@@ -86,7 +86,7 @@ def brief_docx(b: dict[str, Any], path: Path) -> Path:
             c.text = h
         for f in figs:
             s = f.get("source") or {}
-            vals = [f["label"], f"{_fmt(f['value'])}{f.get('unit') or ''}{' ⚠识别置信度低' if f.get('low_confidence') else ''}", _fmt(f.get("year")), f["kind_zh"],
+            vals = [f["label"], f"{value_text(f)}{' ⚠识别置信度低' if f.get('low_confidence') else ''}", _fmt(f.get("year")), f["kind_zh"],
                     "增速" if f.get("growth") else "总量", "是" if f["headline"] else "", f"{s.get('doc')} [{s.get('start')}:{s.get('end')}]"]
             for c, v in zip(ft.add_row().cells, vals):
                 c.text = v

@@ -79,3 +79,38 @@ def test_compare_across_places(seeded_store):
     rows = compare(seeded_store, "固定资产投资")
     assert {(r["year"], r["kind"], r["value"]) for r in rows} >= {(2023, "actual", 6.7), (2024, "target", 7.5)}
     assert all(r["place"] == "新界埠镇" for r in rows)
+
+
+RANGE_REPORT = """邢台市政府工作报告
+——2024年1月10日在邢台市第十六届人民代表大会第三次会议上
+一、2023年工作回顾
+全年实现地区生产总值2645亿元，增长5.5%。固定资产投资增长6.1%。社会消费品零售总额增长7.2%。
+二、2024年工作安排
+今年主要预期目标是：地区生产总值增长6%—6.5%；固定资产投资增长8%以上；社会消费品零售总额增长6%左右。
+"""
+
+
+def test_a_range_target_reads_as_a_range_everywhere_the_brief_shows_it(tmp_path):
+    """增长6%—6.5% was shown as 增长6.5% (or 6%): the card, the page's table, Word and the summary
+    now all write both bounds, and the JSON carries ``low``."""
+    from docx import Document
+
+    from rag.config import Settings
+    from rag.export import brief_docx
+    from rag.index.store import Store
+    from rag.ingest.pipeline import ingest_paths
+    from rag.page.briefs import figures_html
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "xt2024.txt").write_text(RANGE_REPORT, "utf-8")
+    store = Store(Settings(data_dir=tmp_path / "d"))
+    assert not ingest_paths(store, [src]).failed
+    b = build_brief(store, doc="xt2024.txt")
+    gdp = [f for f in b["figures"] if f["kind"] == "target" and f["label"].startswith("地区生产总值")]
+    assert [(f["low"], f["value"]) for f in gdp] == [(6, 6.5)]
+    assert "6%—6.5%" in to_markdown(b) and "6%—6.5%" in figures_html(store, b)
+    doc = Document(str(brief_docx(b, tmp_path / "b.docx")))
+    assert any("6%—6.5%" in c.text for t in doc.tables for r in t.rows for c in r.cells)
+    assert "6%—6.5%" in b["summary"]
+    store.close()

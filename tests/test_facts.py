@@ -116,3 +116,35 @@ def test_a_name_planted_in_spam_is_no_official():
     facts = extract_facts(clean(raw), DocMeta(place="试验镇", date="2024-03-01"))
     assert [p["name"] for p in facts["officials"]] == ["李四"]
     assert facts["elected"] == [] and not any(g["value"] == 8000 for g in facts["figures"])
+
+
+@pytest.mark.parametrize("written,low,high", [
+    ("地区生产总值增长6%—6.5%", 6, 6.5), ("地区生产总值增长7-7.5%", 7, 7.5), ("地区生产总值增长5.8%~6%", 5.8, 6),
+    ("地区生产总值增长5%至5.5%", 5, 5.5)])
+def test_a_range_figure_keeps_both_bounds_and_one_span(written, low, high):
+    """增长6%—6.5% was a figure of 6% (and 7-7.5% no figure at all: its label held a digit)."""
+    from rag.extract.facts import extract_figures
+    from rag.extract.meta import DocMeta
+
+    text = f"二、2024年工作安排\n今年主要预期目标是：{written}；固定资产投资增长8%以上。\n"
+    c = clean(text)
+    figs = [f for f in extract_figures(c, DocMeta(place="邢台市", date="2024-01-10", doc_type="政府工作报告"))
+            if f.label.startswith("地区生产总值")]
+    assert [(f.low, f.value, f.kind) for f in figs] == [(low, high, "target")]
+    assert figs[0].quote == written and text[figs[0].start:figs[0].end] == written
+
+
+def test_status_of_a_range_target_is_met_from_its_lower_bound():
+    from rag.brief.track import MET, MISSED, status
+
+    assert status({"value": 6.5, "low": 6.0, "qualifier": ""}, {"value": 6.2}, "地区生产总值") == MET
+    assert status({"value": 6.5, "low": 6.0, "qualifier": ""}, {"value": 5.9}, "地区生产总值") == MISSED
+
+
+def test_raised_by_to_is_no_range():
+    from rag.extract.facts import extract_figures
+    from rag.extract.meta import DocMeta
+
+    c = clean("一、2023年工作回顾\n参保人在镇街医院普通门诊就诊，报销比例提高10%至40%。\n")
+    figs = extract_figures(c, DocMeta(place="某市", date="2024-01-10", doc_type="政府工作报告"))
+    assert all(f.low is None for f in figs)

@@ -750,3 +750,35 @@ def test_page_of_reads_the_stored_map():
                         {"number": 3, "start": 11, "end": 20}]}
     assert [page_of(layout, i) for i in (0, 9, 10, 11, 19)] == [1, 1, 3, 3, 3]  # page 2 is empty
     assert page_of(layout, 20) is None and page_of(layout, -1) is None and page_of(None, 3) is None
+
+
+@needs_chromium
+def test_removing_or_replacing_a_pdf_removes_its_kept_original(text_pdf, tmp_path):
+    """The copy of a PDF kept for page images goes with its document: `rag rm` (and the page's and the
+    API's delete, which call the same store method) leave no file of it in the data dir, and a new
+    version of the file does not leave the old one behind. A copy another document still uses stays."""
+    import hashlib
+    import shutil
+
+    store = store_at(tmp_path / "d")
+    a, b = tmp_path / "a" / "gangkou.pdf", tmp_path / "b" / "same-bytes.pdf"
+    for p in (a, b):
+        p.parent.mkdir()
+        shutil.copy(text_pdf, p)
+    assert not ingest_paths(store, [a.parent, b.parent]).failed
+    kept = store.originals_dir / f"{hashlib.sha256(text_pdf.read_bytes()).hexdigest()}.pdf"
+    assert kept.exists()
+    store.remove_document("gangkou.pdf")
+    assert kept.exists()  # same-bytes.pdf still shows its pages from it
+    # other bytes, the same text: the document is unchanged and keeps its copy; the new bytes are not kept
+    b.write_bytes(text_pdf.read_bytes().replace(b"%%EOF", b"%%EOF\n% v2\n", 1))
+    assert ingest_paths(store, [b.parent]).unchanged == ["same-bytes.pdf"]
+    assert [p.name for p in store.originals_dir.iterdir()] == [kept.name]
+    # a new version of same-bytes.pdf (another text): the old copy has no document left
+    print_pdf(html_page("港口镇人代会（修订）", paragraphs(GANGKOU)[:3]), b)
+    assert ingest_paths(store, [b.parent]).updated == ["same-bytes.pdf"]
+    assert not kept.exists()
+    assert [p.name for p in store.originals_dir.iterdir()] == [f"{hashlib.sha256(b.read_bytes()).hexdigest()}.pdf"]
+    store.remove_document("same-bytes.pdf")
+    assert list(store.originals_dir.iterdir()) == []
+    store.close()

@@ -180,3 +180,31 @@ def test_a_question_about_another_place_inside_the_report_is_not_answered_with_t
     # 伊犁州报告里塔城地区…: the typed figure of the report's own place would be a confident wrong answer
     assert _ask("某市报告里塔城地区2023年地区生产总值增长多少？") is None
     assert _ask("某市2023年地区生产总值增长多少？") is not None
+
+
+@pytest.mark.parametrize("written,low,high", [
+    ("地区生产总值增长8%—8.5%", 8, 8.5), ("地区生产总值增长7-7.5%", 7, 7.5), ("地区生产总值增长5.8%~6%", 5.8, 6),
+    ("地区生产总值增长6%～6.5%左右", 6, 6.5), ("地区生产总值增长5%至5.5%", 5, 5.5),
+])
+def test_a_range_target_keeps_both_bounds(written, low, high):
+    """12 of the 795 shared reports set their GDP target as a range: it was read as its first (or last)
+    number alone, so an answer said 增长8% for 增长8%—8.5%."""
+    figs = _figs(f"二、2024年工作安排\n今年主要预期目标是：{written}，一般公共预算收入增长6%。\n")
+    gdp = _one(figs, "地区生产总值", "growth", "target")
+    assert (gdp.low, gdp.value) == (low, high)
+    assert f"{low:g}%—{high:g}%" in gdp.phrase
+    assert _one(figs, "一般公共预算收入", "growth", "target").low is None  # the next figure is no range
+
+
+def test_a_rate_from_a_lower_to_a_higher_share_is_no_range():
+    figs = _figs("一、2023年工作回顾\n全年地区生产总值增长5%，研发投入强度由2.1%提高至2.3%。\n")
+    assert _one(figs, "地区生产总值", "growth").low is None
+
+
+def test_a_range_target_is_answered_as_written():
+    report = REPORT.replace("地区生产总值增长6%左右", "地区生产总值增长6%—6.5%")
+    d = _doc("r24", "2024-01-10", report)
+    q = "某市2024年地区生产总值增长目标是多少？"
+    text, ev, abstained = figure_answer(q, analyse(q, "某市"), [d], F, report_chosen=True)
+    assert not abstained and "6%—6.5%" in text
+    assert report[ev[0].start:ev[0].end] == ev[0].quote and "6.5%" in ev[0].quote

@@ -93,7 +93,7 @@ def typed_headline_figures(meta: dict, indicators: list[IndicatorFigure], d: Doc
         growth = g.measure == "growth"
         label = re.sub(r"^(?:全[省市区州]|全年|其中)", "", g.label) + ("增长" if growth else "")
         out.append({"label": label, "value": g.value, "unit": g.unit, "year": g.year, "kind": kind,
-                    "growth": growth, "source": _prov(d, g)})
+                    "growth": growth, "source": _prov(d, g), **({"low": g.low} if g.low is not None else {})})
     return out if len(out) >= 3 else []
 
 
@@ -208,6 +208,15 @@ def _fmt(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else str(v)
 
 
+def value_text(f: dict[str, Any]) -> str:
+    """A brief figure's value as the report sets it: 5315亿元, 6.6%, a range 6%—6.5% (``low`` is its lower bound)."""
+    unit = f.get("unit") or ""
+    if f.get("value") is None:
+        return "—"
+    low = f"{_fmt(f['low'])}{unit}—" if f.get("low") is not None else ""
+    return f"{low}{_fmt(f['value'])}{unit}"
+
+
 def llm_summary(b: dict, d: DocRow, backend: Backend) -> tuple[str, list[str], bool]:
     """LLM prose from the facts; a sentence that fails the checks is replaced from the facts.
 
@@ -297,7 +306,7 @@ def to_markdown(b: dict) -> str:
         fs = [f for f in b["figures"] if f["kind"] == kind]
         if fs:
             lines += ["", title, "| 指标 | 数值 | 年份 | 出处 |", "|---|---|---|---|"]
-            lines += [f"| {f['label']} | {_fmt(f['value'])}{f['unit']}{LOW_CONF_MARK if f.get('low_confidence') else ''} | {f['year'] or '—'} | {f['source']['doc']} [{f['source']['start']}:{f['source']['end']}] |" for f in fs]
+            lines += [f"| {f['label']} | {value_text(f)}{LOW_CONF_MARK if f.get('low_confidence') else ''} | {f['year'] or '—'} | {f['source']['doc']} [{f['source']['start']}:{f['source']['end']}] |" for f in fs]
     if b["redacted_labels"]:
         lines += ["", "## 原文隐去的数字", *[f"- {r}：已隐去（*）" for r in b["redacted_labels"]]]
     if b["priorities"]:

@@ -95,7 +95,8 @@ def _figure_phrases(figs: list[dict]) -> list[str]:
         if name is None or f.get("value") is None or f.get("masked"):
             continue
         v = abs(f["value"]) if re.search(r"下降|回落", name) else f["value"]
-        phrase = f"{name}{_fmt(v)}{f.get('unit') or ''}"
+        low = f"{_fmt(f['low'])}{f.get('unit') or ''}—" if f.get("low") is not None else ""  # a range: 增长6%—6.5%
+        phrase = f"{name}{low}{_fmt(v)}{f.get('unit') or ''}"
         if phrase in seen:
             continue
         seen.add(phrase)

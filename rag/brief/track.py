@@ -122,8 +122,10 @@ def _side(d: DocRow, g: dict, canon: str) -> dict[str, Any]:
     if q:
         end += q.end()
     unit = g.get("unit") or ""
-    return {"value": value, "text": f"{value:g}{unit}{qualifier}", "qualifier": qualifier, "doc": d.doc,
-            "start": start, "end": end, "quote": d.raw[start:end]}
+    low = g.get("low")
+    text = f"{low:g}{unit}—{value:g}{unit}{qualifier}" if low is not None else f"{value:g}{unit}{qualifier}"
+    return {"value": value, "text": text, "qualifier": qualifier, "doc": d.doc, "start": start, "end": end,
+            "quote": d.raw[start:end], **({"low": low} if low is not None else {})}
 
 
 def status(target: dict | None, result: dict | None, indicator: str) -> str:
@@ -134,6 +136,8 @@ def status(target: dict | None, result: dict | None, indicator: str) -> str:
     slack = AROUND if q == "左右" else 0.0
     if indicator in LOWER_IS_BETTER or q in ("以内", "以下"):
         return MET if r <= t + slack + 1e-9 else MISSED
+    if target.get("low") is not None:  # a range (6%—6.5%): reaching its lower bound meets it
+        t = target["low"]
     return MET if r >= t - slack - 1e-9 else MISSED
 
 

@@ -70,6 +70,7 @@ class Figure(_Spanned):
     end: int
     quote: str  # raw[start:end]: the sentence holding the figure
     low_confidence: bool = False  # read from low-confidence OCR lines (rag.extract.confidence)
+    low: float | None = None  # a range's lower bound (增长6%—6.5%: low 6, value 6.5)
 
 
 @dataclass
@@ -167,6 +168,48 @@ def _year_context(text: str, sent: tuple[int, int], heading: str, meta: DocMeta)
     return doc_year, hint
 
 
+# a range (增长6%—6.5%, 7-7.5%, 5.8%~6%, 5%至5.5%) is one figure: ``low`` its first number, ``value`` its last
+_RANGE_SEP = r"\s*(?:—|–|－|-|～|~|至|到)\s*"
+_RANGE_TAIL = re.compile(rf"{_RANGE_SEP}(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>%|％|个百分点)")
+_RANGE_HEAD = re.compile(rf"(?P<num>\d+(?:\.\d+)?){_RANGE_SEP}$")
+
+
+def _range(text: str, a: int, b: int, m: re.Match[str], value: float, unit: str) -> tuple[float, float, int, int] | None:
+    """(low, high, start, end) when rate ``m`` is one end of a range: the low end with its own unit
+    (6%—6.5%) or the high end after a bare low (7-7.5%)."""
+    if unit not in ("%", "个百分点"):
+        return None
+    tail = _RANGE_TAIL.match(text, m.end(), b)
+    if tail and ("%" if tail.group("unit") == "％" else tail.group("unit")) == unit and value < float(tail.group("num")) \
+            and _is_range(text[a:m.start()], tail.group(0)):
+        return value, float(tail.group("num")), m.start(), tail.end()
+    head = _RANGE_HEAD.search(text[a:m.start()])
+    if head and float(head.group("num")) < value and _is_range(text[a:a + head.start()], head.group(0)):
+        return float(head.group("num")), value, a + head.start(), m.end()
+    return None
+
+
+def _is_range(before: str, joint: str) -> bool:
+    """A dash or tilde joins a range; 至/到 only after 增长 (增长5%至5.5%) — 比例提高10%至40% is raised by
+    10 to 40, not a range."""
+    return not re.search(r"[至到]", joint) or bool(re.search(r"增长\s*$", before))
+
+
+def _number(text: str, a: int, b: int, m: re.Match[str], unit: str) -> tuple[float, float | None, int, int] | None:
+    """(value, low, start, end) of number match ``m`` in clause ``[a, b)`` — a range read whole — or None
+    for what is no figure (a year, an ordinal 第三, a numeral that does not parse)."""
+    num = m.group("num")
+    if re.fullmatch(r"(?:19|20)\d{2}", num) or text[max(a, m.start() - 1):m.start()] == "第":
+        return None
+    value = cn_number(num)
+    if value is None:
+        return None
+    rng = _range(text, a, b, m, value, unit)
+    if rng:
+        return rng[1], rng[0], rng[2], rng[3]
+    return value, None, m.start(), m.end()
+
+
 def extract_figures(cleaned: Cleaned, meta: DocMeta) -> list[Figure]:
     text = cleaned.text
     headings = heading_lookup(text)
@@ -181,22 +224,22 @@ def extract_figures(cleaned: Cleaned, meta: DocMeta) -> list[Figure]:
         past = hint == "actual" or bool(re.search(r"去年|上年|过去一年|一年来|回顾", sent))
         prev_label = ""
         matches = [(m, False) for m in NUMBER.finditer(text, a, b)] + [(m, True) for m in _MASKED.finditer(text, a, b)]
+        range_end = -1
         for m, masked in sorted(matches, key=lambda t: t[0].start()):
+            if m.start() < range_end:
+                continue  # the high end of a range already read with its low end
             unit = "%" if m.group("unit") == "％" else m.group("unit")  # full-width ％ (4.5％左右) is a rate too
-            if not masked:
-                num = m.group("num")
-                if re.fullmatch(r"(?:19|20)\d{2}", num) or text[max(a, m.start() - 1):m.start()] == "第":
-                    continue
-                value = cn_number(num)
-                if value is None:
-                    continue
-            else:
-                value = None
+            read = _number(text, a, b, m, unit) if not masked else (None, None, m.start(), m.end())
+            if read is None:
+                continue
+            value, low, start, end = read
+            if low is not None:
+                range_end = end
             if text[max(a, m.start() - 1):m.start()] in ("“", "‘", "\"", "「"):
                 continue  # “四个意识”: a slogan, not a figure
             if text[max(a, m.start() - 1):m.start()] == "届" or (unit == "次" and "届" in text[max(a, m.start() - 4):m.start()]):
                 continue  # 十三届四次全会: an ordinal, not a figure
-            label = _label_before(text, m.start(), a)
+            label = _label_before(text, start, a)
             if _WEAK_LABEL.search(label) and unit in COUNT_UNITS:
                 label = _label_after(text, m.end(), b) or ""
             elif _WEAK_LABEL.search(label):
@@ -210,13 +253,13 @@ def extract_figures(cleaned: Cleaned, meta: DocMeta) -> list[Figure]:
                 continue
             year = _nearest_year(text, a, m.start()) or sent_year
             kind = _kind(explicit_target, past, year, meta)
-            ta, tb = _tight_span(text, label, a, b, m.start(), m.end())
+            ta, tb = _tight_span(text, label, a, b, start, end)
             sa, sb = cleaned.raw_span(ta, tb)
             figures.append(Figure(
                 label=label, value=value, unit=unit,
                 base_value=base_value(value, unit) if value is not None else None,
                 year=year, kind=kind, growth=growth, masked=masked, approx=bool(m.groupdict().get("approx")),
-                start=sa, end=sb, quote=cleaned.raw[sa:sb],
+                start=sa, end=sb, quote=cleaned.raw[sa:sb], low=low,
             ))
             if not _GROWTH.fullmatch(label):
                 prev_label = re.sub(r"(?:同比)?(?:增长|下降)$", "", label)

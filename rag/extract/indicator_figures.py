@@ -27,7 +27,9 @@ from rag.text.zh import SUSPECT, heading_level, sentences
 ACTUAL, TARGET, ESTIMATE, PERIOD = "actual", "target", "estimate", "period"
 
 _NUM = r"\d+(?:\.\d+)?"
-_RATE = re.compile(rf"(?P<num>{_NUM})\s*(?P<unit>%|％|个百分点)(?P<approx>左右|以上|以内|以下|上下)?")
+# a range target (增长8%—8.5%, 7-7.5%, 5.8%~6%, 5%至5.5%): ``low`` is its first number, ``num`` its last
+_RATE = re.compile(rf"(?:(?P<low>{_NUM})\s*(?:%|％)?\s*(?:—|–|－|-|～|~|至|到)\s*)?"
+                   rf"(?P<num>{_NUM})\s*(?P<unit>%|％|个百分点)(?P<approx>左右|以上|以内|以下|上下)?")
 _AMOUNT_UNITS = ("万亿元", "亿元", "万元", "元", "亿美元", "万美元", "美元", "万人次", "万人", "人", "万吨", "吨", "万亩", "亩",
                  "亿斤", "万户", "户", "万辆", "万千瓦", "亿千瓦时", "万标箱")
 _AMOUNT = re.compile(rf"(?P<num>{_NUM})\s*(?P<unit>{'|'.join(map(re.escape, sorted(_AMOUNT_UNITS, key=len, reverse=True)))})"
@@ -73,11 +75,14 @@ class IndicatorFigure:
     end: int
     quote: str
     bound: bool = False  # 突破4000亿元: a threshold passed, not the value itself
+    low: float | None = None  # a range's lower bound (增长8%—8.5%: low 8, value 8.5)
 
     @property
     def phrase(self) -> str:
         """How the figure reads: 增长6.6%, 5315亿元, 增长6%左右."""
         num = f"{self.value:g}{self.unit}{self.approx or ''}"
+        if self.low is not None:
+            num = f"{self.low:g}{self.unit}—{num}"
         return f"{self.verb or '增长'}{num}" if self.measure == GROWTH else num
 
     @property
@@ -150,6 +155,13 @@ def _window(s: str, b: int, stop: int, several: bool) -> str:
             break
         keep.append(p)
     return "，".join(keep)
+
+
+def _low(m: re.Match[str]) -> float | None:
+    """A rate range's lower bound, when the match has one below its last number (the rates read here
+    follow a growth word, so 增长5%至5.5% is a range)."""
+    low = m.groupdict().get("low")
+    return float(low) if low is not None and float(low) < float(m.group("num")) else None
 
 
 @dataclass
@@ -297,7 +309,7 @@ def extract_indicator_figures(cleaned: Cleaned, report_year: int | None) -> list
                         unit="%" if v.match.group("unit") == "％" else v.match.group("unit"),
                         approx=v.match.group("approx"), verb=v.verb, year=year,
                         kind=ACTUAL if v.year and kind == PERIOD else PERIOD if v.period else kind,
-                        start=ra, end=rb, quote=cleaned.raw[ra:rb], bound=v.bound))
+                        start=ra, end=rb, quote=cleaned.raw[ra:rb], bound=v.bound, low=_low(v.match)))
         # an item of a target list keeps the list open; a sentence of prose closes it
         target_block = target_block and len(s) < 120
     return out

@@ -53,7 +53,7 @@ class PageView:
 
 
 def originals_dir(store: Store) -> Path:
-    return Path(store.settings.data_dir) / "originals"
+    return store.originals_dir
 
 
 def keep_original(store: Store, path: Path, fmt: str, sha256: str) -> None:

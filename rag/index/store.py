@@ -410,6 +410,7 @@ class Store:
     def commit_document(self, row: DocRow, chunks: list[ChunkRow]) -> None:
         """Swap in a document's new version and chunks in one transaction."""
         self._writable()
+        old_file = self._file_sha(row.doc)
         with self.db:
             self._bump()
             self.db.execute("DELETE FROM chunks WHERE doc=?", (row.doc,))
@@ -424,16 +425,54 @@ class Store:
                 "INSERT INTO chunks (id, doc, version, idx, text, start, end, heading, n_tokens) VALUES (?,?,?,?,?,?,?,?,?)",
                 [(c.id, c.doc, c.version, c.idx, c.text, c.start, c.end, c.heading, c.n_tokens) for c in chunks],
             )
+        if old_file and old_file != (row.layout or {}).get("file_sha256"):
+            self._drop_original(old_file)  # the old version's kept PDF, unless another document has those bytes
 
     def remove_document(self, doc: str) -> None:
         self._writable()
         if not self.doc_version(doc):
             raise self._not_found(doc)
+        old_file = self._file_sha(doc)
         with self.db:
             self._bump()
             self.db.execute("DELETE FROM chunks WHERE doc=?", (doc,))
             self.db.execute("DELETE FROM docs WHERE doc=?", (doc,))
         self.delete_vectors(doc)
+        if old_file:
+            self._drop_original(old_file)  # a removed document must not stay on disk as its kept file
+
+    @property
+    def originals_dir(self) -> Path:
+        """Where ingested PDFs are kept, by sha256, to show their cited pages (rag.index.pageview)."""
+        return Path(self.settings.data_dir) / "originals"
+
+    def _file_sha(self, doc: str) -> str | None:
+        """The sha256 of the file a stored PDF/scan/Word/OFD document was read from (its layout says)."""
+        r = self.db.execute("SELECT json_extract(offsets, '$.file_sha256') FROM docs WHERE doc=? AND offsets IS NOT NULL",
+                            (doc,)).fetchone()
+        return r[0] if r and r[0] else None
+
+    def _held_files(self) -> set[str]:
+        return {r[0] for r in self.db.execute(
+            "SELECT json_extract(offsets, '$.file_sha256') FROM docs WHERE offsets IS NOT NULL") if r[0]}
+
+    def _drop_original(self, sha: str) -> None:
+        if sha not in self._held_files():
+            for p in (self.originals_dir / f"{sha}.pdf", self.originals_dir / f"{sha}.part"):
+                p.unlink(missing_ok=True)
+
+    def prune_originals(self) -> int:
+        """Delete every kept original no stored document refers to (left by a crash or an older
+        version of this tool); return how many."""
+        d = self.originals_dir
+        if not d.is_dir():
+            return 0
+        held, gone = self._held_files(), 0
+        for p in d.iterdir():
+            if p.suffix in (".pdf", ".part") and p.stem not in held:
+                p.unlink(missing_ok=True)
+                gone += 1
+        return gone
 
     def list_docs(self) -> list[DocInfo]:
         """Every document's metadata and facts, without its texts (read one with :meth:`get_doc`)."""

@@ -167,6 +167,7 @@ def ingest_paths(
     timer = PhaseTimer()
     with timer("store"):
         store.collect_garbage()  # vectors left by an interrupted earlier run
+        store.prune_originals()  # kept PDFs of documents since removed (an older version kept them)
     for i, (path, doc) in enumerate(files):
         if progress:
             progress(i, len(files), doc)
@@ -215,7 +216,9 @@ def ingest_file(store: Store, path: Path, timer: PhaseTimer | None = None, doc_i
     if doc_id:
         loaded = replace(loaded, doc_id=doc_id)
     result = ingest_loaded(store, loaded, str(path.absolute()), timer)
-    if loaded.source is not None:  # a PDF's pages are shown with citations: keep the file (uploads' copies go)
+    # a PDF's pages are shown with citations: keep the file (uploads' copies go) — the bytes the stored
+    # version was read from; a file whose text did not change leaves the stored version and its copy as they are
+    if loaded.source is not None and (store.layout(loaded.doc_id) or {}).get("file_sha256") == loaded.source.file_sha256:
         keep_original(store, path, loaded.source.format, loaded.source.file_sha256)
     return result
 

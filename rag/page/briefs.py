@@ -9,7 +9,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag.brief.build import build_brief, compare, to_markdown
+from rag.brief.build import build_brief, compare, to_markdown, value_text
 from rag.errors import RagError
 from rag.export import KIND_ZH, brief_docx, brief_figures, brief_markdown, compare_csv, safe_stem
 from rag.index.places import resolve_place
@@ -45,22 +45,18 @@ def figures_html(store: Store, b: dict[str, Any]) -> str:
             src = f"<details class='tb-fig-src'><summary>查看出处</summary>{card}</details>"
         out.append(f"<tr class='{'tb-headline' if f['headline'] else ''}' data-headline='{int(f['headline'])}' "
                    f"data-kind='{e(f['kind_zh'])}'><td>{'★ ' if f['headline'] else ''}{e(str(f['label']))}</td>"
-                   f"<td>{e(_num(f['value']))}{e(str(f.get('unit') or ''))}{_low(f)}</td><td>{e(str(f.get('year') or '—'))}</td>"
+                   f"<td>{e(value_text(f))}{_ocr_warning(f)}</td><td>{e(str(f.get('year') or '—'))}</td>"
                    f"<td>{e(f['kind_zh'])}</td><td>{'增速' if f.get('growth') else '总量'}</td><td>{src}</td></tr>")
     note = "<p class='tb-note'>★ 重点指标（排在前面）</p>" if any(f["headline"] for f in rows) else ""
     out.append(f"</tbody></table>{note}</div>")
     return "".join(out)
 
 
-def _low(f: dict[str, Any]) -> str:
+def _ocr_warning(f: dict[str, Any]) -> str:
     """A figure OCR read from a low-confidence line says so beside its value."""
     if not f.get("low_confidence"):
         return ""
     return "<span class='tb-lowconf' title='此数字来自识别置信度低的扫描行，请对照原页核实'> ⚠ 识别置信度低</span>"
-
-
-def _num(v: Any) -> str:
-    return f"{v:g}" if isinstance(v, (int, float)) else "—"
 
 
 def _no_track() -> tuple[Any, str, list[list[Any]], list[dict]]:
