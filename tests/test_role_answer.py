@@ -95,3 +95,42 @@ def test_the_chain_routes_who_is_questions_to_the_facts(seeded_store):
         assert qa.route(nq, qa.retriever.infer_filters(nq, None)).kind == "facts", q
     nq = normalize_query("新界埠镇党委书记是谁？")
     assert qa.route(nq, qa.retriever.infer_filters(nq, None)).kind == "abstain"
+
+
+def test_a_regions_and_a_citys_government_posts_are_compared_without_their_level_words():
+    assert [p.name for p in holders("主席", "宁夏回族自治区", [Person("甲", "自治区人民政府主席", 0, 1, "x")])] == ["甲"]
+    assert [p.name for p in holders("州长", "大理白族自治州", [Person("乙", "自治州州长", 0, 1, "x")])] == ["乙"]
+    assert [p.name for p in holders("代市长", "洛阳市", [Person("丙", "洛阳市人民政府代市长", 0, 1, "x")])] == ["丙"]
+    assert holders("市长", "洛阳市", [Person("丙", "洛阳市人民政府代市长", 0, 1, "x")]) == []  # acting is not the post
+
+
+def _report(doc: str, place: str, date: str, speaker: str, title: str):
+    from rag.extract.facts import Facts
+    from rag.index.store import DocRow
+
+    raw = f"{place}政府工作报告\n{title}　{speaker}\n"
+    at = raw.index(speaker)
+    f = Facts(speaker={"name": speaker, "title": title, "start": at, "end": at + len(speaker)})
+    return DocRow(doc, "v", "s", None, "utf-8", raw, raw, {"place": place, "date": date, "doc_type": "政府工作报告"},
+                  [], [], f.as_dict(), 1, "")
+
+
+def test_who_is_the_mayor_says_as_of_when_and_who_acts_since():
+    """湘潭: the 2023 report is delivered by 市长胡贺波, the 2024 one by 代理市长李永亮 — the answer is dated
+    and names the acting mayor of the newer report, instead of a bare 市长是胡贺波."""
+    docs = [_report("a.txt", "湘潭市", "2023-12-29", "胡贺波", "市长"),
+            _report("b.txt", "湘潭市", "2024-12-23", "李永亮", "湘潭市人民政府代理市长")]
+    text, ev = role_answer("湘潭市市长是谁？", docs, Filters(place="湘潭市"))
+    assert "胡贺波[1]" in text and "2023年12月29日" in text
+    assert "李永亮" in text and "代理市长" in text and "2024年12月23日" in text and "[2]" in text
+    for e in ev:
+        raw = next(d.raw for d in docs if d.doc == e.doc)
+        assert raw[e.start:e.end] == e.quote
+    # only an acting mayor on record: said as such
+    text, _ = role_answer("洛阳市市长是谁？", [_report("c.txt", "洛阳市", "2022-02-12", "徐衣显", "洛阳市人民政府代市长")],
+                          Filters(place="洛阳市"))
+    assert "徐衣显" in text and "代市长" in text and "2022年2月12日" in text
+    # a region's chairman (自治区人民政府主席)
+    text, _ = role_answer("宁夏回族自治区主席是谁？", [_report("d.txt", "宁夏回族自治区", "2024-01-23", "张雨浦", "自治区人民政府主席")],
+                          Filters(place="宁夏回族自治区"))
+    assert "张雨浦" in text

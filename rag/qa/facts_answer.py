@@ -130,13 +130,27 @@ def asked_title(question: str, place: str) -> str | None:
     return _strip_place(title, place)
 
 
+def _levels(place: str) -> list[str]:
+    """The words a post may start with for the place's own level: 自治区 (宁夏回族自治区), 州, 市, 镇 …"""
+    words = [w for w in ("自治区", "自治州", "自治县", "自治旗") if place.endswith(w)]
+    return words + ([place[-1]] if place and place[-1] in _LEVELS else [])
+
+
 def _post(title: str, place: str) -> str:
-    """A post as compared: its place, 人民政府 and the place's level (镇党委书记 → 党委书记) taken off;
-    a post that is only the level and a role keeps it (镇长, 市委书记)."""
-    t = _strip_place(title.strip(), place).removeprefix("人民政府")
-    if place and place[-1] in _LEVELS and t.startswith(place[-1]) and len(t) >= 4 and t[1] != "委":
-        t = t[1:]
-    return t
+    """A post as compared: its place, 人民政府 and the place's level taken off (镇党委书记 → 党委书记,
+    自治区人民政府主席 → 主席, 洛阳市人民政府代市长 → 代市长); a post that is only the level and a role
+    keeps it (镇长, 州长, 市委书记)."""
+    t = _strip_place(title.strip(), place)
+    while True:
+        before = t
+        t = t.removeprefix("人民政府")
+        for lvl in _levels(place):
+            rest = t[len(lvl):]
+            if t.startswith(lvl) and len(rest) >= 2 and rest[0] != "委":
+                t = rest
+                break
+        if t == before:
+            return t
 
 
 def holders(asked: str, place: str, people: list[Person] | list[Election] | list[Person | Election]) -> list:
@@ -151,28 +165,58 @@ def holders(asked: str, place: str, people: list[Person] | list[Election] | list
     return found
 
 
+def _as_of(d: DocRow) -> str:
+    """据2023年12月29日的文件， — a post is someone's as of a document's date."""
+    parts = str(d.meta.get("date") or "").split("-")
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        return f"据{int(parts[0])}年{int(parts[1])}月{int(parts[2])}日的文件，"
+    return f"据{parts[0]}年的文件，" if parts[0].isdigit() else ""
+
+
+def _people(d: DocRow) -> list[Person | Election]:
+    """Everyone a document names with a post: elected, listed, or delivering the report."""
+    f = facts(d)
+    people: list[Person | Election] = [*f.elected, *f.officials]
+    if f.speaker and f.speaker.get("title"):
+        s = f.speaker
+        people.append(Person(s["name"], s["title"], s["start"], s["end"], d.raw[s["start"]:s["end"]]))
+    return people
+
+
 def role_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple[str, list[Evidence]] | None:
-    """Who holds the post a "who is the X" question names, when the place's documents name exactly
-    one person with it (elected to it, listed with it, or delivering the report as it)."""
+    """Who holds the post a "who is the X" question names, as of the document that says so, when the
+    place's documents name exactly one holder (elected to it, listed with it, or delivering the report
+    as it). An acting holder (代市长, 代理市长) in a later document is said too; one on record alone is
+    said as acting. Several holders: None (the model reads them)."""
     if not filters.place:
         return None
     title = asked_title(question, filters.place)
     if not title:
         return None
-    found: list[tuple[DocRow, Person | Election]] = []
+    full: list[tuple[DocRow, Person | Election, str]] = []
+    acting: list[tuple[DocRow, Person | Election, str]] = []
     for d in docs:
-        if not filters.matches(d.meta, d.doc):
-            continue
-        f = facts(d)
-        people: list[Person | Election] = [*f.elected, *f.officials]
-        if f.speaker and f.speaker.get("title"):
-            s = f.speaker
-            people.append(Person(s["name"], s["title"], s["start"], s["end"], d.raw[s["start"]:s["end"]]))
-        found += [(d, p) for p in holders(title, filters.place, people)]
-    if len({p.name for _, p in found}) != 1:
-        return None  # nobody, or several (副镇长 elected twice, a post that changed hands): the model reads them
-    d, p = found[0]
-    return f"{filters.place}{title}是{p.name}[1]。", [fact_evidence(d, p.start, p.end, p.quote)]
+        if filters.matches(d.meta, d.doc):
+            people = _people(d)
+            full += [(d, p, title) for p in holders(title, filters.place, people)]
+            acting += [(d, p, a) for a in ("代" + title, "代理" + title) for p in holders(a, filters.place, people)]
+    if len({p.name for _, p, _ in full}) > 1 or (not full and len({p.name for _, p, _ in acting}) != 1):
+        return None  # several (副镇长 elected twice, a post that changed hands) or nobody
+    evidence: list[Evidence] = []
+
+    def said(d: DocRow, p: Person | Election, post: str, lead: str) -> str:
+        evidence.append(fact_evidence(d, p.start, p.end, p.quote, len(evidence) + 1))
+        return f"{_as_of(d)}{lead}{post}是{p.name}[{len(evidence)}]"
+
+    when = lambda row: str(row[0].meta.get("date") or "")  # noqa: E731
+    if not full:
+        return said(*max(acting, key=when), lead=filters.place) + "。", evidence
+    first = max(full, key=when)
+    parts = [said(*first, lead=filters.place)]
+    since = [r for r in acting if r[1].name != first[1].name and when(r) > when(first)]
+    if since:
+        parts.append(said(*max(since, key=when), lead=""))
+    return "；".join(parts) + "。", evidence
 
 
 _DEPUTIES_Q = re.compile(r"(?:多少|几)(?:名|位|个)?(?:人大)?代表")
