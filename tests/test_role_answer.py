@@ -12,7 +12,8 @@ import pytest
 from rag.extract.facts import Election, Person
 from rag.index.filters import Filters
 from rag.index.store import Store
-from rag.qa.facts_answer import asked_title, deputies_answer, holders, role_answer
+from rag.qa.facts_answer import deputies_answer
+from rag.qa.role_answer import asked_title, holders, role_answer
 
 GOLD_ROLE = {  # the towns gold's who-is questions, with the gold names
     "港口镇镇长是谁？": "周昭坚",

@@ -33,8 +33,9 @@ from rag.llm.prompts import load_prompt
 from rag.qa import checks
 from rag.qa.evidence import coverage, select_evidence
 from rag.qa.figure_answer import figure_answer, targets_answer
-from rag.qa.facts_answer import (date_answer, deputies_answer, fact_answer, masked_answer, role_answer, role_known,
-                                 speaker_answer, speaker_missing, unknown_place)
+from rag.qa.facts_answer import (date_answer, deputies_answer, fact_answer, masked_answer, role_known, speaker_answer,
+                                 speaker_missing, unknown_place)
+from rag.qa.role_answer import role_answer
 from rag.text.indicators import measure_mismatch
 from rag.qa.question import analyse, pick_report
 from rag.qa.support import support

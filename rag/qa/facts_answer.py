@@ -16,8 +16,7 @@ from rag.index.filters import Filters
 from rag.index.store import DocRow
 from rag.text.indicators import indicators_in
 from rag.qa.types import Evidence
-from rag.extract.facts import Election, Person
-from rag.text.zh import ELECTED_POSTS, HEAD_ROLES, ROLE_RE, defuse_markers, normalize_query, role_matches, short_place
+from rag.text.zh import ELECTED_POSTS, HEAD_ROLES, defuse_markers, normalize_query, role_matches, short_place
 
 _ROLE_ALT = "|".join(sorted(HEAD_ROLES, key=len, reverse=True))
 _ROLE_Q = re.compile(rf"({_ROLE_ALT})(?:是谁|是哪位|叫什么|姓名)|谁(?:是|担任)(?:[\u4e00-\u9fff]{{0,6}}?)({_ROLE_ALT})")
@@ -97,126 +96,6 @@ def role_known(question: str, docs: list[DocRow], filters: Filters) -> bool | No
         if any(role_matches(t, role) for t in titles):
             return True
     return False
-
-
-# "who is the X": 谁是…, …是谁 / 是哪位 / 叫什么(名字) / 的姓名
-_WHO_BEFORE = re.compile(r"^(?:请问)?(?:谁是|谁担任)")
-_WHO_AFTER = re.compile(r"(?:是谁|是哪位|是哪一位|叫什么名字|叫什么|的姓名是什么|的姓名|姓名)$")
-_TITLE_END = re.compile(ROLE_RE + "$")
-_LEVELS = "镇乡市县区省州"
-
-
-def _strip_place(title: str, place: str) -> str:
-    """``title`` without the place it starts with (港口镇 or 港口), unless that leaves no post of its own:
-    十堰市委书记 → 市委书记 (the short form), not 委书记; 港口镇镇长 → 镇长."""
-    for prefix in dict.fromkeys((place, short_place(place))):
-        rest = title[len(prefix):]
-        if len(prefix) >= 2 and title.startswith(prefix) and len(rest) >= 2 and rest[0] not in "委长" and _TITLE_END.search(rest):
-            return rest
-    return title
-
-
-def asked_title(question: str, place: str) -> str | None:
-    """The post a "who is the X" question asks about, without its place (大迳社区党委书记, 镇长);
-    None when the question is not only that (镇党委书记主持召开了什么座谈会)."""
-    q = normalize_query(question).strip().rstrip("？?。！!")
-    before, after = _WHO_BEFORE.search(q), _WHO_AFTER.search(q)
-    if bool(before) == bool(after):
-        return None
-    title = q[before.end():] if before else q[:after.start()]  # type: ignore[union-attr]
-    title = title.removesuffix("的")
-    if not re.fullmatch(r"[\u4e00-\u9fff]{2,24}", title) or not _TITLE_END.search(title):
-        return None
-    return _strip_place(title, place)
-
-
-def _levels(place: str) -> list[str]:
-    """The words a post may start with for the place's own level: 自治区 (宁夏回族自治区), 州, 市, 镇 …"""
-    words = [w for w in ("自治区", "自治州", "自治县", "自治旗") if place.endswith(w)]
-    return words + ([place[-1]] if place and place[-1] in _LEVELS else [])
-
-
-def _post(title: str, place: str) -> str:
-    """A post as compared: its place, 人民政府 and the place's level taken off (镇党委书记 → 党委书记,
-    自治区人民政府主席 → 主席, 洛阳市人民政府代市长 → 代市长); a post that is only the level and a role
-    keeps it (镇长, 州长, 市委书记)."""
-    t = _strip_place(title.strip(), place)
-    while True:
-        before = t
-        t = t.removeprefix("人民政府")
-        for lvl in _levels(place):
-            rest = t[len(lvl):]
-            if t.startswith(lvl) and len(rest) >= 2 and rest[0] != "委":
-                t = rest
-                break
-        if t == before:
-            return t
-
-
-def holders(asked: str, place: str, people: list[Person] | list[Election] | list[Person | Election]) -> list:
-    """The people whose title (one of its 、-separated posts) is the asked post: 党委书记 is held by
-    镇党委书记 but not by 大迳社区党委书记; a 镇长候选人 does not hold 镇长."""
-    want = _post(asked, place)
-    found = []
-    for p in people:
-        title = p.post if isinstance(p, Election) else (p.title or "")
-        if any(_post(part, place) == want for part in re.split(r"[、，,]", title) if part):
-            found.append(p)
-    return found
-
-
-def _as_of(d: DocRow) -> str:
-    """据2023年12月29日的文件， — a post is someone's as of a document's date."""
-    parts = str(d.meta.get("date") or "").split("-")
-    if len(parts) == 3 and all(p.isdigit() for p in parts):
-        return f"据{int(parts[0])}年{int(parts[1])}月{int(parts[2])}日的文件，"
-    return f"据{parts[0]}年的文件，" if parts[0].isdigit() else ""
-
-
-def _people(d: DocRow) -> list[Person | Election]:
-    """Everyone a document names with a post: elected, listed, or delivering the report."""
-    f = facts(d)
-    people: list[Person | Election] = [*f.elected, *f.officials]
-    if f.speaker and f.speaker.get("title"):
-        s = f.speaker
-        people.append(Person(s["name"], s["title"], s["start"], s["end"], d.raw[s["start"]:s["end"]]))
-    return people
-
-
-def role_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple[str, list[Evidence]] | None:
-    """Who holds the post a "who is the X" question names, as of the document that says so, when the
-    place's documents name exactly one holder (elected to it, listed with it, or delivering the report
-    as it). An acting holder (代市长, 代理市长) in a later document is said too; one on record alone is
-    said as acting. Several holders: None (the model reads them)."""
-    if not filters.place:
-        return None
-    title = asked_title(question, filters.place)
-    if not title:
-        return None
-    full: list[tuple[DocRow, Person | Election, str]] = []
-    acting: list[tuple[DocRow, Person | Election, str]] = []
-    for d in docs:
-        if filters.matches(d.meta, d.doc):
-            people = _people(d)
-            full += [(d, p, title) for p in holders(title, filters.place, people)]
-            acting += [(d, p, a) for a in ("代" + title, "代理" + title) for p in holders(a, filters.place, people)]
-    if len({p.name for _, p, _ in full}) > 1 or (not full and len({p.name for _, p, _ in acting}) != 1):
-        return None  # several (副镇长 elected twice, a post that changed hands) or nobody
-    evidence: list[Evidence] = []
-
-    def said(d: DocRow, p: Person | Election, post: str, lead: str) -> str:
-        evidence.append(fact_evidence(d, p.start, p.end, p.quote, len(evidence) + 1))
-        return f"{_as_of(d)}{lead}{post}是{p.name}[{len(evidence)}]"
-
-    when = lambda row: str(row[0].meta.get("date") or "")  # noqa: E731
-    if not full:
-        return said(*max(acting, key=when), lead=filters.place) + "。", evidence
-    first = max(full, key=when)
-    parts = [said(*first, lead=filters.place)]
-    since = [r for r in acting if r[1].name != first[1].name and when(r) > when(first)]
-    if since:
-        parts.append(said(*max(since, key=when), lead=""))
-    return "；".join(parts) + "。", evidence
 
 
 _DEPUTIES_Q = re.compile(r"(?:多少|几)(?:名|位|个)?(?:人大)?代表")
