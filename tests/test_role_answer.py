@@ -56,6 +56,8 @@ def test_no_typed_answer_when_the_facts_do_not_name_exactly_one(seeded_store, qu
 def test_asked_title_keeps_the_qualifier_and_drops_the_place():
     assert asked_title("厚街镇大迳社区党委书记是谁", "厚街镇") == "大迳社区党委书记"
     assert asked_title("谁是港口镇镇长", "港口镇") == "镇长"
+    assert asked_title("新界埠镇的镇长是谁", "新界埠镇") == "镇长"
+    assert asked_title("谁是港口镇的党委书记", "港口镇") == "党委书记"
     assert asked_title("港口党委书记叫什么名字", "港口镇") == "党委书记"
     assert asked_title("十堰市委书记是谁", "十堰市") == "市委书记"
     assert asked_title("镇党委书记主持召开了什么座谈会", "港口镇") is None

@@ -31,7 +31,7 @@ def _strip_place(title: str, place: str) -> str:
     """``title`` without the place it starts with (港口镇 or 港口), unless that leaves no post of its own:
     十堰市委书记 → 市委书记 (the short form), not 委书记; 港口镇镇长 → 镇长."""
     for prefix in dict.fromkeys((place, short_place(place))):
-        rest = title[len(prefix):]
+        rest = title[len(prefix):].removeprefix("的")
         if len(prefix) >= 2 and title.startswith(prefix) and len(rest) >= 2 and rest[0] not in "委长" and _TITLE_END.search(rest):
             return rest
     return title
@@ -48,7 +48,7 @@ def asked_title(question: str, place: str) -> str | None:
     title = title.removesuffix("的")
     if not re.fullmatch(r"[\u4e00-\u9fff]{2,24}", title) or not _TITLE_END.search(title):
         return None
-    return _strip_place(title, place)
+    return _strip_place(title, place).removeprefix("的")  # 港口镇的镇长 → 镇长
 
 
 def _levels(place: str) -> list[str]:
