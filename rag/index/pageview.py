@@ -52,16 +52,12 @@ class PageView:
         return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
 
 
-def originals_dir(store: Store) -> Path:
-    return store.originals_dir
-
-
 def keep_original(store: Store, path: Path, fmt: str, sha256: str) -> None:
     """Copy an ingested PDF into the data dir (by its sha256), so its pages can be shown after the
     file moves or the upload's temp copy goes. Best effort: the text is already stored."""
     if fmt != "pdf" or not sha256:
         return
-    target = originals_dir(store) / f"{sha256}.pdf"
+    target = store.originals_dir / f"{sha256}.pdf"
     if target.exists():
         return
     try:
@@ -77,7 +73,7 @@ def _original(store: Store, src: str | None, layout: dict[str, Any]) -> bytes | 
     sha = layout.get("file_sha256")
     if not sha:
         return None
-    candidates = [originals_dir(store) / f"{sha}.pdf"]
+    candidates = [store.originals_dir / f"{sha}.pdf"]
     if src:
         candidates.append(Path(src))
     for p in candidates:

@@ -26,6 +26,9 @@ _NOTE = re.compile(r"^[（(][^）)]*[）)]")  # （未使用语言模型，以�
 _HAN_OR_DIGIT = re.compile(r"[\u4e00-\u9fff\d]")
 
 
+COUNTS = ("checked", "unchecked", "removed", "unsupported")  # Support's sentence counts, by name
+
+
 @dataclass(frozen=True)
 class Support:
     """The verdict over a whole answer: level, and how many sentences code could and could not check."""
@@ -42,8 +45,7 @@ class Support:
 
     def counts(self) -> dict[str, int]:
         """The sentence counts, as an answer carries them (``Answer.support_counts``)."""
-        return {"checked": self.checked, "unchecked": self.unchecked, "removed": self.removed,
-                "unsupported": self.unsupported}
+        return {k: getattr(self, k) for k in COUNTS}
 
     def detail(self) -> str:
         """A short Chinese line on what was and was not checked (empty when everything was)."""
@@ -70,7 +72,7 @@ def verdict(ans: Any) -> Support:
     """
     level, counts = getattr(ans, "support", ""), getattr(ans, "support_counts", None)
     if level in LABELS and counts:
-        return Support(level, **{k: int(counts.get(k, 0)) for k in ("checked", "unchecked", "removed", "unsupported")})
+        return Support(level, **{k: int(counts.get(k, 0)) for k in COUNTS})
     return support(ans)
 
 
