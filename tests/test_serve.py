@@ -624,3 +624,18 @@ def test_bench_times_rag_ask_over_a_mix_and_splits_model_answers(server):
                                                  "wall_s": 1, "not-needed": {"p50_s": 1, "n": 1},
                                                  "queued": {"p50_s": 1, "n": 0}}})
     assert "4 gold questions, 2 written by the model" in rows[1] and "model answers median" in rows[1]
+
+
+def test_a_failed_model_warm_up_does_not_stop_the_server_start(seeded_store):
+    """Warming is an optimisation: a model that cannot answer yet is said on the first question (with its
+    message), not by a traceback at start-up or in the page's warm-up thread."""
+    from langchain_core.runnables import RunnableLambda
+
+    from rag.serve.api import Service
+
+    def broken(_):
+        raise ConnectionError("model server closed the connection")
+
+    svc = Service.__new__(Service)
+    svc.qa = QA(seeded_store.settings, backend=Backend("local", "m", RunnableLambda(broken)), store=seeded_store)
+    assert svc.warm() is None

@@ -106,3 +106,23 @@ def test_one_name_for_the_place_inside_rag():
         if not str(f.relative_to(ROOT)).startswith(NOT_MINE):
             uses |= _town_uses(f)
     assert uses <= TOWN_ALLOWED, sorted(uses - TOWN_ALLOWED)
+
+
+def test_a_kept_original_that_cannot_be_deleted_does_not_fail_the_removal(seeded_store, monkeypatch):
+    """The document goes (registry and vectors); a PDF copy the OS will not delete stays for the next
+    ingest's prune instead of a traceback after the removal already happened."""
+    from pathlib import Path
+
+    doc = seeded_store.list_docs()[0].doc
+    monkeypatch.setattr(seeded_store, "_file_sha", lambda d: "ab" * 32)
+    seeded_store.originals_dir.mkdir(parents=True, exist_ok=True)
+    kept = seeded_store.originals_dir / f"{'ab' * 32}.pdf"
+    kept.write_bytes(b"%PDF-1.4")
+
+    def refuse(self, missing_ok=False):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    seeded_store.remove_document(doc)
+    assert doc not in {d.doc for d in seeded_store.list_docs()}
+    assert seeded_store.prune_originals() == 0 and kept.exists()

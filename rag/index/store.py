@@ -459,20 +459,16 @@ class Store:
     def _drop_original(self, sha: str) -> None:
         if sha not in self._held_files():
             for p in (self.originals_dir / f"{sha}.pdf", self.originals_dir / f"{sha}.part"):
-                p.unlink(missing_ok=True)
+                _unlink(p)
 
     def prune_originals(self) -> int:
-        """Delete every kept original no stored document refers to (left by a crash or an older
-        version of this tool); return how many."""
+        """Delete every kept original no stored document refers to (left by a crash, a file the OS would
+        not delete then, or an older version of this tool); return how many."""
         d = self.originals_dir
         if not d.is_dir():
             return 0
-        held, gone = self._held_files(), 0
-        for p in d.iterdir():
-            if p.suffix in (".pdf", ".part") and p.stem not in held:
-                p.unlink(missing_ok=True)
-                gone += 1
-        return gone
+        held = self._held_files()
+        return sum(_unlink(p) for p in d.iterdir() if p.suffix in (".pdf", ".part") and p.stem not in held)
 
     def list_docs(self) -> list[DocInfo]:
         """Every document's metadata and facts, without its texts (read one with :meth:`get_doc`)."""
@@ -612,6 +608,16 @@ def _meta(stored: str) -> dict[str, Any]:
     if "town" in m:
         m.setdefault("place", m.pop("town"))
     return m
+
+
+def _unlink(p: Path) -> bool:
+    """Delete a kept original; False when it is not there or the OS refuses (the next ingest's prune
+    tries again — the document it belonged to is already gone, which is what the user asked for)."""
+    try:
+        p.unlink()
+        return True
+    except OSError:
+        return False
 
 
 def _j(x: Any) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import atexit
 import html
 import json
-import logging
 import re
 import shutil
 import tempfile
@@ -27,8 +26,6 @@ from rag.index.store import Store
 from rag.qa.chain import QA
 from rag.qa import support as sp
 from rag.serve.queue import ModelGate
-
-log = logging.getLogger(__name__)
 
 ALL = "全部"  # the "no filter" choice of a dropdown
 
@@ -133,11 +130,8 @@ class App:
 
     def _warm_model(self) -> None:
         """QA.warm_model in the model's queue, so a first question waits for it instead of racing it."""
-        try:
-            with self.gate.admit():
-                self.qa.warm_model()
-        except Exception as e:  # a model that cannot start says so on the first question, with its message
-            log.info("model warm-up skipped: %s", e)
+        with self.gate.admit():
+            self.qa.warm_model()
 
     def places(self) -> list[str]:
         return sorted({d.meta["place"] for d in self.store.list_docs() if d.meta.get("place")})

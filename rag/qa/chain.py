@@ -81,8 +81,11 @@ class QA:
         if self.backend.name != "local":
             return None
         t0 = time.perf_counter()
-        # the answer chain itself, one token long: the opening is the one questions send, byte for byte
-        (self.prompt.template() | self.backend.chat.bind(max_tokens=1)).invoke({"evidence": "", "question": ""})  # type: ignore[union-attr]
+        try:  # the answer chain itself, one token long: the opening is the one questions send, byte for byte
+            (self.prompt.template() | self.backend.chat.bind(max_tokens=1)).invoke({"evidence": "", "question": ""})  # type: ignore[union-attr]
+        except Exception as e:  # an optimisation: a model that cannot answer says so on the first question
+            log.warning("model warm-up skipped: %s", e)
+            return None
         return time.perf_counter() - t0
 
     # --- stages ----------------------------------------------------------------
