@@ -20,7 +20,7 @@ def churn(data: Path, src: Path, base: Path, rounds: int) -> None:
     """Ingest and delete churn documents ``rounds`` times (run it in another process than the reader)."""
     from rag.config import Settings
     from rag.index.store import Store
-    from rag.ingest.pipeline import ingest_paths
+    from rag.library.pipeline import ingest_paths
 
     store = Store(Settings(data_dir=data, embed_cache=data.parent / "emb.sqlite"))
     text = base.read_text("utf-8")

@@ -66,7 +66,7 @@ def _read_seconds(paths: list[Path]) -> float:
 def _ingest_seconds(paths: list[Path], data_dir: Path) -> float:
     from rag.config import get_settings
     from rag.index.store import Store
-    from rag.ingest.pipeline import ingest_paths
+    from rag.library.pipeline import ingest_paths
 
     store = Store(get_settings(data_dir=data_dir, embed_cache=data_dir / "emb.sqlite"))
     try:

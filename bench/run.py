@@ -40,7 +40,7 @@ def peak_rss_mb() -> float:
 
 def phase_ingest(paths: list[str], data_dir: str, embed_cache: str) -> dict[str, Any]:
     from rag.config import get_settings
-    from rag.ingest.pipeline import ingest_paths
+    from rag.library.pipeline import ingest_paths
     from rag.index.store import Store
 
     store = Store(get_settings(data_dir=Path(data_dir), embed_cache=Path(embed_cache)))
@@ -62,7 +62,7 @@ def phase_store_writes(n_chunks: int, with_text: bool) -> dict[str, Any]:
     import numpy as np
 
     from rag.config import get_settings
-    from rag.ingest.pipeline import ingest_paths
+    from rag.library.pipeline import ingest_paths
     from rag.index.store import Store
 
     tmp = tempfile.mkdtemp(prefix="rag-bench-store-")
@@ -98,7 +98,7 @@ def phase_retrieval(n_chunks: int, queries: list[str]) -> dict[str, Any]:
     import numpy as np
 
     from rag.config import get_settings
-    from rag.ingest.pipeline import ingest_paths
+    from rag.library.pipeline import ingest_paths
     from rag.index.retrieval import Retriever
     from rag.index.store import ChunkRow, DocRow, Store, now
 
@@ -218,7 +218,7 @@ def engine_texts(paths: list[str], limit: int) -> list[str]:
     """The first ``limit`` passages ingest would embed for these files."""
     from rag.ingest.chunking import chunk_text
     from rag.ingest.clean import clean
-    from rag.ingest.pipeline import collect_files, embedding_text
+    from rag.library.pipeline import collect_files, embedding_text
     from rag.ingest.load import load_file
     from rag.extract.meta import extract_meta
 

@@ -129,7 +129,7 @@ def _ingest(cfg: EvalConfig, data_dir: Path, qa_items: list[dict]):
     """A fresh store in ``data_dir`` holding the corpus (the shared embedding cache spares re-embedding)."""
     from rag.config import get_settings
     from rag.index.store import Store
-    from rag.ingest.pipeline import ingest_paths
+    from rag.library.pipeline import ingest_paths
 
     store = Store(get_settings(data_dir=data_dir, llm=cfg.llm, embed_cache=shared_embed_cache()))
     t0 = time.perf_counter()

@@ -85,7 +85,7 @@ def ingest(
 ) -> None:
     """Ingest documents: clean, extract metadata and facts, chunk, embed, store (a bar per file, and per page of
     a PDF or scan, on a terminal; page budgets: RAG_MAX_PAGES, RAG_MAX_OCR_PAGES)."""
-    from rag.ingest.pipeline import ingest_paths
+    from rag.library.pipeline import ingest_paths
 
     s = settings()
     store = _store(s)
@@ -278,7 +278,7 @@ def rebuild(
     as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
 ) -> None:
     """Rebuild the store: from the registry, or, when it cannot be read, from the files its vectors name."""
-    from rag.ingest.rebuild import rebuild as run_rebuild
+    from rag.library.rebuild import rebuild as run_rebuild
 
     s = settings()
     report = run_rebuild(s, folders or [], wait=wait)

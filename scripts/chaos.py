@@ -110,7 +110,7 @@ def model_server_main() -> None:
 def seeded(data: Path, settings_extra: dict | None = None):
     from rag.config import Settings
     from rag.index.store import Store
-    from rag.ingest.pipeline import ingest_paths
+    from rag.library.pipeline import ingest_paths
 
     store = Store(Settings(data_dir=data, embed_cache=data.parent / "emb.sqlite", **(settings_extra or {})))
     report = ingest_paths(store, [SEEDS])

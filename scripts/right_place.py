@@ -36,7 +36,7 @@ def main() -> int:
     os.environ["RAG_LLM"] = "extractive"
     from rag.config import get_settings
     from rag.index.store import Store
-    from rag.ingest.pipeline import ingest_paths
+    from rag.library.pipeline import ingest_paths
     from rag.qa.chain import QA
     from rag.text.zh import short_place
 

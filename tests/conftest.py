@@ -51,7 +51,7 @@ def seed_raw() -> dict[str, str]:
 def seeded_dir(tmp_path_factory) -> Path:
     """A data dir with the five seeds ingested (embedded Chroma, local e5)."""
     from rag.config import Settings
-    from rag.ingest.pipeline import ingest_paths
+    from rag.library.pipeline import ingest_paths
     from rag.index.store import Store
 
     d = tmp_path_factory.mktemp("seeded")

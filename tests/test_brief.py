@@ -98,7 +98,7 @@ def test_a_range_target_reads_as_a_range_everywhere_the_brief_shows_it(tmp_path)
     from rag.config import Settings
     from rag.export import brief_docx
     from rag.index.store import Store
-    from rag.ingest.pipeline import ingest_paths
+    from rag.library.pipeline import ingest_paths
     from rag.page.briefs import figures_html
 
     src = tmp_path / "src"

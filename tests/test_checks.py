@@ -51,7 +51,7 @@ def test_every_road_drops_spam_evidence_and_document_markers(tmp_path):
     document is shown as text, never taken for a citation (issue 19 item 5)."""
     from rag.config import Settings
     from rag.index.store import Store
-    from rag.ingest.pipeline import ingest_paths
+    from rag.library.pipeline import ingest_paths
     from rag.qa.chain import QA
 
     src = tmp_path / "src"

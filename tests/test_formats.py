@@ -29,7 +29,7 @@ from rag.index.store import Store
 from rag.ingest.clean import clean
 from rag.ingest.formats import extract, page_of
 from rag.ingest.load import load_file
-from rag.ingest.pipeline import collect_files, ingest_paths
+from rag.library.pipeline import collect_files, ingest_paths
 from tests.conftest import SEED_IDS, SEEDS
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -54,7 +54,7 @@ def _ocr_page(lines: list[tuple[str, float]]):
 def test_figures_from_low_confidence_ocr_lines_are_flagged_and_the_brief_says_so(tmp_path):
     from rag.brief.build import build_brief, to_markdown
     from rag.ingest.load import LoadedFile
-    from rag.ingest.pipeline import ingest_loaded
+    from rag.library.pipeline import ingest_loaded
     from rag.page.briefs import figures_html
     from tests.test_formats import store_at
 

@@ -22,7 +22,7 @@ def three_pages(tmp_path_factory):
 
 
 def test_ingest_reports_each_page_of_a_pdf(three_pages, tmp_path):
-    from rag.ingest.pipeline import ingest_paths
+    from rag.library.pipeline import ingest_paths
 
     seen: list[tuple[str, int, int]] = []
     store = store_at(tmp_path / "d")

@@ -8,7 +8,7 @@ from rag.ingest.chunking import chunk_text
 from rag.ingest.clean import clean
 from rag.config import Settings
 from rag.extract.facts import extract_facts
-from rag.ingest.pipeline import ingest_paths
+from rag.library.pipeline import ingest_paths
 from rag.extract.meta import extract_meta
 from rag.text.zh import cn_int
 from rag.qa.chain import QA

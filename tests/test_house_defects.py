@@ -19,7 +19,7 @@ from rag.config import Settings
 from rag.errors import BackendError
 from rag.index.retrieval import Retriever
 from rag.index.store import Store
-from rag.ingest.pipeline import ingest_paths
+from rag.library.pipeline import ingest_paths
 from rag.llm.backends import Backend, make_backend
 from rag.qa.chain import QA
 from rag.text.tokens import Tokenizer, tokenize

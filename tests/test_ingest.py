@@ -3,7 +3,7 @@ import sys
 
 
 from rag.config import Settings
-from rag.ingest.pipeline import ingest_paths
+from rag.library.pipeline import ingest_paths
 from rag.index.store import Store
 from tests.conftest import SEED_IDS
 

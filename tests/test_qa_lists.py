@@ -4,7 +4,7 @@ import pytest
 
 from rag.config import Settings
 from rag.index.store import Store
-from rag.ingest.pipeline import ingest_paths
+from rag.library.pipeline import ingest_paths
 from rag.qa.chain import QA
 
 REPORT = ("某市政府工作报告\n——2024年1月10日在某市第一届人民代表大会第二次会议上\n市长 王五\n各位代表：\n"

@@ -19,7 +19,7 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from rag.brief.build import build_brief
 from rag.config import Settings
 from rag.errors import BackendError
-from rag.ingest.pipeline import ingest_paths
+from rag.library.pipeline import ingest_paths
 from rag.llm.backends import Backend
 from rag.qa.chain import QA
 from rag.index.store import Store

@@ -27,7 +27,7 @@ from bench.serve import clean_env, free_port, rag_serve
 from rag.llm.backends import Backend
 from rag.qa.chain import QA
 from rag.serve.openai_compat import ChatError, ChatMessage, question_and_history
-from rag.serve.queue import ModelGate, QueueFull
+from rag.llm.gate import ModelGate, QueueFull
 from tests.conftest import ROOT
 
 GOLD_QA = [json.loads(line)["question"] for line in

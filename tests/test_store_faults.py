@@ -17,7 +17,7 @@ import pytest
 
 from bench.churn import lost_documents
 from rag.config import Settings
-from rag.ingest.pipeline import ingest_paths
+from rag.library.pipeline import ingest_paths
 from rag.index.store import Store
 from tests.conftest import ROOT, SEED_IDS, SEEDS
 

@@ -20,7 +20,7 @@ def city_dir(tmp_path_factory):
     from evals.harness import shared_embed_cache
     from rag.config import get_settings
     from rag.index.store import Store
-    from rag.ingest.pipeline import ingest_paths
+    from rag.library.pipeline import ingest_paths
 
     src = tmp_path_factory.mktemp("pairs")
     for f in PAIRS:

@@ -1,1 +1,1 @@
-"""Ingest: bytes → text (``load``), cleaning with an audit (``clean``), chunks (``chunking``), one document stored atomically (``pipeline``)."""
+"""Ingest: bytes → text (``load``), cleaning with an audit (``clean``), chunks (``chunking``), (the pipeline that stores a document is rag.library)."""

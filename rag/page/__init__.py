@@ -17,7 +17,7 @@ from rag.page.evals import build_evals
 from rag.page.library import build_library
 from rag.page.lists import wire
 from rag.page.text import gradio_i18n, zh
-from rag.serve.queue import ModelGate
+from rag.llm.gate import ModelGate
 
 __all__ = ["CSS", "JS", "as_text", "build", "escape_brief"]
 

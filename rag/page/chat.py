@@ -18,7 +18,7 @@ from rag.index.places import check_filters
 from rag.index.filters import Filters
 from rag.index.sources import read_source
 from rag.page.common import ALL, App, answer_html, as_text, linked_answer, sources_html
-from rag.serve.queue import QueueFull, Ticket
+from rag.llm.gate import QueueFull, Ticket
 
 _END = object()
 

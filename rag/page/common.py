@@ -25,7 +25,7 @@ from rag.index.sources import Source, read_source
 from rag.index.store import Store
 from rag.qa.chain import QA
 from rag.qa import support as sp
-from rag.serve.queue import ModelGate
+from rag.llm.gate import ModelGate
 
 ALL = "全部"  # the "no filter" choice of a dropdown
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag.ingest.pipeline import ingest_paths
+from rag.library.pipeline import ingest_paths
 from rag.ingest.uploads import discard, limit_text, stage_uploads
 from rag.page.common import App, as_text
 from rag.page.text import reason_zh

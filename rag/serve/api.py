@@ -46,7 +46,7 @@ from rag.index.filters import Filters
 from rag.index.store import Store
 from rag.qa.chain import QA, Answer
 from rag.serve import openai_compat as oa
-from rag.serve.queue import ModelGate, QueueFull, Ticket
+from rag.llm.gate import ModelGate, QueueFull, Ticket
 
 MAX_UPLOAD_FILES = 20
 MODEL_HEADER = "X-TownBrief-Model"
@@ -462,7 +462,7 @@ def _save_uploads(streams: list, paths: list[Path]) -> None:
 
 def _ingest_uploads(svc: Service, srcs: list[Path], names: list[str], dest: Path) -> dict[str, Any]:
     """Stage uploads with the page's rules (names, types, size), then ingest them."""
-    from rag.ingest.pipeline import ingest_paths
+    from rag.library.pipeline import ingest_paths
     from rag.ingest.uploads import stage_uploads
 
     paths, refused = stage_uploads(srcs, names, dest, svc.settings.max_file_bytes)

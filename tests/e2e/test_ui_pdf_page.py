@@ -25,7 +25,7 @@ if not CHROMIUM.exists():
 def pdf_site(tmp_path_factory):
     from rag.config import Settings
     from rag.index.store import Store
-    from rag.ingest.pipeline import ingest_paths
+    from rag.library.pipeline import ingest_paths
     from tests.test_formats import GANGKOU, TABLE, html_page, paragraphs, print_pdf
 
     root = tmp_path_factory.mktemp("pdfpage")

@@ -22,7 +22,7 @@ from rag.errors import RagError
 from rag.index import registry
 from rag.index.store import RegistryError, Store, write_lock
 from rag.ingest.load import LoadedFile, is_html
-from rag.ingest.pipeline import IngestReport, PhaseTimer, ingest_file, ingest_loaded, ingest_paths
+from rag.library.pipeline import IngestReport, PhaseTimer, ingest_file, ingest_loaded, ingest_paths
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The model gate: the local model answers one question at a time, behind a bounded queue.
+"""The model gate: the local model answers one question at a time, behind a bounded queue (rag serve and the page share it).
 
 Why a gate and not just llama.cpp's own queue: its server takes every request and
 makes the last one wait for all the others, so a burst of clients all time out
