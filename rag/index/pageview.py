@@ -118,24 +118,17 @@ def _render(store: Store, doc: str, layout: dict[str, Any], page: int, start: in
     data = _original(store, d.source_path, layout)
     if data is None:
         return None
-    from rag.ingest.formats.pdf import _LOCK, _pdfium
+    from rag.ingest.formats.pdf import open_page
 
-    pdfium, pdfium_c = _pdfium()
-    with _LOCK:  # PDFium is not thread-safe
-        pdf = pdfium.PdfDocument(data)
-        try:
-            pg = pdf[page - 1]
-            try:
-                return _draw(doc, page, pg, pdfium_c, info, lines, start, end, d.raw)
-            finally:
-                pg.close()
-        finally:
-            pdf.close()
+    with open_page(data, page) as pg:
+        return _draw(doc, page, pg, info, lines, start, end, d.raw)
 
 
-def _draw(doc: str, number: int, pg, pdfium_c, info: dict[str, Any], lines: list[dict[str, Any]],
+def _draw(doc: str, number: int, pg, info: dict[str, Any], lines: list[dict[str, Any]],
           start: int, end: int, raw: str) -> PageView:
     from PIL import Image, ImageDraw
+
+    from rag.ingest.formats.pdf import page_glyphs
 
     whole_ocr = info["method"] == "ocr"
     if whole_ocr:
@@ -156,7 +149,7 @@ def _draw(doc: str, number: int, pg, pdfium_c, info: dict[str, Any], lines: list
         a, b = max(start, ln["start"]), min(end, ln["end"])
         if ln["source"] == "text" and not whole_ocr:
             if glyphs is None:
-                glyphs = _page_glyphs(pg, pdfium_c, h)
+                glyphs = page_glyphs(pg, h)
             boxes_pt.append(_span_box(ln, raw, a, b, glyphs))
         else:
             boxes_pt.append(tuple(ln["box"]))  # type: ignore[arg-type]  # an OCR line: its box as read
@@ -189,16 +182,6 @@ def _palette():
     pal = Image.new("P", (1, 1))
     pal.putpalette([c for rgb in colours for c in rgb] + [0] * 3 * (256 - len(colours)))
     return pal
-
-
-def _page_glyphs(pg, pdfium_c, height: float):
-    from rag.ingest.formats.pdf import _glyphs
-
-    tp = pg.get_textpage()
-    try:
-        return _glyphs(tp, pdfium_c, height)
-    finally:
-        tp.close()
 
 
 def _span_box(ln: dict[str, Any], raw: str, a: int, b: int, glyphs) -> tuple[float, float, float, float]:

@@ -8,29 +8,15 @@ temporary store, a store after a document was deleted — is tokenised. Each
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
 from functools import lru_cache
 from typing import Iterable
 
+from rag.text.jieba_base import BASE_LOCK, base_tokenizer
 from rag.text.zh import normalize_query
 
 _TOKEN_OK = re.compile(r"[\u4e00-\u9fff]{2,}|[A-Za-z]{2,}|\d+(?:\.\d+)?")
 STOP_WORDS = frozenset("的 了 和 与 及 是 在 对 为 等 中 上 下 我们 一个 进行 工作 什么 哪些 多少 是否 有没有 请问 吗 呢".split())
-_base_lock = threading.Lock()
-
-
-@lru_cache(maxsize=1)
-def _base():
-    """jieba's default dictionary, loaded once (about a second); never given user words."""
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    tok = jieba.Tokenizer()
-    tok.initialize()
-    return tok
-
 
 class Tokenizer:
     """jieba search-mode tokens over the base dictionary plus ``words`` (idempotent, private)."""
@@ -38,8 +24,8 @@ class Tokenizer:
     def __init__(self, words: Iterable[str] = ()):
         import jieba
 
-        base = _base()
-        with _base_lock:
+        base = base_tokenizer()
+        with BASE_LOCK:
             jb = jieba.Tokenizer()
             jb.FREQ = dict(base.FREQ)  # a copy: ~20 ms, instead of re-reading the dictionary
             jb.total = base.total
@@ -66,8 +52,3 @@ def _plain() -> Tokenizer:
 def tokenize(text: str) -> list[str]:
     """Search tokens with the base dictionary only (no corpus words)."""
     return _plain().tokenize(text)
-
-
-def base_tokenizer():
-    """The shared, read-only base jieba tokenizer (for part-of-speech tagging)."""
-    return _base()

@@ -321,7 +321,7 @@ def _posseg(text: str) -> list[tuple[str, str]]:
 def _pos_tokenizer():
     import jieba.posseg
 
-    from rag.text.tokens import base_tokenizer
+    from rag.text.jieba_base import base_tokenizer
 
     return jieba.posseg.POSTokenizer(base_tokenizer())
 

@@ -26,6 +26,8 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -258,3 +260,34 @@ def _ocr_page(page, pin: PageInput, regions: list[tuple[float, float, float, flo
         for s in segs:
             pin.segs.append(Seg(s.text, x0 + s.x0 / scale, y0 + s.y0 / scale, x0 + s.x1 / scale,
                                 y0 + s.y1 / scale, s.conf, "ocr"))
+
+
+# --- for readers of a stored PDF (the page view highlights a citation on its page) -----------------
+
+
+@contextmanager
+def open_page(data: bytes, number: int) -> Iterator[Any]:
+    """Page ``number`` (1-based) of the PDF in ``data``, held under the PDFium lock (PDFium is not
+    thread-safe) and closed, with its document, on leaving the block."""
+    pdfium, _ = _pdfium()
+    with _LOCK:
+        pdf = pdfium.PdfDocument(data)
+        try:
+            pg = pdf[number - 1]
+            try:
+                yield pg
+            finally:
+                pg.close()
+        finally:
+            pdf.close()
+
+
+def page_glyphs(pg: Any, height: float) -> list[Seg]:
+    """Every non-space character of an open page's text layer with its box (top-left origin);
+    call inside :func:`open_page`."""
+    _, pdfium_c = _pdfium()
+    tp = pg.get_textpage()
+    try:
+        return _glyphs(tp, pdfium_c, height)
+    finally:
+        tp.close()
