@@ -100,7 +100,8 @@ def phase_retrieval(n_chunks: int, queries: list[str]) -> dict[str, Any]:
     from rag.config import get_settings
     from rag.library.pipeline import ingest_paths
     from rag.index.retrieval import Retriever
-    from rag.index.store import ChunkRow, DocRow, Store, now
+    from rag.index.store import Store
+    from rag.index.rows import ChunkRow, DocRow, now
 
     tmp = tempfile.mkdtemp(prefix="rag-bench-ret-")
     store = Store(get_settings(data_dir=Path(tmp)))

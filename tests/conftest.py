@@ -100,7 +100,7 @@ def chroma_run(path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
     """A real ``chroma run`` on loopback storing under ``path``: (url, process) while the block runs."""
     from rag.config import Settings
     from rag.errors import BackendError
-    from rag.index.store import make_chroma_client
+    from rag.index.chroma import make_chroma_client
 
     exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
     port = free_port()

@@ -19,7 +19,8 @@ import pytest
 
 from rag.config import Settings
 from rag.errors import BackendError
-from rag.index.store import Store, make_chroma_client
+from rag.index.store import Store
+from rag.index.chroma import make_chroma_client
 from rag.library.pipeline import ingest_paths
 from rag.qa.chain import QA
 from tests.conftest import SEED_IDS, SEEDS, chroma_run, within

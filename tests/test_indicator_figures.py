@@ -15,7 +15,7 @@ from rag.extract.facts import extract_facts
 from rag.extract.indicator_figures import extract_indicator_figures, named_indicators
 from rag.extract.meta import DocMeta
 from rag.index.filters import Filters
-from rag.index.store import DocRow
+from rag.index.rows import DocRow
 from rag.ingest.clean import clean
 from rag.qa.figure_answer import asked_parts, figure_answer, targets_answer
 from rag.qa.question import analyse

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.index.store import DocRow
+from rag.index.rows import DocRow
 from rag.qa.question import analyse, pick_report
 
 

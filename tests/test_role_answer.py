@@ -109,7 +109,7 @@ def test_a_regions_and_a_citys_government_posts_are_compared_without_their_level
 
 def _report(doc: str, place: str, date: str, speaker: str, title: str):
     from rag.extract.facts import Facts
-    from rag.index.store import DocRow
+    from rag.index.rows import DocRow
 
     raw = f"{place}政府工作报告\n{title}　{speaker}\n"
     at = raw.index(speaker)

@@ -9,7 +9,7 @@ from rag.extract.indicator_figures import IndicatorFigure
 from rag.extract.meta import DocMeta
 from rag.extract.spans import EXACT, FUZZY, NOT_FOUND, Span
 from rag.index.documents import facts
-from rag.index.store import DocRow
+from rag.index.rows import DocRow
 from rag.ingest.clean import clean
 
 RAW = "4月2日，港口镇第十七届人民代表大会第七次会议胜利召开。会议选举孙曙涛为港口镇人民政府副镇长。全年完成固定资产投资12.5亿元。\n"

@@ -10,7 +10,8 @@ from pathlib import Path
 import chromadb
 
 from rag.config import Settings
-from rag.index.store import ChunkRow, DocRow, Store
+from rag.index.store import Store
+from rag.index.rows import ChunkRow, DocRow
 from tests.conftest import ROOT
 
 N_DOCS, TEXT_CHARS = 20, 500_000  # 20 documents of 0.5 M characters raw and cleaned: ~40 MB as Python str

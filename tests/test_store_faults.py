@@ -156,7 +156,7 @@ def test_rm_asks_which_one_when_a_name_is_ambiguous(tmp_path, two_reports):
 
 def _vector_ids(data_dir: Path) -> set[str]:
     """Every vector id in the data dir's collection, read straight from Chroma."""
-    from rag.index.store import make_chroma_client
+    from rag.index.chroma import make_chroma_client
 
     client = make_chroma_client(Settings(data_dir=data_dir))
     ids: set[str] = set()

@@ -14,7 +14,8 @@ from typing import Any
 
 from rag.errors import BackendError, NotFoundError
 from rag.index.documents import cleaned, facts, written_date
-from rag.index.store import DocRow, Store
+from rag.index.store import Store
+from rag.index.rows import DocRow
 from rag.extract.meta import report_year, with_town_alias
 from rag.llm.backends import Backend
 from rag.llm.errors import ENDPOINT_ERRORS, backend_error

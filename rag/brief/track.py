@@ -16,7 +16,8 @@ from typing import Any
 
 from rag.extract.meta import report_year
 from rag.index.documents import facts
-from rag.index.store import DocRow, Store
+from rag.index.store import Store
+from rag.index.rows import DocRow
 from rag.extract.respectively import enumerated_figures
 from rag.text.indicators import indicators_in
 from rag.text.zh import normalize_query, short_place

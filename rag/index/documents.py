@@ -12,7 +12,7 @@ from typing import Any
 
 from rag.extract.facts import Facts
 from rag.extract.meta import with_town_alias
-from rag.index.store import DocInfo, DocRow
+from rag.index.rows import DocInfo, DocRow
 from rag.ingest.clean import Cleaned, clean_cached
 
 SUMMARY_KEYS = ("place", "parent", "province", "doc_type", "meeting", "date")

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from rag.errors import EmptyStoreError, UnknownPlaceError
 from rag.index.filters import Filters
-from rag.index.store import DocInfo, DocRow, Store
+from rag.index.store import Store
+from rag.index.rows import DocInfo, DocRow
 from rag.text.zh import normalize_query, short_place
 
 EMPTY_STORE = "还没有文档 — 先运行 rag ingest 文件夹/ 导入文档（页面上：文档库 → 上传）"

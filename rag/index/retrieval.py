@@ -21,7 +21,8 @@ from rag.text.tokens import Tokenizer
 from rag.text.zh import normalize_query, short_place
 from rag.index.documents import facts
 from rag.index.filters import Filters
-from rag.index.store import ChunkRow, DocRow, Store
+from rag.index.store import Store
+from rag.index.rows import ChunkRow, DocRow
 
 RRF_K = 60
 # A year named in the question is evidence about which report is meant: chunks

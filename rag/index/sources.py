@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rag.index.documents import cleaned
-from rag.index.store import DocRow, Store
+from rag.index.store import Store
+from rag.index.rows import DocRow
 from rag.ingest.formats.base import page_of
 
 _SENTENCE_END = "。！？!?\n"

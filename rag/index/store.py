@@ -13,20 +13,17 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 import sqlite3
-import tempfile
 import threading
-import time
 from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Iterator
-from urllib.parse import urlparse
 
 from rag.config import Settings
-from rag.errors import BackendError, ConfigError, NotFoundError
+from rag.errors import ConfigError, NotFoundError
 from rag.index import readonly, registry
+from rag.index.originals import KeptOriginals
+from rag.index.rows import ChunkRow, DocInfo, DocRow
+from rag.index.vectors import VectorStore
 from rag.index.registry import RegistryError  # noqa: F401 - raised by Store(); imported from here by callers
 
 SCHEMA = """
@@ -62,158 +59,8 @@ CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
-@dataclass
-class ChunkRow:
-    id: str
-    doc: str
-    version: str
-    idx: int
-    text: str
-    start: int
-    end: int
-    heading: str
-    n_tokens: int
-
-
-@dataclass
-class DocInfo:
-    """A stored document without its texts: what listings, dropdowns and fact tables read.
-
-    :meth:`Store.list_docs` gives these (a 795-report store holds ~100 MB of raw and
-    cleaned text no listing needs); :meth:`Store.get_doc` reads one document whole.
-    """
-
-    doc: str
-    version: str
-    sha256: str
-    source_path: str | None
-    encoding: str | None
-    meta: dict[str, Any]
-    masks: list[dict[str, Any]]
-    facts: dict[str, Any]
-    n_chunks: int
-    ingested_at: float
-
-
-@dataclass
-class DocRow:
-    doc: str
-    version: str
-    sha256: str
-    source_path: str | None
-    encoding: str | None
-    raw: str
-    text: str
-    meta: dict[str, Any]
-    audit: list[dict[str, Any]]
-    masks: list[dict[str, Any]]
-    facts: dict[str, Any]
-    n_chunks: int
-    ingested_at: float
-    # PDF, image, Word, OFD: how the raw text was extracted — page map, line
-    # boxes, OCR confidence, dropped headers (rag.ingest.formats.base.Extracted.layout)
-    layout: dict[str, Any] | None = None
-
-
-def make_chroma_client(settings: Settings, path: Path | None = None):
-    """Embedded PersistentClient under the data dir (or ``path``), or HttpClient to a server.
-
-    chromadb's HTTP client waits for ever (httpx ``timeout=None``): a server
-    that accepts and never answers would hold every command. So the server is
-    asked for a heartbeat with a timeout first, and the client's session gets
-    RAG_CHROMA_TIMEOUT_S for every later call.
-    """
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_url:
-        import httpx
-
-        url = settings.chroma_url
-        u = urlparse(url)
-        if u.scheme not in ("http", "https") or not u.hostname:
-            raise ConfigError(f"RAG_CHROMA_URL '{url}' is not a URL like http://127.0.0.1:8000")
-        timeout = httpx.Timeout(settings.chroma_timeout_s, connect=min(settings.chroma_timeout_s, 5.0))
-        try:
-            httpx.get(url.rstrip("/") + "/api/v2/heartbeat", timeout=timeout)
-            client = chromadb.HttpClient(host=u.hostname, port=u.port or (443 if u.scheme == "https" else 8000),
-                                         ssl=u.scheme == "https", settings=chroma_settings)
-            session = getattr(getattr(client, "_server", None), "_session", None)
-            if isinstance(session, httpx.Client):
-                session.timeout = timeout
-            client.heartbeat()
-        except Exception as e:  # chromadb raises plain exceptions for connection errors
-            raise chroma_error(settings, e) from None
-        return client
-    path = path or settings.chroma_dir
-    path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-
-
-def chroma_error(settings: Settings, e: BaseException) -> BackendError:
-    """One line naming the Chroma server and what to do."""
-    import httpx
-
-    url = settings.chroma_url
-    if isinstance(e, httpx.TimeoutException):
-        return BackendError(f"Chroma server {url} did not answer within {settings.chroma_timeout_s:g} s "
-                            f"({type(e).__name__}); check that it runs and is not overloaded, raise "
-                            "RAG_CHROMA_TIMEOUT_S, or unset RAG_CHROMA_URL")
-    return BackendError(f"Chroma server {url} is unreachable ({type(e).__name__}); "
-                        "start it with `chroma run` or unset RAG_CHROMA_URL")
-
-
-class _GuardedCollection:
-    """A server collection whose transport failures (timeouts, refused connections) are BackendErrors
-    naming the server; LangChain's Chroma queries through it too."""
-
-    def __init__(self, coll, settings: Settings):
-        self._coll, self._settings = coll, settings
-
-    def __getattr__(self, name: str):
-        attr = getattr(self._coll, name)
-        if not callable(attr):
-            return attr
-
-        def call(*args, **kwargs):
-            import httpx
-
-            try:
-                return attr(*args, **kwargs)
-            except httpx.TransportError as e:
-                raise chroma_error(self._settings, e) from None
-
-        return call
-
-
-class _GuardedClient:
-    """A server client whose collections are :class:`_GuardedCollection`s: what LangChain's ``Chroma``
-    and the store get through chromadb's public ``get_or_create_collection``."""
-
-    def __init__(self, client, settings: Settings):
-        self._client, self._settings = client, settings
-
-    def __getattr__(self, name: str):
-        return getattr(self._client, name)
-
-    def get_or_create_collection(self, *args, **kwargs):
-        return _GuardedCollection(self._guard(self._client.get_or_create_collection, *args, **kwargs), self._settings)
-
-    def get_collection(self, *args, **kwargs):
-        return _GuardedCollection(self._guard(self._client.get_collection, *args, **kwargs), self._settings)
-
-    def _guard(self, fn, *args, **kwargs):
-        import httpx
-
-        try:
-            return fn(*args, **kwargs)
-        except httpx.TransportError as e:
-            raise chroma_error(self._settings, e) from None
-
-
-class Store:
-    """Registry + vectors for one data directory."""
+class Store(VectorStore, KeptOriginals):
+    """Registry + vectors (:class:`VectorStore`) + kept originals (:class:`KeptOriginals`) for one data directory."""
 
     def __init__(self, settings: Settings, embeddings=None, model_id: str | None = None, new_registry: bool = False):
         """Open the data dir's store; a registry that cannot be read raises :class:`RegistryError`.
@@ -239,92 +86,11 @@ class Store:
         self._collection = None
         self._init_lock = threading.RLock()  # threads share a Store: the page, the dense-search pool
 
-    # --- vectors ------------------------------------------------------------
-
-    @property
-    def embeddings(self):
-        if self._embeddings is None:
-            with self._init_lock:
-                if self._embeddings is None:
-                    from rag.index.embeddings import make_embeddings
-
-                    s = self.settings
-                    if self.read_only and (s.embed_cache is None or s.embed_cache.parent == s.data_dir):
-                        # questions are not cached; the cache file just has to open somewhere writable
-                        s = s.model_copy(update={"embed_cache": Path(tempfile.gettempdir()) / "townbrief-readonly"
-                                                 / f"embcache-{os.getpid()}.sqlite"})
-                    self._embeddings, self._model_id = make_embeddings(s)
-        return self._embeddings
-
-    @property
-    def model_id(self) -> str:
-        if self._model_id is None:
-            self.embeddings  # noqa: B018 - resolves the model id
-        return self._model_id or ""
-
-    @property
-    def vectors(self):
-        """The LangChain Chroma vector store for the configured embeddings (dense search)."""
-        self._open_vectors()
-        return self._vectors
-
-    @property
-    def collection(self):
-        """The chromadb collection of this store's vectors (writes, deletes, counts), through chromadb's
-        public API: the same collection :attr:`vectors` searches."""
-        self._open_vectors()
-        return self._collection
-
-    def _open_vectors(self) -> None:
-        if self._vectors is not None:
-            return
-        with self._init_lock:  # two threads building clients at once break chromadb's shared system
-            if self._vectors is not None:
-                return
-            from langchain_chroma import Chroma
-
-            name = (self.settings.collection + "_" + _safe(self.model_id))[:60]
-            metadata = {"hnsw:space": "cosine", "embedding_model": self.model_id}
-            client = make_chroma_client(self.settings, self._chroma_path())
-            if self.settings.chroma_url:
-                client = _GuardedClient(client, self.settings)
-            try:
-                collection = client.get_or_create_collection(name=name, embedding_function=None, metadata=metadata)
-                vectors = Chroma(collection_name=name, embedding_function=self.embeddings, client=client,
-                                 collection_metadata=metadata)
-            except Exception as e:
-                import httpx
-
-                if self.settings.chroma_url and isinstance(e, httpx.TransportError):
-                    raise chroma_error(self.settings, e) from None
-                raise
-            self._collection, self._vectors = collection, vectors
-
-    def _chroma_path(self) -> Path | None:
-        """Where embedded Chroma opens: a private copy when the data dir is read-only."""
-        if self.read_only and not self.settings.chroma_url and self.settings.chroma_dir.is_dir():
-            return readonly.chroma_copy(self.settings.chroma_dir)
-        return None
-
     def _writable(self) -> None:
         if self.read_only:
             raise readonly.refuse(self.settings.data_dir, self.read_only)
 
-    def add_vectors(self, ids: list[str], vectors: list[list[float]], metas: list[dict]) -> None:
-        """Vectors with their metadata; the chunk text stays in the registry only.
-
-        Chroma writes a document four times (its log, a string-metadata row
-        and that column's index, a full-text index): 80% of its write time and
-        most of its disk. Nothing here reads the text from Chroma, so each
-        vector gets an empty document (LangChain's ``Document`` needs a string)
-        and :meth:`chunk_texts` gives the text for ids.
-        """
-        self._writable()
-        coll = self.collection
-        for i in range(0, len(ids), 1000):
-            part = ids[i:i + 1000]
-            coll.upsert(ids=part, embeddings=vectors[i:i + 1000], documents=[""] * len(part),
-                        metadatas=metas[i:i + 1000])
+    # --- registry ---------------------------------------------------------
 
     def chunk_texts(self, ids: list[str]) -> dict[str, str]:
         """Chunk text by vector id, from the registry."""
@@ -335,62 +101,9 @@ class Store:
             out.update(self.db.execute(q, part))
         return out
 
-    def delete_vectors(self, doc: str) -> None:
-        """Every vector of ``doc``, whatever its version."""
-        self.collection.delete(where={"doc": doc})
-
-    def delete_vector_ids(self, ids: list[str]) -> None:
-        coll = self.collection
-        for i in range(0, len(ids), 1000):
-            coll.delete(ids=ids[i:i + 1000])
-
     def chunk_ids(self, doc: str) -> list[str]:
         """Vector ids of the registry's current chunks of ``doc``."""
         return [r[0] for r in self.db.execute("SELECT id FROM chunks WHERE doc=?", (doc,))]
-
-    def collect_garbage(self) -> int:
-        """Delete vectors whose (doc, version) is not current; return how many.
-
-        Runs only on a registry that passes SQLite's page check: a damaged one
-        would make every vector look like garbage.
-        """
-        self._writable()
-        registry.quick_check(self.db, self.settings.db_path)
-        coll = self.collection
-        current = dict(self.db.execute("SELECT doc, version FROM docs"))
-        stray: list[str] = []
-        offset = 0
-        while True:
-            got = coll.get(include=["metadatas"], limit=5000, offset=offset)
-            if not got["ids"]:
-                break
-            for cid, meta in zip(got["ids"], got["metadatas"]):
-                if current.get((meta or {}).get("doc")) != (meta or {}).get("version"):
-                    stray.append(cid)
-            offset += len(got["ids"])
-        for i in range(0, len(stray), 1000):
-            coll.delete(ids=stray[i:i + 1000])
-        return len(stray)
-
-    def vector_sources(self) -> dict[str, str]:
-        """Document id → the file it was read from, as the vectors record it (for ``rag rebuild``)."""
-        coll = self.collection
-        out: dict[str, str] = {}
-        offset = 0
-        while True:
-            got = coll.get(where={"idx": 0}, include=["metadatas"], limit=5000, offset=offset)
-            if not got["ids"]:
-                break
-            for meta in got["metadatas"]:
-                if meta and meta.get("doc") and meta.get("source"):
-                    out.setdefault(str(meta["doc"]), str(meta["source"]))
-            offset += len(got["ids"])
-        return out
-
-    def vector_count(self) -> int:
-        return self.collection.count()
-
-    # --- registry -----------------------------------------------------------
 
     def doc_version(self, doc: str) -> tuple[str, str] | None:
         row = self.db.execute("SELECT version, sha256 FROM docs WHERE doc=?", (doc,)).fetchone()
@@ -440,35 +153,6 @@ class Store:
         self.delete_vectors(doc)
         if old_file:
             self._drop_original(old_file)  # a removed document must not stay on disk as its kept file
-
-    @property
-    def originals_dir(self) -> Path:
-        """Where ingested PDFs are kept, by sha256, to show their cited pages (rag.index.pageview)."""
-        return Path(self.settings.data_dir) / "originals"
-
-    def _file_sha(self, doc: str) -> str | None:
-        """The sha256 of the file a stored PDF/scan/Word/OFD document was read from (its layout says)."""
-        r = self.db.execute("SELECT json_extract(offsets, '$.file_sha256') FROM docs WHERE doc=? AND offsets IS NOT NULL",
-                            (doc,)).fetchone()
-        return r[0] if r and r[0] else None
-
-    def _held_files(self) -> set[str]:
-        return {r[0] for r in self.db.execute(
-            "SELECT json_extract(offsets, '$.file_sha256') FROM docs WHERE offsets IS NOT NULL") if r[0]}
-
-    def _drop_original(self, sha: str) -> None:
-        if sha not in self._held_files():
-            for p in (self.originals_dir / f"{sha}.pdf", self.originals_dir / f"{sha}.part"):
-                _unlink(p)
-
-    def prune_originals(self) -> int:
-        """Delete every kept original no stored document refers to (left by a crash, a file the OS would
-        not delete then, or an older version of this tool); return how many."""
-        d = self.originals_dir
-        if not d.is_dir():
-            return 0
-        held = self._held_files()
-        return sum(_unlink(p) for p in d.iterdir() if p.suffix in (".pdf", ".part") and p.stem not in held)
 
     def list_docs(self) -> list[DocInfo]:
         """Every document's metadata and facts, without its texts (read one with :meth:`get_doc`)."""
@@ -610,25 +294,5 @@ def _meta(stored: str) -> dict[str, Any]:
     return m
 
 
-def _unlink(p: Path) -> bool:
-    """Delete a kept original; False when it is not there or the OS refuses (the next ingest's prune
-    tries again — the document it belonged to is already gone, which is what the user asked for)."""
-    try:
-        p.unlink()
-        return True
-    except OSError:
-        return False
-
-
 def _j(x: Any) -> str:
     return json.dumps(x, ensure_ascii=False)
-
-
-def _safe(s: str) -> str:
-    import re
-
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", s).strip("-")
-
-
-def now() -> float:
-    return time.time()

@@ -24,7 +24,8 @@ from rag.extract.facts import extract_facts
 from rag.ingest.load import FORMAT_SUFFIXES, SUPPORTED_SUFFIXES, LoadedFile, load_file
 from rag.extract.meta import extract_meta
 from rag.index.pageview import keep_original
-from rag.index.store import ChunkRow, DocRow, Store, now
+from rag.index.store import Store
+from rag.index.rows import ChunkRow, DocRow, now
 
 # Bump when cleaning, metadata, facts or chunking change what is stored, so
 # that re-ingest refreshes documents whose bytes did not change.

@@ -13,7 +13,7 @@ from rag.extract.gazetteer import gazetteer
 from rag.extract.meta import report_year
 from rag.index.documents import cleaned, facts, written_date
 from rag.index.filters import Filters
-from rag.index.store import DocRow
+from rag.index.rows import DocRow
 from rag.text.indicators import indicators_in
 from rag.qa.types import Evidence
 from rag.text.zh import ELECTED_POSTS, HEAD_ROLES, defuse_markers, normalize_query, role_matches, short_place

@@ -20,7 +20,7 @@ from rag.extract.gazetteer import gazetteer
 from rag.extract.meta import report_year
 from rag.index.documents import cleaned, facts
 from rag.index.filters import Filters
-from rag.index.store import DocRow
+from rag.index.rows import DocRow
 from rag.qa.facts_answer import fact_evidence
 from rag.qa.question import QuerySlots
 from rag.qa.types import Evidence

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from rag.extract.meta import report_year
-from rag.index.store import DocRow
+from rag.index.rows import DocRow
 from rag.text.indicators import asked_measure, indicators_in
 from rag.text.zh import normalize_query
 

@@ -15,7 +15,7 @@ import re
 from rag.extract.facts import Election, Person
 from rag.index.documents import facts
 from rag.index.filters import Filters
-from rag.index.store import DocRow
+from rag.index.rows import DocRow
 from rag.qa.facts_answer import fact_evidence
 from rag.qa.types import Evidence
 from rag.text.zh import ROLE_RE, normalize_query, short_place
