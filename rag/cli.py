@@ -17,6 +17,10 @@ from rich.console import Console
 from rich.table import Table
 
 from rag.config import Settings, get_settings
+from rag.console import QUIET_HELP, err, out
+from rag.console import emit_json as _emit_json
+from rag.console import fail as _fail
+from rag.console import progress_bar as _progress
 from rag.errors import RagError
 
 app = typer.Typer(
@@ -25,9 +29,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
 _state: dict = {}
 
 
@@ -51,29 +52,6 @@ def _store(s: Settings):
     from rag.index.store import Store
 
     return Store(s)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code)
-
-
-def _emit_json(obj) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
-
-
-QUIET_HELP = "no progress bar (it is off anyway when stderr is not a terminal)"
-
-
-def _progress(title: str, off: bool):
-    """A per-item progress bar on stderr (rich): item done/total, elapsed, the item's name.
-
-    Off with ``off`` (--quiet, --json) or when stderr is not a terminal, so pipes and logs stay clean.
-    """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(TextColumn(f"[bold]{title}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    TextColumn("{task.description}"), console=err, disable=off or not err.is_terminal)
 
 
 @app.command()
@@ -639,106 +617,6 @@ def track(
     out.print(t)
 
 
-@app.command(name="eval")
-def eval_(
-    corpus: Path = typer.Option(..., "--corpus", help="folder of documents to ingest into a fresh store"),
-    briefs: Optional[Path] = typer.Option(None, "--briefs", help="gold briefs.jsonl"),
-    qa: Optional[Path] = typer.Option(None, "--qa", help="gold qa.jsonl"),
-    track_gold: Optional[Path] = typer.Option(None, "--track", help="gold track.jsonl: targets vs results (evals/TRACK_FORMAT.md)"),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="write report.json, report.md, items.jsonl here"),
-    llm: Optional[str] = typer.Option(None, "--llm", envvar="RAG_LLM", help="local | openai | extractive"),
-    limit: Optional[int] = typer.Option(None, "--limit", help="only the first N gold items (quick runs)"),
-    kind: Optional[str] = typer.Option(None, "--kind", help="only questions of this kind: fact|list|redacted|abstain"),
-    retrieval_only: bool = typer.Option(False, "--retrieval-only", help="recall@5 / MRR only, no LLM "
-                                        "(questions from --qa, or generated from the corpus manifest.jsonl)"),
-    thresholds: Optional[Path] = typer.Option(None, "--thresholds", help="fail (exit 3) when a score drops below these floors"),
-    scoreboard: Optional[Path] = typer.Option(None, "--scoreboard", help="update this backend's row in a README scoreboard"),
-    as_json: bool = typer.Option(False, "--json", help="print report.json instead of the table"),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
-) -> None:
-    """Score briefs and answers against gold labels (EVAL_FORMAT.md), deterministically."""
-    from evals.harness import EvalConfig, check_thresholds, run_eval, update_scoreboard
-
-    if not (briefs or qa or track_gold or retrieval_only):
-        _fail("give --briefs FILE, --qa FILE and/or --track FILE (or --retrieval-only with a corpus manifest)")
-    with _progress("eval", as_json or quiet) as bar:
-        task = bar.add_task("", total=None)
-
-        def progress(stage: str, done: int, total: int) -> None:
-            bar.update(task, description=stage, completed=done, total=total)
-
-        report = run_eval(EvalConfig(corpus=corpus, briefs=briefs, qa=qa, out=out_dir, llm=llm, limit=limit,
-                                     kind=kind, retrieval_only=retrieval_only, track=track_gold, progress=progress))
-    if as_json:
-        _emit_json(report)
-    else:
-        t = Table("metric", "value")
-        b = report["backend"]
-        t.add_row("backend", f"{b['llm']} / {b['model']}")
-        if "briefs" in report:
-            r = report["briefs"]
-            t.add_row("brief P / R / F1", f"{r['precision']} / {r['recall']} / {r['f1']}")
-            t.add_row("brief violations", str(r["violations"]))
-            t.add_row("redacted_ok", str(r["redacted_ok"]))
-        if "qa" in report:
-            t.add_row("QA accuracy", str(report["qa"]["accuracy"]))
-            for k, v in report["qa"]["by_kind"].items():
-                t.add_row(f"  {k}", str(v))
-            t.add_row("citation accuracy", str(report["qa"]["citation_accuracy"]))
-        if "track" in report:
-            tr = report["track"]
-            t.add_row("track accuracy", f"{tr['accuracy']} ({tr['right']}/{tr['n']})")
-            t.add_row("  target / result / status", f"{tr['target_accuracy']} / {tr['result_accuracy']} / {tr['status_accuracy']}")
-        if "retrieval" in report:
-            t.add_row("recall@5 / MRR", f"{report['retrieval']['recall@5']} / {report['retrieval']['mrr']}")
-        for k, v in report.get("latency", {}).items():
-            t.add_row(k, str(v))
-        out.print(t)
-        if out_dir:
-            out.print(f"wrote {out_dir}/report.json, report.md, items.jsonl")
-    if scoreboard:
-        update_scoreboard(scoreboard, report)
-    if thresholds:
-        failures = check_thresholds(report, thresholds)
-        if failures:
-            for f in failures:
-                err.print(f"[bold red]below threshold:[/] {f}", highlight=False)
-            raise typer.Exit(3)
-
-
-@app.command()
-def bench(
-    out_dir: Path = typer.Option(Path("artifacts/bench"), "--out", help="write bench.json, bench.md, bench.png here"),
-    gov: Optional[Path] = typer.Option(None, "--gov", help="the gov-report corpus folder (with manifest.jsonl)"),
-    gov_docs: list[int] = typer.Option([], "--gov-docs", help="ingest sizes from --gov, e.g. --gov-docs 100 --gov-docs 795"),
-    sizes: list[int] = typer.Option([1000, 10000, 100000], "--size", help="retrieval store sizes in chunks"),
-    runs: int = typer.Option(3, "--runs", help="runs of the seed ingest"),
-    no_answers: bool = typer.Option(False, "--no-answers", help="skip the LLM answer and brief timings"),
-    no_formats: bool = typer.Option(False, "--no-formats", help="skip the seconds per page of text PDFs and OCR"),
-    llm: str = typer.Option("local", "--llm", help="backend for the answer timings"),
-    readme: Optional[Path] = typer.Option(None, "--readme", help="write the table into this README"),
-    serve: bool = typer.Option(False, "--serve", help="only the service rows: `rag ask` cold vs warm via `rag serve` "
-                               "and a load test on loopback (merged into an existing bench.json)"),
-    clients: int = typer.Option(20, "--clients", help="--serve: concurrent clients of the load test"),
-    per_client: int = typer.Option(5, "--per-client", help="--serve: questions each client asks"),
-    queue: int = typer.Option(8, "--queue", help="--serve: the server's model queue"),
-) -> None:
-    """Benchmark ingest, re-ingest, PDFs and OCR per page, retrieval at scale, answers and briefs (JSON, Markdown, PNG)."""
-    from bench.run import run_bench, run_serve, update_readme
-
-    def progress(m: str) -> None:
-        err.print(f"[dim]bench: {m}[/]", highlight=False)
-
-    if serve:
-        res = run_serve(out_dir, llm=llm, clients=clients, per_client=per_client, queue=queue, progress=progress)
-    else:
-        res = run_bench(out_dir, gov=gov, gov_docs=gov_docs, runs=runs, sizes=sizes, answers=not no_answers, llm=llm,
-                        progress=progress, formats=not no_formats)
-    out.print((out_dir / "bench.md").read_text("utf-8"), highlight=False, markup=False)
-    if readme:
-        update_readme(readme, res)
-
-
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="address to listen on; off loopback RAG_API_KEY is required"),
@@ -798,6 +676,23 @@ def ui(
     import runpy
 
     runpy.run_path(str(ui_file), run_name="__main__")
+
+
+def _plug_in_commands() -> None:
+    """Add the commands that live outside the runtime package — ``rag eval`` (evals/), ``rag bench`` (bench/) —
+    through the entry points they register (group ``townbrief.cli``): rag never imports them, and a checkout
+    without them still runs (the commands are then absent)."""
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="townbrief.cli"):
+        try:
+            register = ep.load()
+        except ImportError:
+            continue  # installed without that folder
+        register(app)
+
+
+_plug_in_commands()
 
 
 def run() -> None:

@@ -23,7 +23,7 @@ def _faithful(summary: str, raw: str) -> None:
     assert [n for n in person_names(body) if n not in src] == []
 
 
-def test_boilerplate_list_is_in_evals_and_found():
+def test_boilerplate_list_ships_with_the_package_and_is_found():
     phrases = boilerplate()
     assert "坚持以习近平新时代中国特色社会主义思想为指导" in phrases and len(phrases) >= 20
     assert boilerplate_in("我们坚持以习近平新时代中国特色社会主义思想为指导，推进百千万工程")

@@ -3,7 +3,7 @@
 Shape: who met or who reported and when; the headline results with their year; the
 main targets with theirs; masked quantities named once (数值未公开, never a "*");
 two or three priorities in the report's own words. Standard political formulas
-(evals/boilerplate.txt) are left out. Every number comes from a figure of the fact
+(rag/brief/boilerplate.txt) are left out. Every number comes from a figure of the fact
 layer, every name from the document, so the summary passes the grounding check.
 
 The LLM path (:func:`ground_llm`) keeps the model's sentences that pass the same
@@ -35,8 +35,8 @@ _PRIORITY_CUE = re.compile(r"^(?:要|将|着力|加快|全力|持续|推进|推�
 
 @lru_cache(maxsize=1)
 def boilerplate() -> tuple[str, ...]:
-    """The standard political formulas of evals/boilerplate.txt, normalised, longest first."""
-    text = resources.files("evals").joinpath("boilerplate.txt").read_text("utf-8")
+    """The standard political formulas of rag/brief/boilerplate.txt, normalised, longest first."""
+    text = resources.files("rag.brief").joinpath("boilerplate.txt").read_text("utf-8")
     phrases = {normalize_query(line.strip()) for line in text.splitlines() if line.strip() and not line.startswith("#")}
     return tuple(sorted(phrases, key=len, reverse=True))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import gradio as gr
 
@@ -12,7 +12,6 @@ from rag.page.charts import Bar, bar_chart
 from rag.page.common import App
 from rag.page.text import zh
 
-ROOT = Path(__file__).resolve().parents[2]  # the checkout: corpora/ and evals/gold/ live there
 
 
 def _seconds(v: object) -> str:
@@ -48,12 +47,25 @@ def _load_report(report_dir: Path) -> tuple[str, list[list[Any]], str]:
     return head, rows, bar_chart(bars, "各项分数（问答按题型，简报按字段）", "分数（0–1）", y_max=1.0)
 
 
-def _quick_eval(app: App, report_dir: Path, progress: gr.Progress) -> tuple[str, list[list[Any]], str]:
-    from evals.harness import EvalConfig, run_eval
+def quick_evaluator() -> Callable[[Path, str, Callable[[str, int, int], None]], None] | None:
+    """The quick eval the harness registers (entry point ``townbrief.evaluate: quick``), or None when the
+    harness is not installed beside the package (the runtime never imports it)."""
+    from importlib.metadata import entry_points
 
-    run_eval(EvalConfig(corpus=ROOT / "corpora" / "towns", briefs=ROOT / "evals" / "gold" / "briefs.jsonl",
-                        qa=ROOT / "evals" / "gold" / "qa.jsonl", out=report_dir, llm=app.backend.name,
-                        limit=10, progress=lambda st, d, n: progress((d, n), desc=st)))
+    for ep in entry_points(group="townbrief.evaluate", name="quick"):
+        try:
+            return ep.load()
+        except ImportError:
+            return None
+    return None
+
+
+def _quick_eval(app: App, report_dir: Path, progress: gr.Progress) -> tuple[str, list[list[Any]], str]:
+    run = quick_evaluator()
+    if run is None:
+        return ("评测工具未安装（需要源码目录中的 evals/）：从源码检出运行 `./run.sh`", [],
+                bar_chart([], "", "", empty="还没有评测结果"))
+    run(report_dir, app.backend.name, lambda st, d, n: progress((d, n), desc=st))
     return _load_report(report_dir)
 
 
