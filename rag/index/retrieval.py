@@ -17,11 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from rag.text.tokens import Tokenizer
+from rag.text.tokens import Tokenizer, rules
 from rag.text.zh import normalize_query, short_place
 from rag.index.documents import facts
 from rag.index.filters import Filters
 from rag.index.store import Store
+from rag.index.token_cache import cache_key, load_tokens, save_tokens
 from rag.index.rows import ChunkRow, DocRow
 
 RRF_K = 60
@@ -76,7 +77,9 @@ class _Index:
     doc_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # chunk → document index
     by_id: dict[str, int] = field(default_factory=dict)
     bm25: Any = None
-    tokenizer: Tokenizer = field(default_factory=Tokenizer)  # jieba with this corpus's own words
+    # jieba with this corpus's own words; the empty index before the first build has none (building a
+    # Tokenizer copies jieba's whole dictionary: not for an index no question reads)
+    tokenizer: Tokenizer | None = None
 
 
 class Retriever:
@@ -102,7 +105,10 @@ class Retriever:
 
     @property
     def tokenizer(self) -> Tokenizer:
-        return self._ix.tokenizer
+        """The current index's tokenizer (built with the index on first use)."""
+        tok = self._ensure_index().tokenizer
+        assert tok is not None  # every built index has one
+        return tok
 
     def _ensure_index(self) -> _Index:
         ix = self._ix
@@ -117,8 +123,9 @@ class Retriever:
             where = {d.doc: i for i, d in enumerate(docs)}
             chunks = [c for c in chunks if c.doc in where]  # (one snapshot: all of them)
             metas = {d.doc: d.meta for d in docs}
-            tokenizer = Tokenizer(corpus_words(docs))
-            corpus_tokens = [tokenizer.tokenize(_index_text(metas.get(c.doc, {}), c)) or ["_"] for c in chunks]
+            words = corpus_words(docs)
+            tokenizer = Tokenizer(words)
+            corpus_tokens = self._chunk_tokens(gen, words, tokenizer, chunks, metas)
             bm = bm25s.BM25()
             if corpus_tokens:
                 bm.index(corpus_tokens, show_progress=False)
@@ -132,6 +139,21 @@ class Retriever:
             )
             self._recent[gen] = self._ix
             return self._ix
+
+    def _chunk_tokens(self, gen: str, words: list[str], tokenizer: Tokenizer, chunks: list[ChunkRow],
+                      metas: dict[str, dict]) -> list[list[str]]:
+        """Each chunk's BM25 tokens: from the store's token cache when it holds this generation's, else
+        tokenised now (most of a cold start's CPU) and cached for the next process."""
+        data_dir = self.store.settings.data_dir
+        key = cache_key(gen, words, rules(), _INDEX_TEXT_FORM)
+        ids = [c.id for c in chunks]
+        cached = load_tokens(data_dir, key, ids)
+        if cached is not None:
+            return cached
+        tokens = [tokenizer.tokenize(_index_text(metas.get(c.doc, {}), c)) or ["_"] for c in chunks]
+        if not self.store.read_only:
+            save_tokens(data_dir, key, ids, tokens)
+        return tokens
 
     def documents(self) -> list[DocRow]:
         """The current documents, loaded once per change of the store (not per question)."""
@@ -163,6 +185,7 @@ class Retriever:
         ix = ix or self._ensure_index()
         if not ix.chunks:
             return []
+        assert ix.tokenizer is not None
         q = ix.tokenizer.tokenize(question)
         if not q:
             return []
@@ -227,6 +250,9 @@ def _pool():
     from concurrent.futures import ThreadPoolExecutor
 
     return ThreadPoolExecutor(max_workers=4, thread_name_prefix="rag-dense")
+
+
+_INDEX_TEXT_FORM = "place doc_type heading / text, v1"  # change with _index_text: cached tokens of the old form are not read
 
 
 def _index_text(meta: dict, c: ChunkRow) -> str:

@@ -18,6 +18,14 @@ from rag.text.zh import normalize_query
 _TOKEN_OK = re.compile(r"[\u4e00-\u9fff]{2,}|[A-Za-z]{2,}|\d+(?:\.\d+)?")
 STOP_WORDS = frozenset("的 了 和 与 及 是 在 对 为 等 中 上 下 我们 一个 进行 工作 什么 哪些 多少 是否 有没有 请问 吗 呢".split())
 
+def rules() -> list[object]:
+    """What a token list depends on besides the text and the dictionary's words: the stop words, the token
+    pattern and jieba's version (part of a token cache's key, rag.index.token_cache)."""
+    import jieba
+
+    return [sorted(STOP_WORDS), _TOKEN_OK.pattern, jieba.__version__]
+
+
 class Tokenizer:
     """jieba search-mode tokens over the base dictionary plus ``words`` (idempotent, private)."""
 
