@@ -290,7 +290,7 @@ class QA:
         if not used and not ans.abstained:
             # the model cited nothing: cite the evidence that holds its numbers and names
             sources = {e.n: checks.source_form(e.text) for e in ans.evidence}
-            used = checks.holders(ans.text, sources) or [ans.evidence[0].n]
+            used = checks.holders(ans.text, sources) or [e.n for e in ans.evidence[:1]]  # none: a table of no rows
         if not ans.abstained:
             # a place the answer names, whose document is not cited yet, gets its evidence cited
             body = normalize_query(ans.text)

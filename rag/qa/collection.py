@@ -341,7 +341,7 @@ def run(cq: CollectionQuery, store: Store, docs: list[DocRow]) -> CollectionAnsw
         if cq.op == TOP and cq.n:
             rows = rows[:cq.n]
     by_doc = {d.doc: d for d in docs}
-    evidence = []
+    evidence: list[Evidence] = []
     for r in rows + unranked:  # every row shown with its value is cited, ranked or not
         d = by_doc[r["doc"]]
         evidence.append(fact_evidence(d, r["start"], r["end"], r["quote"], len(evidence) + 1))
