@@ -96,7 +96,7 @@ def test_filter_answers_rows_with_exact_spans_and_names_the_missing(cities_store
     missing = {m["place"] for m in a.missing}
     assert "十堰市" in missing and "昆明市" in missing  # cities with no report of 2023's results: named, not skipped
     assert "包头市" not in missing
-    assert "十堰市" in a.text and "| 包头市 | 2023年 | 增长10.2% |" in a.text
+    assert "十堰市" in a.text and "包头市：2023年增长10.2%（实际）[1]" in a.text
 
 
 def test_ranking_scales_units_and_top_n(cities_store):

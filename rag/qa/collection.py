@@ -256,13 +256,17 @@ def _passes(cq: CollectionQuery, row: dict[str, Any]) -> bool:
 
 
 def _track_rows(cq: CollectionQuery, store: Store, docs: list[DocRow]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
-    """Targets against results (rag.brief.track) for every place of the set, in the year asked."""
+    """Targets against results (rag.brief.track, once over every place with reports of several years) in the
+    year asked; every other place of the set named with why it cannot be judged."""
+    by_doc = {d.doc: d for d in docs}
+    found: dict[str, list[dict[str, Any]]] = {}
+    for r in track(store, None, cq.indicator):
+        if r["unit"] == "%" and (cq.year is None or r["year"] == cq.year):
+            found.setdefault(r["place"], []).append(r)
     rows: list[dict[str, Any]] = []
     missing: list[dict[str, str]] = []
     for p in _places(cq, docs):
-        found = [r for r in track(store, p.name, cq.indicator) if r["unit"] == "%"
-                 and (cq.year is None or r["year"] == cq.year)]
-        known = [r for r in found if r["status"] != UNKNOWN]
+        known = [r for r in found.get(p.name, []) if r["status"] != UNKNOWN]
         for r in known:
             res, tgt = r["result"], r["target"]
             rows.append({"place": p.name, "year": r["year"], "indicator": r["indicator"], "measure": GROWTH,
@@ -271,13 +275,18 @@ def _track_rows(cq: CollectionQuery, store: Store, docs: list[DocRow]) -> tuple[
                          "start": res["start"], "end": res["end"], "quote": res["quote"],
                          "target_doc": tgt["doc"], "target_start": tgt["start"], "target_end": tgt["end"],
                          "target_quote": tgt["quote"]})
-        if not known:
-            half = next((r for r in found if r["target"] or r["result"]), None)
-            why = ("只有目标，没有下一年报告中的结果" if half and half["target"] else "只有结果，没有当年报告中的目标" if half
-                   else "资料中没有该年的目标和结果")
-            missing.append({"place": p.name, "reason": why})
+        if known:
+            continue
+        reports = _reports(p, by_doc)
+        targets, results = _covered_years(reports, TARGET), _covered_years(reports, ACTUAL)
+        year = cq.year
+        why = ("报告没有同时写明目标和结果" if year in targets and year in results else
+               "只有目标，没有下一年报告中的结果" if year in targets else
+               "只有结果，没有当年报告中的目标" if year in results else "资料中没有该年的目标和结果")
+        missing.append({"place": p.name, "reason": why})
     want = MISSED if cq.op == MISSED_Q else MET
-    return [r for r in rows if r["status"] == want], missing
+    other = [{"place": r["place"], "reason": "已完成" if r["status"] == MET else "未完成"} for r in rows if r["status"] != want]
+    return [r for r in rows if r["status"] == want], other + missing
 
 
 def _count_rows(cq: CollectionQuery, docs: list[DocRow]) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""The words of a collection answer: a heading line, a Markdown table with one [n] per row, and what is missing."""
+"""The words of a collection answer: a heading line, one line per row with its [n], and what is missing."""
 
 from __future__ import annotations
 
@@ -26,55 +26,48 @@ def _scope(cq: "CollectionQuery") -> str:
 
 
 def _heading(a: "CollectionAnswer") -> str:
+    """The first line. Counts are said only where the question asks one (有几份); a list's length is its lines."""
     cq, n = a.query, len(a.rows)
+    scope = _scope(cq)
     if cq.op == "count":
-        return f"资料库中有{n}份文件提到“{cq.name}”。" if n else f"资料库中没有文件提到“{cq.name}”。"
+        return f"资料库中有{n}份文件提到“{cq.name}”：" if n else f"资料库中没有文件提到“{cq.name}”。"
     if cq.op == "coverage":
-        return f"{_scope(cq)}中，有{cq.year}年报告的共{n}个。" if n else f"资料库中没有{_LEVEL_WORD[cq.level]}的{cq.year}年报告。"
+        return f"{scope}中，有{cq.year}年报告的：" if n else f"{scope}中没有{cq.year}年的报告。"
+    if not n:
+        return f"{scope}中没有符合条件的。"
     if cq.op in ("missed", "met"):
         word = "没有完成" if cq.op == "missed" else "完成了"
-        return f"{_scope(cq)}中，{word}{cq.year or ''}{'年' if cq.year else ''}{cq.indicator}增长目标的有{n}个。"
+        return f"{scope}中，{word}{cq.year or ''}{'年' if cq.year else ''}{cq.indicator}增长目标的："
     what = _what(cq)
+    order = "从高到低" if cq.descending else "从低到高"
     if cq.op == "filter":
-        unit = cq.unit or ""
-        return f"{_scope(cq)}中，{what}{_OP_WORD[cq.cmp or '>']}{cq.threshold:g}{unit}的有{n}个。"
+        return f"{scope}中，{what}{_OP_WORD[cq.cmp or '>']}{cq.threshold:g}{cq.unit or ''}的（{order}）："
     if cq.op == "top":
-        return f"{_scope(cq)}中，{what}{'最高' if cq.descending else '最低'}的{n}个（共{cq.n}个要求）："
+        short = f"（资料只给出{n}个）" if cq.n and n < cq.n else ""
+        return f"{scope}中，{what}{'最高' if cq.descending else '最低'}的{short}："
     if cq.op == "rank":
-        return f"{_scope(cq)}{what}排名（{'从高到低' if cq.descending else '从低到高'}，共{n}个）："
-    return f"{_scope(cq)}的{what}（共{n}个）："
+        return f"{scope}{what}排名（{order}）："
+    return f"{scope}的{what}："
 
 
-def _cells(cq: "CollectionQuery", r: dict[str, Any], i: int) -> list[str]:
+def _line(cq: "CollectionQuery", r: dict[str, Any]) -> str:
+    """One row: place, year, value with its qualifier, target/actual, its one citation."""
     if cq.op == "count":
-        return [str(r["place"] or "—"), str(r["year"] or "—"), r["doc"], f"{r['mentions']}处", f"[{r['n']}]"]
+        return f"{r['place'] or r['doc']}（{r['doc']}，提及{r['mentions']}处）[{r['n']}]"
     if cq.op == "coverage":
-        return [r["place"], str(r["year"]), r["doc"], str(r.get("date") or "—"), f"[{r['n']}]"]
+        return f"{r['place']}（{r['doc']}，{r.get('date') or '未写日期'}）[{r['n']}]"
     if cq.op in ("missed", "met"):
         verdict = "未完成" if r["status"] == "missed" else "完成"
-        return [r["place"], f"{r['year']}年", f"目标{r['target']}", f"实际{r['text']}（{verdict}）", f"[{r['n']}]"]
+        return f"{r['place']}：{r['year']}年目标{r['target']}，实际{r['text']}，{verdict}[{r['n']}]"
     kind = "目标" if r["kind"] == TARGET else "预计" if r.get("estimate") else "实际"
-    return [str(i), r["place"], f"{r['year']}年", r["text"], kind, f"[{r['n']}]"]
-
-
-def _header(cq: "CollectionQuery") -> list[str]:
-    if cq.op == "count":
-        return ["地方", "报告年份", "文件", "提及", "出处"]
-    if cq.op == "coverage":
-        return ["地方", "报告年份", "文件", "日期", "出处"]
-    if cq.op in ("missed", "met"):
-        return ["地方", "年份", "目标", "实际", "出处"]
-    return ["序号", "地方", "年份", "数值", "目标/实际", "出处"]
+    return f"{r['place']}：{r['year']}年{r['text']}（{kind}）[{r['n']}]"
 
 
 def render(a: "CollectionAnswer") -> str:
-    """The answer's text: heading, table (one citation per row), then the missing and the unranked by name."""
+    """The answer's text: heading, one line per row (its citation), then the missing and the unranked by name."""
     cq = a.query
     lines = [_heading(a)]
-    if a.rows:
-        head = _header(cq)
-        lines += ["", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        lines += ["| " + " | ".join(_cells(cq, r, i)) + " |" for i, r in enumerate(a.rows, 1)]
+    lines += [_line(cq, r) for r in a.rows]
     if a.unranked:
         lines += ["", "单位不同、未参与比较：" + "；".join(f"{r['place']} {r['text']}[{r['n']}]" if "n" in r else
                                              f"{r['place']} {r['text']}" for r in a.unranked) + "。"]
