@@ -104,6 +104,9 @@ def test_ranking_scales_units_and_top_n(cities_store):
     a = collection_answer("2022年地区生产总值最高的两个省份", cities_store, docs)
     assert a is not None and [r["place"] for r in a.rows] == ["山东省", "宁夏回族自治区"]  # 8.74万亿元 > 5000亿元
     _exact(cities_store, a.rows)
+    a = collection_answer("一般公共预算收入最高的五个城市", cities_store, docs)  # no year: each place's latest, said so
+    assert a is not None and len(a.rows) == 5 and len({r["year"] for r in a.rows}) > 1
+    assert "年份不同" in a.text and all(f"{r['place']}：{r['year']}年" in a.text for r in a.rows)
 
 
 def test_targets_against_results_reuse_track(cities_store):

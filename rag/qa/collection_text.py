@@ -67,6 +67,8 @@ def render(a: "CollectionAnswer") -> str:
     """The answer's text: heading, one line per row (its citation), then the missing and the unranked by name."""
     cq = a.query
     lines = [_heading(a)]
+    if cq.year is None and len({r.get("year") for r in a.rows}) > 1:  # no year asked: each place's latest
+        lines[0] = lines[0].rstrip("：") + "（未指定年份：各地取报告中最近一年的数字，年份不同）："
     lines += [_line(cq, r) for r in a.rows]
     if a.unranked:
         lines += ["", "单位不同、未参与比较：" + "；".join(f"{r['place']} {r['text']}[{r['n']}]" if "n" in r else
