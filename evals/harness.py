@@ -18,6 +18,7 @@ from typing import Any, Callable
 from evals.metrics import (QA_KINDS, aggregate_briefs, aggregate_summaries, cites_doc, percentile, qa_correct,
                            retrieval_ranks, score_brief, score_summary)
 from evals.track_metrics import TRACK_REQUIRED, render_track_markdown, score_track, validate_track_row
+from evals.collection_metrics import places_exact
 from rag.errors import ConfigError, NotFoundError
 
 BRIEF_REQUIRED = {"doc"}
@@ -239,6 +240,7 @@ class _QATally:
     rr: list[float] = field(default_factory=list)
     dense5: list[float] = field(default_factory=list)  # the vector search alone: no BM25, no filters
     dense_rr: list[float] = field(default_factory=list)
+    exact: list[bool] = field(default_factory=list)  # collection questions: the place set exactly (collection_metrics)
     ttft: list[float] = field(default_factory=list)
     total: list[float] = field(default_factory=list)
 
@@ -253,6 +255,10 @@ class _QATally:
             ok = qa_correct(q, ans)
             self.verdicts.setdefault(q["kind"], []).append(ok)
             item["correct"] = ok
+            exact = places_exact(q, ans)
+            if exact is not None:
+                self.exact.append(exact)
+                item["places_exact"] = exact
             c = cites_doc(q, ans)
             if c is not None:
                 self.cites.append(c)
@@ -273,6 +279,8 @@ class _QATally:
                             "by_kind": {k: round(sum(v) / len(v), 4) for k, v in sorted(self.verdicts.items())},
                             "citation_accuracy": round(sum(self.cites) / len(self.cites), 4) if self.cites else 0.0,
                             "n": len(all_v)}
+            if self.exact:
+                report["qa"]["places_exact"] = round(sum(self.exact) / len(self.exact), 4)
         if self.hit5:
             report["retrieval"] = {"recall@5": round(sum(self.hit5) / len(self.hit5), 4),
                                    "mrr": round(sum(self.rr) / len(self.rr), 4), "n": len(self.hit5)}

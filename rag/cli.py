@@ -662,6 +662,21 @@ def serve(
 
 
 @app.command()
+def mcp(
+    transport: str = typer.Option("stdio", "--transport", help="stdio (an MCP client starts `rag mcp`) | http "
+                                  "(streamable HTTP at http://HOST:PORT/mcp)"),
+    host: str = typer.Option("127.0.0.1", "--host", help="with --transport http; off loopback RAG_API_KEY is required"),
+    port: int = typer.Option(8765, "--port", help="with --transport http"),
+    llm: Optional[str] = typer.Option(None, "--llm", envvar="RAG_LLM", help="local | openai | extractive"),
+) -> None:
+    """Serve the store over MCP (Model Context Protocol): tools ask, brief, places, track, compare, search, and
+    each document's cleaned text and audit as resources (see README: MCP)."""
+    from rag.serve.mcp_cli import serve_mcp
+
+    serve_mcp(settings(llm=llm), llm, transport, host, port)
+
+
+@app.command()
 def ui(
     host: str = typer.Option("127.0.0.1", "--host", envvar="GRADIO_SERVER_NAME", help="address to listen on"),
     port: int = typer.Option(7860, "--port", envvar="GRADIO_SERVER_PORT", help="port to listen on"),

@@ -639,3 +639,14 @@ def test_a_failed_model_warm_up_does_not_stop_the_server_start(seeded_store):
     svc = Service.__new__(Service)
     svc.qa = QA(seeded_store.settings, backend=Backend("local", "m", RunnableLambda(broken)), store=seeded_store)
     assert svc.warm() is None
+
+
+def test_rest_ask_returns_a_collection_answers_rows(server, seed_raw):
+    """Issue 30: the ask endpoint carries a question over the whole collection's table, one citation per row."""
+    a = httpx.post(server + "/v1/ask", json={"question": "有几份文件提到港口？"}, timeout=60).json()
+    rows = a["collection"]["rows"]
+    assert rows and {r["doc"] for r in rows} <= set(seed_raw)
+    assert len(a["citations"]) == len(rows)
+    check_citations(a["citations"], seed_raw)
+    for r in rows:
+        assert seed_raw[r["doc"]][r["start"]:r["end"]] == r["quote"]

@@ -17,6 +17,7 @@ from rag.export import answer_markdown, safe_stem
 from rag.index.places import check_filters
 from rag.index.filters import Filters
 from rag.index.sources import read_source
+from rag.page.collection_view import collection_html
 from rag.page.common import ALL, App, answer_html, as_text, linked_answer, sources_html
 from rag.llm.gate import QueueFull, Ticket
 
@@ -130,7 +131,8 @@ def _ask(app: App, q: str, msgs: list, hist: list, pl: str | None, yr: str | Non
         return
     msgs[-1]["content"] = linked_answer(ans.text, {c.n for c in ans.citations})
     hist = list(hist) + [(q, ans.text)]
-    yield msgs, hist, answer_html(ans), sources_html(app.store, ans.citations), _answer_file(app, ans)
+    status = answer_html(ans) + collection_html(ans.collection)  # a question over the collection: table and chart
+    yield msgs, hist, status, sources_html(app.store, ans.citations), _answer_file(app, ans)
 
 
 def build_chat(app: App) -> ChatTab:

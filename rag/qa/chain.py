@@ -32,6 +32,7 @@ from rag.llm.errors import ENDPOINT_ERRORS, backend_error
 from rag.llm.prompts import load_prompt
 from rag.qa import checks
 from rag.qa.evidence import coverage, select_evidence
+from rag.qa.collection import collection_answer
 from rag.qa.figure_answer import figure_answer, targets_answer
 from rag.qa.facts_answer import (date_answer, deputies_answer, fact_answer, masked_answer, role_known, speaker_answer,
                                  speaker_missing, unknown_place)
@@ -57,6 +58,7 @@ class Route:
     text: str
     evidence: list[Evidence]
     retrieved: list[str]
+    table: dict[str, Any] | None = None  # the rows of a "collection" answer (rag.qa.collection)
 
 
 class QA:
@@ -133,6 +135,9 @@ class QA:
     def route(self, standalone: str, f: Filters) -> "Route":
         """Which road a (standalone, normalised) question takes, decided before any model call."""
         docs = self.retriever.documents()
+        table = collection_answer(standalone, self.store, docs)  # over every place: the typed figure table
+        if table:
+            return Route("collection", table.text, table.evidence, sorted({e.doc for e in table.evidence}), table.as_dict())
         missing = unknown_place(standalone, docs)
         if missing:
             return Route("abstain", f"{ABSTAIN_TEXT}：资料库中没有关于{missing}的文件。", [], [])
@@ -196,6 +201,8 @@ class QA:
             ans.citations = [self._citation(e) for e in ans.evidence]
             yield from self._finish(ans, t0)
             return
+        if road.kind == "collection":
+            ans.collection, road.kind = road.table, "facts"
         if road.kind == "facts" and SUSPECT.search(road.text):  # one trust check for every road
             road = Route("abstain", f"{ABSTAIN_TEXT}：相关原文含链接或垃圾信息，不作为回答。", [], road.retrieved)
             ans.evidence = []
@@ -283,7 +290,7 @@ class QA:
         if not used and not ans.abstained:
             # the model cited nothing: cite the evidence that holds its numbers and names
             sources = {e.n: checks.source_form(e.text) for e in ans.evidence}
-            used = checks.holders(ans.text, sources) or [ans.evidence[0].n]
+            used = checks.holders(ans.text, sources) or [e.n for e in ans.evidence[:1]]  # none: a table of no rows
         if not ans.abstained:
             # a place the answer names, whose document is not cited yet, gets its evidence cited
             body = normalize_query(ans.text)

@@ -46,6 +46,8 @@ class Answer:
     # how many sentences were checked / uncheckable / removed / unsupported: the verdict's detail, sent
     # with the answer so a thin client (a warm `rag ask`) shows it without redoing the checks
     support_counts: dict[str, int] = field(default_factory=dict)
+    # a question over the whole collection (rag.qa.collection): {query, rows, missing, unranked}; None otherwise
+    collection: dict[str, Any] | None = None
     standalone: str = ""
     filters: dict[str, Any] = field(default_factory=dict)
     retrieved_docs: list[str] = field(default_factory=list)
