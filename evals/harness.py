@@ -294,7 +294,7 @@ class _QATally:
 
 def _eval_track(gold: list[dict], store, report: dict, items: list[dict]) -> None:
     """Targets vs results (evals/TRACK_FORMAT.md): `rag track`'s rows for the gold's places, scored."""
-    from rag.brief.track import track
+    from rag.qa.track import track
 
     t = time.perf_counter()
     rows = [r for place in dict.fromkeys(g["place"] for g in gold) for r in track(store, place=place)]

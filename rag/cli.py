@@ -598,7 +598,7 @@ def track(
     as_json: bool = typer.Option(False, "--json", help="rows as JSON"),
 ) -> None:
     """Targets vs results across the years: year N's target against year N's result (from N+1's report)."""
-    from rag.brief.track import track as track_rows
+    from rag.qa.track import track as track_rows
 
     rows = track_rows(_store(settings()), place=place, indicator=indicator)
     if as_json:

@@ -135,7 +135,7 @@ def test_a_range_figure_keeps_both_bounds_and_one_span(written, low, high):
 
 
 def test_status_of_a_range_target_is_met_from_its_lower_bound():
-    from rag.brief.track import MET, MISSED, status
+    from rag.qa.track import MET, MISSED, status
 
     assert status({"value": 6.5, "low": 6.0, "qualifier": ""}, {"value": 6.2}, "地区生产总值") == MET
     assert status({"value": 6.5, "low": 6.0, "qualifier": ""}, {"value": 5.9}, "地区生产总值") == MISSED

@@ -4,7 +4,7 @@ The rows were written by reading the reports of corpora/track/; this test produc
 proves that each one is where the gold says: the evidence is verbatim in the document, the value
 and its qualifier are in the evidence, the target comes from the report of its year and the result
 from the next year's report, and the status follows the rule of evals/TRACK_FORMAT.md (restated
-here, independently of rag/brief/track.py).
+here, independently of rag/qa/track.py).
 """
 
 from __future__ import annotations

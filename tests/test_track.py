@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from rag.brief.track import MET, MISSED, UNKNOWN, indicator_of, status, track
+from rag.qa.track import MET, MISSED, UNKNOWN, indicator_of, status, track
 from tests.conftest import ROOT
 
 PAIRS = ("0230.txt", "0231.txt", "0715.txt", "0716.txt", "0479.txt", "0480.txt")  # 十堰, 宁夏, 湘潭
@@ -124,7 +124,7 @@ def test_brief_of_a_place_with_several_years_shows_the_table(city_store):
 
 
 def test_a_growth_is_named_by_the_running_text_before_it():
-    from rag.brief.track import indicator_before
+    from rag.qa.track import indicator_before
 
     def at(raw: str, num: str) -> str | None:
         return indicator_before(raw, raw.index(num))
@@ -142,7 +142,7 @@ def test_a_growth_is_named_by_the_running_text_before_it():
 def test_an_undated_report_takes_its_year_from_its_outline_headings():
     from types import SimpleNamespace
 
-    from rag.brief.track import report_year_of
+    from rag.qa.track import report_year_of
 
     plan = SimpleNamespace(meta={"date": None}, raw="**一、2023年工作回顾**\n…\n**二、2024年工作安排**\n")
     review = SimpleNamespace(meta={}, raw="一、2024年工作回顾\n2024年是…\n")
@@ -152,7 +152,7 @@ def test_an_undated_report_takes_its_year_from_its_outline_headings():
 
 
 def test_the_target_passage_starts_at_the_years_targets_not_a_review_that_names_them():
-    from rag.brief.track import target_anchor
+    from rag.qa.track import target_anchor
 
     raw = "主要经济指标完成情况与年初确定的预期目标存在较大差距。……今年我市经济社会发展的主要预期目标是：地区生产总值增长5%左右"
     assert raw[target_anchor(raw):].startswith("主要预期目标是")
@@ -161,7 +161,7 @@ def test_the_target_passage_starts_at_the_years_targets_not_a_review_that_names_
 
 
 def test_the_review_is_part_one_of_the_outline_when_the_plan_begins_before_the_targets():
-    from rag.brief.track import review_end, target_anchor
+    from rag.qa.track import review_end, target_anchor
 
     new_term = ("**一、过去五年和2021年工作回顾**\n地区生产总值增长8%。\n**二、今后五年奋斗目标和主要任务**\n"
                 "GDP达到7000亿元。\n**三、2022年工作安排**\n主要预期目标是：地区生产总值增长6%左右。")

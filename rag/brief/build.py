@@ -270,7 +270,7 @@ def build_brief(store: Store, *, doc: str | None = None, place: str | None = Non
         b["priorities"] += [p for p in other["priorities"] if p not in b["priorities"]]
         b["documents"].append(other["doc"])
     if place and len({report_year(d.meta) for d in docs} - {None}) >= 2:  # several years: did they do what they promised?
-        from rag.brief.track import track
+        from rag.qa.track import track
 
         b["track"] = track(store, place=docs[0].meta["place"])
     facts_s = time.perf_counter() - t0

@@ -6,7 +6,7 @@ levels and parents (rag.index.places) can. A question is read into a :class:`Col
 every place, and answered as rows (place, year, value with its qualifier, target/actual, source) with one
 cited raw span per row. What is missing is said, never skipped: the places whose report does not state
 the figure, and those with no report of the year, are named; a unit other than the ranked one is listed
-apart, never ranked with the rest. Targets against results reuse rag.brief.track.
+apart, never ranked with the rest. Targets against results reuse rag.qa.track.
 
 Only questions over places as a set take this road: 哪些城市…, 各省…排名, …最高的五个城市, 有几份文件提到…,
 资料库里有哪些省的…报告 — a question about one place never does.
@@ -18,7 +18,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from rag.brief.track import MISSED, MET, UNKNOWN, report_year_of, track
+from rag.qa.track import MISSED, MET, UNKNOWN, report_year_of, track
 from rag.extract.indicator_figures import ACTUAL, ESTIMATE, PERIOD, TARGET, IndicatorFigure
 from rag.index.documents import cleaned, written_date
 from rag.index.places import Place, places
@@ -256,7 +256,7 @@ def _passes(cq: CollectionQuery, row: dict[str, Any]) -> bool:
 
 
 def _track_rows(cq: CollectionQuery, store: Store, docs: list[DocRow]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
-    """Targets against results (rag.brief.track, once over every place with reports of several years) in the
+    """Targets against results (rag.qa.track, once over every place with reports of several years) in the
     year asked; every other place of the set named with why it cannot be judged."""
     by_doc = {d.doc: d for d in docs}
     found: dict[str, list[dict[str, Any]]] = {}

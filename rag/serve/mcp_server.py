@@ -2,7 +2,7 @@
 
 Every tool calls the code the CLI calls — no second implementation: ``ask`` is :meth:`QA.answer`
 (answer, label, citations with doc, span, page, and a collection answer's rows), ``brief`` is
-``build_brief``, ``places`` the places registry, ``track`` rag.brief.track, ``compare`` the figure
+``build_brief``, ``places`` the places registry, ``track`` rag.qa.track, ``compare`` the figure
 table, ``search`` the hybrid retriever (passages with their raw spans). Resources give a document's
 cleaned text and its audit (what cleaning removed, with raw spans). Every span satisfies
 ``raw[start:end] == quote``. Off loopback the HTTP transport needs ``RAG_API_KEY`` as a bearer token,
@@ -66,7 +66,7 @@ class Tools:
 
     def track(self, place: str | None = None, indicator: str | None = None) -> list[dict[str, Any]]:
         """``rag track --json``: year N's targets against year N's results."""
-        from rag.brief.track import track
+        from rag.qa.track import track
 
         return track(self.store, place=place, indicator=indicator)
 

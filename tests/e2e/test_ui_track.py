@@ -38,7 +38,7 @@ def site(tmp_path_factory):
         shutil.copy(ROOT / "corpora/track" / f, src / f)
     store = Store(get_settings(data_dir=data, llm="extractive", embed_cache=shared_embed_cache()))
     assert not ingest_paths(store, [src]).failed
-    from rag.brief.track import track
+    from rag.qa.track import track
 
     rows = track(store, place="衡水市")
     store.close()
