@@ -36,6 +36,7 @@ from rag.qa.figure_answer import figure_answer, targets_answer
 from rag.qa.facts_answer import (date_answer, deputies_answer, fact_answer, masked_answer, role_known, speaker_answer,
                                  speaker_missing, unknown_place)
 from rag.qa.role_answer import role_answer
+from rag.qa.section_answer import section_answer
 from rag.text.indicators import measure_mismatch
 from rag.qa.question import analyse, pick_report
 from rag.qa.support import support
@@ -138,6 +139,8 @@ class QA:
             return Route("abstain", f"{ABSTAIN_TEXT}：资料库中没有关于{missing}的文件。", [], [])
         # a work-report question about a year: the report that holds it, or a clear "not in the collection"
         slots = analyse(standalone, f.place)
+        if listed := section_answer(standalone, slots, docs, f):  # a list question: the report's section, item by item
+            return Route("facts", listed[0], listed[1], [e.doc for e in listed[1]][:1])
         report, why = pick_report(slots, docs)
         if why:
             return Route("abstain", f"{ABSTAIN_TEXT}：{why}。", [], [])
