@@ -116,6 +116,13 @@ def test_bold_short_line_headings_make_sections_when_parts_are_not_numbered():
     assert [i.title for i in o.of_role(TASKS)[0].top_items()] == ["推动区域协调发展", "打造创新高地"]
 
 
+def test_title_lines_with_a_year_do_not_turn_numbered_parts_into_items():
+    """A scraped page repeats its title (<title>, <h1>: 2025年政府工作报告): still a report numbered 一、二、三、."""
+    raw = "2025年政府工作报告\n2025年政府工作报告\n" + REPORT
+    o = _outline(raw)
+    assert [s.role for s in o.sections if s.role != OTHER] == [REVIEW, PROBLEMS, TASKS, TARGETS, SELF_BUILDING]
+
+
 def test_outline_survives_storage_typed():
     from rag.extract.facts import Facts
     from rag.extract.meta import DocMeta

@@ -142,6 +142,8 @@ def _role_line(line: str) -> bool:
         return False
     if _GLOSSARY.match(s) or _SELF.search(s):
         return True
+    if "报告" in s:
+        return False  # the title (2025年政府工作报告), not a part
     return bool(_YEAR.search(s) and (_REVIEW.search(s) or _TASKS.search(s))) or bool(_FIVE_PLAN.search(s) or _FIVE_REVIEW.search(s))
 
 
