@@ -150,3 +150,9 @@ def test_every_dev_report_outline_has_exact_spans_and_its_parts_have_items(corpu
             bare.append(p.name)
         bare += [f"{p.name}: {s.heading}" for s in o.of_role(TASKS) if s.parent is None and len(s.top_items()) < 2]
     assert not bare, bare
+
+
+def test_a_targets_block_is_headed_by_its_own_sentence_not_the_paragraph_before_it():
+    raw = REPORT.replace("今年经济社会发展的主要预期目标是：", "今年是关键之年。要坚持稳中求进。全市主要预期目标是：")
+    t = _outline(raw).of_role(TARGETS)[0]
+    assert t.heading == "全市主要预期目标是：" and raw[t.start:t.end] == t.quote

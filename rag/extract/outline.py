@@ -343,8 +343,10 @@ def _blocks(cleaned: Cleaned, sec: Section, a: int, b: int, index: int) -> list[
             role, reason = PROBLEMS, pm.group(0)
         else:
             continue
-        ra, rb = cleaned.raw_span(la, lead_end)
-        out.append(Section(role, text[la:lead_end], sec.year, ra, rb, cleaned.raw[ra:rb],
+        head = max(text.rfind(p, la, lead_end - 1) for p in "。！？") + 1 or la  # the lead's own sentence
+        head = max(head, la)
+        ra, rb = cleaned.raw_span(head, lead_end)
+        out.append(Section(role, text[head:lead_end], sec.year, ra, rb, cleaned.raw[ra:rb],
                            _raw_at(cleaned, le), reason, items, parent=index))
     return out
 
