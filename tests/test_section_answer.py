@@ -78,7 +78,7 @@ def test_list_questions_are_recognised(q, role):
 
 def test_brief_priorities_come_from_the_tasks_section_with_spans(report_store):
     b = build_brief(report_store, place="宜春市")
-    assert b["priorities"] == ["着力扩大有效需求", "着力建设现代化产业体系", "着力保障和改善民生"]
+    assert b["priorities"] == ["着力扩大有效需求", "着力建设现代化产业体系，推动制造业提质升级", "着力保障和改善民生"]
     raw = report_store.get_doc(b["doc"]).raw
     assert [raw[s["start"]:s["end"]] == s["quote"] for s in b["priority_sources"]] == [True] * 3
     assert not any("产业结构" in p or "稳住经济" in p for p in b["priorities"])  # not the problems, not the review
