@@ -156,13 +156,17 @@ def show(
     d = _store(settings()).get_doc(doc)
     if as_json:
         _emit_json({"doc": d.doc, "metadata": d.meta, "text": d.text, "audit": d.audit, "masks": d.masks,
-                    "source": _source_summary(d.layout)})
+                    "source": _source_summary(d.layout), "outline": (d.facts or {}).get("outline")})
         return
     out.rule(f"[bold]{d.doc}")
     for k, v in d.meta.items():
         out.print(f"[bold]{k}[/]: {v if v is not None else '—'}", highlight=False)
     if d.layout:
         _show_source(d.layout)
+    from rag.extract.outline import Outline, outline_lines
+
+    out.rule("outline (sections with their roles, numbered items, raw spans)")
+    out.print("\n".join(outline_lines(Outline.from_dict((d.facts or {}).get("outline")))), highlight=False, markup=False)
     out.rule("cleaned text")
     out.print(d.text, highlight=False, markup=False)
     out.rule(f"removed ({len(d.audit)})")

@@ -112,3 +112,13 @@ def test_cleaning_never_breaks_offsets(raw):
 @given(st.text(max_size=300))
 def test_cleaning_never_raises_on_arbitrary_unicode(raw):
     clean(raw)
+
+
+def test_markdown_emphasis_left_in_scraped_text_is_removed_with_the_audit():
+    """Issue 28: **…** around a figure kept the model from reading it; removed, and each mark listed in the audit."""
+    raw = "**2023年工作回顾**\n地区生产总值**增长6%**。\n## 2024年工作安排\n"
+    c = clean(raw)
+    assert c.text == "2023年工作回顾\n地区生产总值增长6%。\n2024年工作安排"
+    marks = [a for a in c.audit if a.reason == "markup"]
+    assert [a.text for a in marks] == ["**", "**", "**", "**", "## "]
+    assert all(raw[a.start:a.end] == a.text for a in marks)

@@ -68,7 +68,7 @@ def cities_store(tmp_path_factory):
     from evals.harness import shared_embed_cache
     from rag.config import get_settings
     from rag.index.store import Store
-    from rag.ingest.pipeline import ingest_paths
+    from rag.library.pipeline import ingest_paths
 
     data = tmp_path_factory.mktemp("cities-data")
     store = Store(get_settings(data_dir=data, llm="extractive", embed_cache=shared_embed_cache()))

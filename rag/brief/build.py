@@ -23,6 +23,7 @@ from rag.llm.prompts import load_prompt
 from rag.brief.summary import clean_priorities, compose, ground_llm, priority_sentences
 from rag.extract.facts import Election, Figure, Person
 from rag.extract.indicator_figures import IndicatorFigure
+from rag.extract.outline import task_items
 from rag.extract.spans import EXACT, NOT_FOUND, Span
 from rag.text.indicators import headline_indicators, indicators_in
 from rag.text.zh import AREA_UNITS, MONEY_UNITS, RATE_UNITS, normalize_query, short_place
@@ -127,7 +128,12 @@ def _prov(d: DocRow, item: dict | Figure | Person | Election | IndicatorFigure) 
 
 
 def priorities(d: DocRow, limit: int = 8) -> list[str]:
-    """Key tasks as short phrases: "一是…二是…" clauses, else outline headings of the plan part."""
+    """Key tasks as short phrases: the items of the report's coming-year tasks section when its outline has
+    one (rag.extract.outline: never the review's or the problems' items); else "一是…二是…" clauses, else
+    outline headings of the plan part."""
+    tasks = task_items(facts(d).outline)
+    if tasks:
+        return [_first_clause(i.title) for i in tasks][:limit]
     text = d.text
     out: list[str] = []
     for m in re.finditer(r"[一二三四五六七八九十]是([^；;。，,]{4,40})", text):
@@ -142,6 +148,20 @@ def priorities(d: DocRow, limit: int = 8) -> list[str]:
         if p not in seen:
             seen.append(p)
     return seen[:limit]
+
+
+def _first_clause(title: str, limit: int = 24) -> str:
+    """An item's heading as written, cut at its first ， when it is long (never mid-phrase)."""
+    if len(title) <= limit:
+        return title
+    head = re.split(r"[，,]", title, maxsplit=1)[0]
+    return head if len(head) >= 4 else title
+
+
+def priority_spans(d: DocRow, limit: int = 8) -> list[dict]:
+    """Where each outline-derived priority is written: the raw span of its item (empty without a tasks section)."""
+    return [{"doc": d.doc, "start": i.start, "end": i.end, "quote": i.quote}
+            for i in task_items(facts(d).outline)[:limit]]
 
 
 def _trim(s: str) -> str:
@@ -194,7 +214,7 @@ def doc_brief(d: DocRow) -> dict[str, Any]:
         "doc_type": m.get("doc_type"), "meeting": m.get("meeting"), "date": m.get("date"),
         "deputies": deputies, "officials": officials, "elected": elected, "figures": figures,
         "all_figures": all_figures,
-        "redacted_labels": redacted, "priorities": priorities(d), "summary": "",
+        "redacted_labels": redacted, "priorities": priorities(d), "priority_sources": priority_spans(d), "summary": "",
         "speaker": {"name": speaker["name"], "title": speaker.get("title")} if speaker else None,
         "summary_source": "none", "provenance": prov, "documents": [d.doc],
     }
@@ -267,7 +287,8 @@ def build_brief(store: Store, *, doc: str | None = None, place: str | None = Non
             b[k] += [x for x in other[k] if x["name"] not in names]
         b["figures"] += other["figures"]
         b["redacted_labels"] += [r for r in other["redacted_labels"] if r not in b["redacted_labels"]]
-        b["priorities"] += [p for p in other["priorities"] if p not in b["priorities"]]
+        if not b["priorities"]:  # the coming year's tasks are the newest report's: an older one's only when it has none
+            b["priorities"], b["priority_sources"] = other["priorities"], other["priority_sources"]
         b["documents"].append(other["doc"])
     if place and len({report_year(d.meta) for d in docs} - {None}) >= 2:  # several years: did they do what they promised?
         from rag.qa.track import track

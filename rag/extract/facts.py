@@ -14,6 +14,7 @@ from typing import Any
 from rag.ingest.clean import Cleaned
 from rag.extract.meta import DocMeta, report_year
 from rag.extract.indicator_figures import IndicatorFigure, extract_indicator_figures, stored_indicator_figures
+from rag.extract.outline import Outline, extract_outline
 from rag.extract.spans import Span
 from rag.extract.speaker import find_speaker
 from rag.text.zh import (CN_NUMERAL, COUNT_UNITS, MASK_MARK, ROLE_RE, SUSPECT, UNIT_RE, base_value, clause_spans, cn_int,
@@ -100,6 +101,8 @@ class Facts:
     speaker: dict[str, Any] | None = None  # who delivered the report (rag.extract.speaker)
     # typed headline-indicator figures of a work report (rag.extract.indicator_figures)
     indicators: list[IndicatorFigure] = field(default_factory=list)
+    # the report's sections with roles and numbered items (rag.extract.outline); None before issue 28
+    outline: Outline | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -112,7 +115,7 @@ class Facts:
                    officials=[Person.from_dict(p) for p in d.get("officials") or []],
                    elected=[Election.from_dict(e) for e in d.get("elected") or []],
                    deputies=d.get("deputies"), speaker=d.get("speaker"),
-                   indicators=stored_indicator_figures(d) or [])
+                   indicators=stored_indicator_figures(d) or [], outline=Outline.from_dict(d.get("outline")))
 
 
 def _label_before(text: str, start: int, floor: int) -> str:
@@ -469,4 +472,5 @@ def extract_facts(cleaned: Cleaned, meta: DocMeta, doc_id: str = "") -> dict[str
         deputies=extract_deputies(cleaned),
         speaker=(s.as_dict() if (s := find_speaker(cleaned)) else None),
         indicators=extract_indicator_figures(cleaned, report_year(meta.as_dict())),
+        outline=extract_outline(cleaned, report_year(meta.as_dict())),
     ).as_dict()

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from rag.ingest.clean import Cleaned
 from rag.extract.gazetteer import Place, gazetteer
+from rag.extract.outline import outline_year
 from rag.text.zh import ADMIN_END, arabic_dates
 
 DOC_TYPES = ("政府工作报告", "人代会", "党代会", "讲话", "其他")
@@ -46,6 +47,8 @@ class DocMeta:
     published: str | None = None
     # how the raw text was read: "text" or "html" — re-reading a stored document must clean it the same way
     format: str = "text"
+    # why a type or date was read from the body rather than a title line (issue 28): {"doc_type": …, "date": …}
+    reasons: dict[str, str] = field(default_factory=dict)
 
     @property
     def year(self) -> int | None:
@@ -143,11 +146,17 @@ def _title_place(lines: list[str]) -> str | None:
     return None
 
 
+# a government's work report opens this way, with or without a title line
+REPORT_OPENING = re.compile(r"我代表[\u4e00-\u9fff]{0,20}?人民政府[，,]?向(?:大会|本次大会|本次会议|会议)(?:作)?报告(?:政府)?工作")
+
+
 def classify(text: str, title_lines: list[str], meeting_kind: str | None) -> str:
     head = "\n".join(title_lines)
     if re.search(r"讲话稿|讲话$|上的讲话|致辞|发言稿", head, re.M) or re.search(r"^同志们\s*[:：，,]", text[:600], re.M):
         return "讲话"
     if "政府工作报告" in head and re.search(r"各位代表", text[:3000]):
+        return "政府工作报告"
+    if REPORT_OPENING.search(text[:3000]):
         return "政府工作报告"
     if meeting_kind:
         return meeting_kind
@@ -332,7 +341,14 @@ def extract_meta(cleaned: Cleaned) -> DocMeta:
     if place:
         place = canonical_place(place)
     doc_type = classify(text, title_lines, kind)
+    reasons: dict[str, str] = {}
+    if doc_type == "政府工作报告" and "政府工作报告" not in "\n".join(title_lines) and (op := REPORT_OPENING.search(text[:3000])):
+        reasons["doc_type"] = f"开场白“{op.group(0)}”"
     dt, pub = find_date(cleaned, doc_type, title_lines)
+    if doc_type == "政府工作报告" and (dt is None or (pub and dt == pub[:7])):
+        year, why = outline_year(text)
+        if year and (dt is None or int(dt[:4]) != year):
+            dt, reasons["date"] = str(year), f"报告年份据章节标题：{why}"
     parent = province = None
     if place:
         parent, province = resolve_place(place, "\n".join([text, *cleaned.publication_lines]))
@@ -345,6 +361,7 @@ def extract_meta(cleaned: Cleaned) -> DocMeta:
         date=dt,
         title=title_lines[0] if title_lines else None,
         published=pub,
+        reasons=reasons,
     )
 
 

@@ -166,7 +166,9 @@ def clean(raw: str, is_html: bool = False) -> Cleaned:
         for span, reason in comments:
             record(mt, [span], reason)
         mt = mt.delete([s for s, _ in comments])
-    mt = mt.sub(_MARKUP, "")
+    markup = [m.span() for m in _MARKUP.finditer(mt.text)]  # Markdown emphasis and heading marks: audited (issue 28)
+    record(mt, markup, "markup")
+    mt = mt.delete(markup)
 
     line_spans, publication = _non_content_lines(mt.text)
     for (a, b), reason in line_spans:

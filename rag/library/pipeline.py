@@ -29,7 +29,7 @@ from rag.index.rows import ChunkRow, DocRow, now
 
 # Bump when cleaning, metadata, facts or chunking change what is stored, so
 # that re-ingest refreshes documents whose bytes did not change.
-PIPELINE_VERSION = "2"  # 2: meta.format persisted (how the raw text is cleaned); 千/万 numerals
+PIPELINE_VERSION = "3"  # 2: meta.format persisted (how the raw text is cleaned); 千/万 numerals; 3: the outline (issue 28)
 
 
 @dataclass

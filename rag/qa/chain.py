@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import dataclass
 from typing import Any, Iterator
 
 from rag.config import Settings, get_settings
@@ -31,14 +30,8 @@ from rag.llm.deadline import AnswerDeadline, answer_limits, bounded_stream
 from rag.llm.errors import ENDPOINT_ERRORS, backend_error
 from rag.llm.prompts import load_prompt
 from rag.qa import checks
-from rag.qa.evidence import coverage, select_evidence
-from rag.qa.collection import collection_answer
-from rag.qa.figure_answer import figure_answer, targets_answer
-from rag.qa.facts_answer import (date_answer, deputies_answer, fact_answer, masked_answer, role_known, speaker_answer,
-                                 speaker_missing, unknown_place)
-from rag.qa.role_answer import role_answer
-from rag.text.indicators import measure_mismatch
-from rag.qa.question import analyse, pick_report
+from rag.qa.evidence import select_evidence
+from rag.qa.road import Asked, Route, take_road
 from rag.qa.support import support
 from rag.qa.types import ABSTAIN_TEXT, Answer, Citation, Evidence
 from rag.text.zh import CITATION_MARKER, SUSPECT, normalize_query, numbers
@@ -47,18 +40,6 @@ __all__ = ["ABSTAIN_TEXT", "QA", "Answer", "Citation", "Evidence", "answer"]
 
 log = logging.getLogger("rag.qa.chain")
 _REFUSAL = re.compile(ABSTAIN_TEXT + r"|没有提及|未提及|无法回答|没有相关")
-
-
-@dataclass
-class Route:
-    """The road of one question: ``masked`` / ``facts`` (answered from the fact layer), ``abstain``,
-    or ``model`` (evidence for the LLM, or for the extractive answer without one)."""
-
-    kind: str
-    text: str
-    evidence: list[Evidence]
-    retrieved: list[str]
-    table: dict[str, Any] | None = None  # the rows of a "collection" answer (rag.qa.collection)
 
 
 class QA:
@@ -132,57 +113,10 @@ class QA:
         q = normalize_query(question)
         return self.route(q, self.retriever.infer_filters(q, filters)).kind == "model"
 
-    def route(self, standalone: str, f: Filters) -> "Route":
-        """Which road a (standalone, normalised) question takes, decided before any model call."""
-        docs = self.retriever.documents()
-        table = collection_answer(standalone, self.store, docs)  # over every place: the typed figure table
-        if table:
-            return Route("collection", table.text, table.evidence, sorted({e.doc for e in table.evidence}), table.as_dict())
-        missing = unknown_place(standalone, docs)
-        if missing:
-            return Route("abstain", f"{ABSTAIN_TEXT}：资料库中没有关于{missing}的文件。", [], [])
-        # a work-report question about a year: the report that holds it, or a clear "not in the collection"
-        slots = analyse(standalone, f.place)
-        report, why = pick_report(slots, docs)
-        if why:
-            return Route("abstain", f"{ABSTAIN_TEXT}：{why}。", [], [])
-        if report and not f.doc:
-            f = Filters(**{**vars(f), "doc": report})
-        masked = masked_answer(standalone, docs, f)
-        if masked:
-            return Route("masked", masked[0], masked[1], [e.doc for e in masked[1]])
-        hits = self.retriever.search(standalone, f, k=self.settings.top_k)
-        retrieved = [h.chunk.doc for h in hits]
-        # a headline indicator's number: the typed figure that matches every slot, or why the report has none
-        targets = targets_answer(standalone, slots, docs, f)
-        if targets:
-            return Route("facts", targets[0], targets[1], retrieved)
-        typed = figure_answer(standalone, slots, docs, f, report_chosen=bool(report))
-        if typed:
-            text, evidence, abstained = typed
-            if abstained:  # with the figures that show what the report gives instead
-                return Route("abstain", f"{ABSTAIN_TEXT}：{text}", evidence, retrieved)
-            return Route("facts", text, evidence, retrieved)
-        no_speaker = speaker_missing(standalone, docs, f)
-        if no_speaker:
-            return Route("abstain", f"{ABSTAIN_TEXT}：{no_speaker}。", [], retrieved)
-        from_facts = (speaker_answer(standalone, docs, f) or date_answer(standalone, docs, f)
-                      or fact_answer(standalone, docs, f) or role_answer(standalone, docs, f)
-                      or deputies_answer(standalone, docs, f))
-        if from_facts:
-            return Route("facts", from_facts[0], from_facts[1], retrieved)
-        if role_known(standalone, docs, f) is False:
-            return Route("abstain", f"{ABSTAIN_TEXT}：所检索的文件没有写明此职务的人选。", [], retrieved)
-        evidence = self.select_evidence(standalone, hits)
-        if not evidence:
-            return Route("abstain", f"{ABSTAIN_TEXT}：没有找到与问题相关的原文。", [], retrieved)
-        if coverage(standalone, evidence, self.retriever.places, self.retriever.tokenizer.tokenize) < 0.5:
-            return Route("abstain", f"{ABSTAIN_TEXT}：原文中没有找到问题里的关键内容。", [], retrieved)
-        # asked for a level, the retrieved text gives only the rate (or the reverse): say so, never the wrong measure
-        why = measure_mismatch(standalone, "\n".join(h.chunk.text for h in hits))
-        if why:
-            return Route("abstain", f"{ABSTAIN_TEXT}：{why}。", evidence, retrieved)
-        return Route("model", "", evidence, retrieved)
+    def route(self, standalone: str, f: Filters) -> Route:
+        """Which road a (standalone, normalised) question takes, decided before any model call (rag.qa.road)."""
+        return take_road(Asked(standalone, f, self.retriever.documents(), self.store, self.retriever,
+                               self.settings.top_k, self.select_evidence))
 
     def stream(self, question: str, history: list[tuple[str, str]] | None = None,
                filters: Filters | None = None) -> Iterator[dict[str, Any]]:

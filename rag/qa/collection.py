@@ -22,7 +22,8 @@ from rag.qa.track import MISSED, MET, UNKNOWN, report_year_of, track
 from rag.extract.indicator_figures import ACTUAL, ESTIMATE, PERIOD, TARGET, IndicatorFigure
 from rag.index.documents import cleaned, written_date
 from rag.index.places import Place, places
-from rag.index.store import DocRow, Store
+from rag.index.store import Store
+from rag.index.rows import DocRow
 from rag.qa.facts_answer import fact_evidence
 from rag.qa.figure_answer import Part, _figures, _pick
 from rag.qa.types import Evidence

@@ -25,7 +25,7 @@ def url(tmp_path_factory):
     from evals.harness import shared_embed_cache
     from rag.config import get_settings
     from rag.index.store import Store
-    from rag.ingest.pipeline import ingest_paths
+    from rag.library.pipeline import ingest_paths
 
     root = tmp_path_factory.mktemp("collection-page")
     src, data = root / "src", root / "data"
