@@ -245,11 +245,35 @@ def record(corpus: Path, qa: Path, out: Path, sample: int | None, seed: int) -> 
     todo = [r for r in rows if r["id"] not in ids]
     items, block = run_peer(corpus, todo, progress=lambda what, i, n: print(f"{what} {i + 1}/{n}", flush=True),
                             on_item=keep)
-    meta = read_record(partial)[0]
-    order = {r["id"]: i for i, r in enumerate(rows)}
-    items = sorted(done + items, key=lambda it: order[it["id"]])
-    meta.update({"model": block["model"], "embeddings": block["embeddings"], "finished": dt.datetime.now(
-        dt.timezone.utc).isoformat(timespec="seconds"), "summary": summary(items)})
+    return seal(partial, out, [r["id"] for r in rows], {"model": block["model"], "embeddings": block["embeddings"]})
+
+
+def _model_names() -> dict[str, str]:
+    """The chat model's file and the embedder's id the peer runs with (read from the settings, nothing loaded)."""
+    from rag.config import get_settings
+    from rag.index.embeddings import make_embeddings
+    from rag.llm.models import model_path
+
+    s = get_settings(embed_cache=_shared_cache())
+    return {"model": Path(s.model_path or model_path()).name, "embeddings": make_embeddings(s)[1]}
+
+
+def _shared_cache() -> Path:
+    from evals.harness import shared_embed_cache
+
+    return shared_embed_cache()
+
+
+def seal(partial: Path, out: Path, planned: list[str], extra: dict | None = None) -> dict:
+    """The record from a run's partial file: its items in gold order, how many of the planned
+    questions it holds (``complete`` false when the run was stopped), and their summary."""
+    meta, items = read_record(partial)
+    order = {i: n for n, i in enumerate(planned)}
+    items = sorted({it["id"]: it for it in items if it["id"] in order}.values(), key=lambda it: order[it["id"]])
+    meta.update(extra or {})
+    meta.update({"finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                 "planned": len(planned), "recorded": len(items), "complete": len(items) == len(planned),
+                 "summary": summary(items)})
     write_record(out, meta, items)
     partial.unlink()
     return meta["summary"]
@@ -264,8 +288,24 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--out", type=Path, required=True)
     r.add_argument("--sample", type=int, default=None, help="questions to draw, stratified by kind")
     r.add_argument("--seed", type=int, default=32)
+    f = sub.add_parser("seal", help="turn a stopped run's OUT.partial into the record OUT (complete: false)")
+    for a in ("--qa", "--out"):
+        f.add_argument(a, type=Path, required=True)
+    f.add_argument("--sample", type=int, default=None)
+    f.add_argument("--seed", type=int, default=32)
+    f.add_argument("--note", default=None, help="a line kept in the record's meta")
     args = ap.parse_args(argv)
-    print(json.dumps(record(args.corpus, args.qa, args.out, args.sample, args.seed), ensure_ascii=False))
+    if args.cmd == "record":
+        print(json.dumps(record(args.corpus, args.qa, args.out, args.sample, args.seed), ensure_ascii=False))
+        return 0
+    from evals.harness import QA_REQUIRED, load_jsonl
+
+    rows = load_jsonl(args.qa, QA_REQUIRED, "qa")
+    rows = sample_gold(rows, args.sample, args.seed) if args.sample else rows
+    extra = {"note": args.note} if args.note else {}
+    extra.update(_model_names())
+    print(json.dumps(seal(args.out.with_name(args.out.name + ".partial"), args.out, [r["id"] for r in rows], extra),
+                     ensure_ascii=False))
     return 0
 
 

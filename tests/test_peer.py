@@ -202,3 +202,16 @@ def test_peer_answers_from_its_chunks_with_the_real_local_model(tiny):
     assert "82" in a["text"] and not a["abstained"]
     assert "harbour.txt" in a["retrieved_docs"]
     assert {c["doc"] for c in a["citations"]} == set(a["retrieved_docs"])
+
+
+def test_a_stopped_run_is_sealed_as_an_incomplete_record_in_gold_order(tmp_path):
+    from evals.peer_eval import seal, write_record
+
+    partial, out = tmp_path / "towns.jsonl.partial", tmp_path / "towns.jsonl"
+    write_record(partial, {"commit": "c", "date": "d", "machine": "m"},
+                 [_qa("b", "fact", True), _qa("a", "abstain", False), _qa("b", "fact", True)])
+    s = seal(partial, out, ["a", "b", "c"], {"model": "qwen"})
+    meta, items = read_record(out)
+    assert [it["id"] for it in items] == ["a", "b"] and not partial.exists()
+    assert (meta["planned"], meta["recorded"], meta["complete"], meta["model"]) == (3, 2, False, "qwen")
+    assert (s["answerable_accuracy"], s["abstention"]) == (1.0, 0.0)
