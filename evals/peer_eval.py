@@ -185,6 +185,21 @@ def sample_gold(rows: list[dict], n: int, seed: int) -> list[dict]:
     return [rows[i] for i in chosen]
 
 
+def interleave(rows: list[dict]) -> list[dict]:
+    """The rows taken one kind at a time, round robin (gold order within a kind), so that a run
+    stopped early on a slow machine still holds every kind of question."""
+    by_kind: dict[str, list[dict]] = {}
+    for r in rows:
+        by_kind.setdefault(r["kind"], []).append(r)
+    queues = list(by_kind.values())
+    out: list[dict] = []
+    while any(queues):
+        for q in queues:
+            if q:
+                out.append(q.pop(0))
+    return out
+
+
 def read_record(path: Path) -> tuple[dict, list[dict]]:
     """A recorded peer run: its meta line and its items."""
     lines = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
@@ -242,7 +257,7 @@ def record(corpus: Path, qa: Path, out: Path, sample: int | None, seed: int) -> 
         with open(partial, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(item, ensure_ascii=False) + "\n")
 
-    todo = [r for r in rows if r["id"] not in ids]
+    todo = interleave([r for r in rows if r["id"] not in ids])
     items, block = run_peer(corpus, todo, progress=lambda what, i, n: print(f"{what} {i + 1}/{n}", flush=True),
                             on_item=keep)
     return seal(partial, out, [r["id"] for r in rows], {"model": block["model"], "embeddings": block["embeddings"]})

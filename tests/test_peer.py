@@ -215,3 +215,13 @@ def test_a_stopped_run_is_sealed_as_an_incomplete_record_in_gold_order(tmp_path)
     assert [it["id"] for it in items] == ["a", "b"] and not partial.exists()
     assert (meta["planned"], meta["recorded"], meta["complete"], meta["model"]) == (3, 2, False, "qwen")
     assert (s["answerable_accuracy"], s["abstention"]) == (1.0, 0.0)
+
+
+def test_runs_go_one_kind_at_a_time_so_a_stopped_run_holds_every_kind():
+    from evals.peer_eval import interleave
+
+    rows = [_qa(str(i), k, True) for i, k in enumerate(["fact"] * 4 + ["list", "abstain", "abstain"])]
+    assert [r["id"] for r in interleave(rows)] == ["0", "4", "5", "1", "6", "2", "3"]
+    committed = ROOT / "evals/peer/cities_sample_qa.jsonl"
+    gold = [json.loads(line) for line in (ROOT / "evals/gold/cities_qa.jsonl").read_text("utf-8").splitlines() if line]
+    assert [json.loads(line) for line in committed.read_text("utf-8").splitlines()] == sample_gold(gold, 40, 32)
