@@ -171,6 +171,18 @@ def update_peer_table(readme: Path, report: dict) -> None:
                               peer_row(gold, "peer (bench/peer.py)", p)])
 
 
+def table_rows(gold: str, record: Path, ours: dict[str, Path]) -> list[str]:
+    """Scoreboard rows on a recorded peer run's questions: each of ours (system → DIR/items.jsonl), then the peer."""
+    meta, peer = read_record(record)
+    ids = {p["id"] for p in peer}
+    name = f"{gold} ({len(ids)} q)"
+    rows = []
+    for system, path in ours.items():
+        items = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+        rows.append(peer_row(name, f"this product, {system}", summary([it for it in items if it.get("id") in ids])))
+    return rows + [peer_row(name, "peer (bench/peer.py, recorded)", summary(peer))]
+
+
 def sample_gold(rows: list[dict], n: int, seed: int) -> list[dict]:
     """``n`` rows drawn with ``seed``, stratified by kind (shares by largest remainder), in gold order."""
     by_kind: dict[str, list[int]] = {}
@@ -303,6 +315,11 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--out", type=Path, required=True)
     r.add_argument("--sample", type=int, default=None, help="questions to draw, stratified by kind")
     r.add_argument("--seed", type=int, default=32)
+    t = sub.add_parser("table", help="the README's peer scoreboard rows: ours (fresh items) and a peer record")
+    t.add_argument("--gold", required=True, help="the gold set's name in the table")
+    t.add_argument("--peer", type=Path, required=True, help="the peer's record")
+    t.add_argument("--ours", action="append", default=[], help="SYSTEM=DIR/items.jsonl (repeatable)")
+    t.add_argument("--readme", type=Path, default=None, help="write the rows into this README's peer table")
     f = sub.add_parser("seal", help="turn a stopped run's OUT.partial into the record OUT (complete: false)")
     for a in ("--qa", "--out"):
         f.add_argument(a, type=Path, required=True)
@@ -313,13 +330,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "record":
         print(json.dumps(record(args.corpus, args.qa, args.out, args.sample, args.seed), ensure_ascii=False))
         return 0
+    if args.cmd == "table":
+        rows = table_rows(args.gold, args.peer, {k: Path(v) for k, v in (o.split("=", 1) for o in args.ours)})
+        if args.readme:
+            write_peer_table(args.readme, rows)
+        print("\n".join(PEER_HEADER + rows))
+        return 0
     from evals.harness import QA_REQUIRED, load_jsonl
 
-    rows = load_jsonl(args.qa, QA_REQUIRED, "qa")
-    rows = sample_gold(rows, args.sample, args.seed) if args.sample else rows
+    gold = load_jsonl(args.qa, QA_REQUIRED, "qa")
+    gold = sample_gold(gold, args.sample, args.seed) if args.sample else gold
     extra = {"note": args.note} if args.note else {}
     extra.update(_model_names())
-    print(json.dumps(seal(args.out.with_name(args.out.name + ".partial"), args.out, [r["id"] for r in rows], extra),
+    print(json.dumps(seal(args.out.with_name(args.out.name + ".partial"), args.out, [r["id"] for r in gold], extra),
                      ensure_ascii=False))
     return 0
 

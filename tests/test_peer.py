@@ -225,3 +225,23 @@ def test_runs_go_one_kind_at_a_time_so_a_stopped_run_holds_every_kind():
     committed = ROOT / "evals/peer/cities_sample_qa.jsonl"
     gold = [json.loads(line) for line in (ROOT / "evals/gold/cities_qa.jsonl").read_text("utf-8").splitlines() if line]
     assert [json.loads(line) for line in committed.read_text("utf-8").splitlines()] == sample_gold(gold, 40, 32)
+
+
+def test_the_readme_peer_table_is_rewritten_in_place_on_the_peers_questions(tmp_path):
+    from evals.peer_eval import PEER_TABLE_END, table_rows, write_peer_table, write_record
+
+    rec, ours = tmp_path / "towns.jsonl", tmp_path / "items.jsonl"
+    write_record(rec, {"model": "m"}, [_qa("a", "fact", True), _qa("b", "abstain", False)])
+    ours.write_text("".join(json.dumps(x) + "\n" for x in
+                            [_qa("a", "fact", False), _qa("b", "abstain", True), _qa("z", "fact", True)]), "utf-8")
+    rows = table_rows("towns", rec, {"local": ours})
+    assert rows == ["| towns (2 q) | this product, local | 0.0 | 1.0 | — | 0.0 | 2 |",
+                    "| towns (2 q) | peer (bench/peer.py, recorded) | 1.0 | 0.0 | — | 0.0 | 2 |"]
+    readme = tmp_path / "README.md"
+    readme.write_text("# x\n\nbefore\n", "utf-8")
+    write_peer_table(readme, rows)
+    write_peer_table(readme, [rows[0].replace("0.0 | 1.0", "0.5 | 1.0"), "| cities (1 q) | peer | 1 | 1 | — | 0 | 1 |"])
+    text = readme.read_text("utf-8")
+    assert text.count("| towns (2 q) | this product, local |") == 1 and "0.5 | 1.0" in text
+    assert "| towns (2 q) | peer (bench/peer.py, recorded) |" in text and "| cities (1 q) |" in text
+    assert text.startswith("# x\n\nbefore\n") and text.rstrip().endswith(PEER_TABLE_END)
