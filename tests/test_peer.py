@@ -163,8 +163,10 @@ def test_harness_peer_plumbing_writes_peer_items_wins_and_report_sections(tiny, 
     """Harness plumbing only: the peer's model is a fixed-output stand-in; ours is extractive."""
     from langchain_openai import ChatOpenAI
 
+    from typer.testing import CliRunner
+
     import bench.peer
-    from evals.harness import EvalConfig, run_eval
+    from rag.cli import app
 
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Fixed)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
@@ -174,11 +176,17 @@ def test_harness_peer_plumbing_writes_peer_items_wins_and_report_sections(tiny, 
     gold.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in [
         {"id": "q1", "question": "港口镇人代会出席代表多少名？", "answers": ["82名"], "doc": "harbour.txt", "kind": "fact"},
         {"id": "q2", "question": "锦丰镇镇长的电话号码是多少？", "answers": [], "doc": None, "kind": "abstain"}]), "utf-8")
-    out = tmp_path / "out"
+    out, readme = tmp_path / "out", tmp_path / "README.md"
+    readme.write_text("# r\n", "utf-8")
     try:
-        report = run_eval(EvalConfig(corpus=tiny, qa=gold, out=out, llm="extractive", peer=True))
+        # rag eval as the user types it, in-process so that the stand-in model can be swapped in
+        r = CliRunner().invoke(app, ["eval", "--corpus", str(tiny), "--qa", str(gold), "--llm", "extractive", "--peer",
+                                     "--out", str(out), "--scoreboard", str(readme), "--quiet"])
     finally:
         srv.shutdown()
+    assert r.exit_code == 0, r.output
+    assert "peer answerable / abstention" in r.output
+    report = json.loads((out / "report.json").read_text("utf-8"))
     assert _Fixed.prompts and _Fixed.prompts[0].startswith(PROMPT.split("{context}")[0])  # Chatchat's prompt, as is
     peer = [json.loads(line) for line in (out / "peer_items.jsonl").read_text("utf-8").splitlines()]
     assert [(p["id"], p["correct"]) for p in peer] == [("q1", True), ("q2", False)]  # same judge: 82名 right, no abstention
@@ -190,6 +198,8 @@ def test_harness_peer_plumbing_writes_peer_items_wins_and_report_sections(tiny, 
     assert [w["id"] for w in wins] == (["q1"] if not ours["q1"]["correct"] else [])
     md = (out / "report.md").read_text("utf-8")
     assert "## Beside the textbook peer" in md and "The peer right, this product wrong" in md
+    board = readme.read_text("utf-8")
+    assert "| corpus (2 q) | this product, extractive |" in board and "| corpus (2 q) | peer (bench/peer.py) | 1.0 | 0.0 |" in board
 
 
 @pytest.mark.slow
