@@ -123,11 +123,16 @@ def render_peer_markdown(report: dict) -> list[str]:
                      f"{_cell(s.get('citation_accuracy'))} | {_cell(s.get('qa_p50_s'))} | {_cell(s.get('n'))} |")
     wins = p.get("wins") or []
     lines += ["", f"### The peer right, this product wrong ({len(wins)})", ""]
+    return lines + wins_markdown(wins) + [""]
+
+
+def wins_markdown(wins: list[dict]) -> list[str]:
+    """Each peer win as a Markdown item: the question, then both answers."""
+    lines = []
     for w in wins:
         lines.append(f"- `{w['id']}` ({w['kind']}) {w['question']}")
         lines.append(f"  - ours: {_flat(w['ours'])}")
         lines.append(f"  - peer: {_flat(w['peer'])}")
-    lines.append("")
     return lines
 
 
@@ -320,6 +325,9 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--peer", type=Path, required=True, help="the peer's record")
     t.add_argument("--ours", action="append", default=[], help="SYSTEM=DIR/items.jsonl (repeatable)")
     t.add_argument("--readme", type=Path, default=None, help="write the rows into this README's peer table")
+    w = sub.add_parser("wins", help="the questions a peer record gets right and ours (fresh items) misses, as Markdown")
+    w.add_argument("--peer", type=Path, required=True)
+    w.add_argument("--ours", type=Path, required=True, help="DIR/items.jsonl")
     f = sub.add_parser("seal", help="turn a stopped run's OUT.partial into the record OUT (complete: false)")
     for a in ("--qa", "--out"):
         f.add_argument(a, type=Path, required=True)
@@ -329,6 +337,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.cmd == "record":
         print(json.dumps(record(args.corpus, args.qa, args.out, args.sample, args.seed), ensure_ascii=False))
+        return 0
+    if args.cmd == "wins":
+        ours = [json.loads(line) for line in args.ours.read_text("utf-8").splitlines() if line.strip()]
+        print("\n".join(wins_markdown(peer_wins(ours, read_record(args.peer)[1]))))
         return 0
     if args.cmd == "table":
         rows = table_rows(args.gold, args.peer, {k: Path(v) for k, v in (o.split("=", 1) for o in args.ours)})
