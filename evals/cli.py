@@ -36,6 +36,8 @@ def eval_(
                                         "(questions from --qa, or generated from the corpus manifest.jsonl)"),
     thresholds: Optional[Path] = typer.Option(None, "--thresholds", help="fail (exit 3) when a score drops below these floors"),
     scoreboard: Optional[Path] = typer.Option(None, "--scoreboard", help="update this backend's row in a README scoreboard"),
+    peer: bool = typer.Option(False, "--peer", help="also score the textbook LangChain peer (bench/peer.py, the local "
+                              "model) on the same questions: DIR/peer_items.jsonl, peer_wins.jsonl, a peer section"),
     as_json: bool = typer.Option(False, "--json", help="print report.json instead of the table"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
@@ -51,7 +53,8 @@ def eval_(
             bar.update(task, description=stage, completed=done, total=total)
 
         report = run_eval(EvalConfig(corpus=corpus, briefs=briefs, qa=qa, out=out_dir, llm=llm, limit=limit,
-                                     kind=kind, retrieval_only=retrieval_only, track=track_gold, progress=progress))
+                                     kind=kind, retrieval_only=retrieval_only, track=track_gold, peer=peer,
+                                     progress=progress))
     if as_json:
         _emit_json(report)
     else:
@@ -72,6 +75,7 @@ def eval_(
             tr = report["track"]
             t.add_row("track accuracy", f"{tr['accuracy']} ({tr['right']}/{tr['n']})")
             t.add_row("  target / result / status", f"{tr['target_accuracy']} / {tr['result_accuracy']} / {tr['status_accuracy']}")
+        _peer_rows(t, report)
         if "retrieval" in report:
             t.add_row("recall@5 / MRR", f"{report['retrieval']['recall@5']} / {report['retrieval']['mrr']}")
         for k, v in report.get("latency", {}).items():
@@ -81,9 +85,26 @@ def eval_(
             out.print(f"wrote {out_dir}/report.json, report.md, items.jsonl")
     if scoreboard:
         update_scoreboard(scoreboard, report)
+        _peer_scoreboard(scoreboard, report)
     if thresholds:
         failures = check_thresholds(report, thresholds)
         if failures:
             for f in failures:
                 err.print(f"[bold red]below threshold:[/] {f}", highlight=False)
             raise typer.Exit(3)
+
+
+def _peer_rows(t: Table, report: dict) -> None:
+    """``rag eval --peer``: the peer's numbers beside ours (evals/peer_eval.py)."""
+    if "peer" in report:
+        p = report["peer"]
+        t.add_row("peer answerable / abstention", f"{p['answerable_accuracy']} / {p['abstention']} "
+                  f"(ours {p['ours']['answerable_accuracy']} / {p['ours']['abstention']}; {len(p['wins'])} peer wins)")
+
+
+def _peer_scoreboard(readme: Path, report: dict) -> None:
+    """``rag eval --peer --scoreboard``: the README's peer table too."""
+    if "peer" in report:
+        from evals.peer_eval import update_peer_table
+
+        update_peer_table(readme, report)

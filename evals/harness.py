@@ -36,6 +36,7 @@ class EvalConfig:
     kind: str | None = None
     retrieval_only: bool = False
     track: Path | None = None
+    peer: bool = False  # also score the textbook peer (bench/peer.py) on the same questions: evals/peer_eval.py
     progress: Callable[[str, int, int], None] | None = None
 
 
@@ -101,11 +102,20 @@ def run_eval(cfg: EvalConfig) -> dict[str, Any]:
                 _eval_briefs(briefs, store, backend, report, items, cfg)
             if qa_items:
                 _eval_questions(qa_items, store, backend, report, items, cfg)
+            peer_items: list[dict] = []
+            if cfg.peer and qa_items and backend is not None:
+                from evals.peer_eval import attach_peer
+
+                peer_items = attach_peer(cfg.corpus, qa_items, report, items, cfg.progress)
             report.setdefault("latency", {})
             if "_brief_times" in report:
                 report["latency"]["brief_p50_s"] = percentile(report.pop("_brief_times"), 0.5)
             if cfg.out:
                 write_report(cfg.out, report, items)
+                if cfg.peer:
+                    from evals.peer_eval import write_peer
+
+                    write_peer(cfg.out, report, peer_items)
         finally:
             store.close()
     return report
@@ -354,6 +364,10 @@ def render_markdown(report: dict, items: list[dict]) -> str:
             lines += [f"dense only (no BM25, no filters): recall@5 {d['recall@5']} · MRR {d['mrr']}", ""]
     if "track" in report:
         lines += render_track_markdown(report["track"], items)
+    if "peer" in report:
+        from evals.peer_eval import render_peer_markdown
+
+        lines += render_peer_markdown(report)
     if report.get("latency"):
         lines += ["## Latency (s)", "", " · ".join(f"{k} {v}" for k, v in report["latency"].items()), ""]
     return "\n".join(lines)
