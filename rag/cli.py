@@ -114,7 +114,9 @@ def ingest(
             f"{len(report.failed)} failed — {report.chunks} chunks in {report.seconds:.1f}s → {s.data_dir}",
             highlight=False,
         )
-    if report.failed and not (report.added or report.updated or report.unchanged):
+    if report.failed:  # scripts notice: any failed file is a non-zero exit (the report says which)
+        if not as_json:
+            err.print(f"{len(report.failed)} file(s) failed; see the reasons above", highlight=False)
         raise typer.Exit(1)
 
 

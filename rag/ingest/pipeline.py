@@ -8,6 +8,7 @@ of the batch goes on; nothing of a failed file is written. Unchanged files
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import time
 from collections import defaultdict
@@ -28,6 +29,8 @@ from rag.index.store import ChunkRow, DocRow, Store, now
 
 # Bump when cleaning, metadata, facts or chunking change what is stored, so
 # that re-ingest refreshes documents whose bytes did not change.
+_log = logging.getLogger(__name__)
+
 PIPELINE_VERSION = "2"  # 2: meta.format persisted (how the raw text is cleaned); 千/万 numerals
 
 
@@ -176,7 +179,12 @@ def ingest_paths(
         except BackendError:
             raise  # the vector store or embeddings endpoint is down: no use trying the next file
         except RagError as e:
-            report.failed.append((str(path), str(e)))
+            report.failed.append((str(path), one_line(str(e))))
+            _log.warning("ingest: %s failed: %s", path, report.failed[-1][1])
+            continue
+        except Exception as e:  # noqa: BLE001 — the per-file boundary: a reader's bug fails its file alone
+            report.failed.append((str(path), failure_reason(e)))
+            _log.warning("ingest: %s failed: %s", path, report.failed[-1][1], exc_info=True)
             continue
         getattr(report, status).append(doc)
         report.chunks += n_chunks
@@ -186,6 +194,21 @@ def ingest_paths(
     report.seconds = time.perf_counter() - t0
     report.phase_seconds = {k: round(v, 3) for k, v in timer.seconds.items()}
     return report
+
+
+def failure_reason(e: BaseException) -> str:
+    """One line for an unexpected exception raised while reading one file (the report and the log)."""
+    if isinstance(e, MemoryError):
+        return "reading it needed more memory than one file may use; split the file or save it again"
+    if isinstance(e, RecursionError):
+        return "the file nests too deeply to read; save it again from its application"
+    return one_line(f"could not be read ({type(e).__name__}: {e}); save it again or convert it to PDF")
+
+
+def one_line(text: str, limit: int = 400) -> str:
+    """``text`` on one line, at most ``limit`` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit - 1] + "…"
 
 
 class PhaseTimer:

@@ -72,7 +72,8 @@ def _runs_text(p) -> tuple[str, list[int], list[int]]:
                 continue
             if e.tag == f"{_W}br" and e.get(f"{_W}type") == "page":
                 hard.append(pos)
-            s = str(e)
+            # an entity lxml left unresolved (``&ext;``) is a child of w:t: keep the text after it
+            s = (e.text or "") + "".join(c.tail or "" for c in e) if e.tag == f"{_W}t" else str(e)
             parts.append(s)
             pos += len(s)
     return "".join(parts), rendered, hard

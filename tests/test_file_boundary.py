@@ -1,0 +1,185 @@
+"""Every file fails alone (issue 29): a per-file boundary, and budgets every format obeys.
+
+Each hostile file here is built by the test (a few hundred bytes to a few hundred KB);
+the cases are the ones an attacker found: an OFD whose DeltaX repeats a number 400
+million times, OFD attributes that are not numbers, a TIFF whose second frame is huge,
+500 OFD page entries pointing at one page, a docx paragraph with an unresolved entity.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from rag.config import Settings
+from rag.errors import IngestError
+from rag.index.store import Store
+from rag.ingest.formats import extract
+from rag.ingest.pipeline import ingest_paths
+from tests.conftest import SEED_IDS, SEEDS
+
+NS = 'xmlns:ofd="http://www.ofdspec.org/2016"'
+GOOD = (SEEDS / SEED_IDS["gangkou"]).read_text("utf-8")
+
+
+def ofd_bytes(text_objects: str, n_pages: int = 1) -> bytes:
+    """A minimal OFD: ``n_pages`` page entries, all pointing at one Content.xml holding ``text_objects``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("OFD.xml", f'<ofd:OFD {NS} Version="1.0"><ofd:DocBody><ofd:DocRoot>Doc_0/Document.xml'
+                              "</ofd:DocRoot></ofd:DocBody></ofd:OFD>")
+        pages = "".join(f'<ofd:Page ID="{10 + i}" BaseLoc="Pages/Page_0/Content.xml"/>' for i in range(n_pages))
+        z.writestr("Doc_0/Document.xml", f"<ofd:Document {NS}><ofd:CommonData><ofd:PageArea><ofd:PhysicalBox>"
+                                         f"0 0 210 297</ofd:PhysicalBox></ofd:PageArea></ofd:CommonData>"
+                                         f"<ofd:Pages>{pages}</ofd:Pages></ofd:Document>")
+        z.writestr("Doc_0/Pages/Page_0/Content.xml", f"<ofd:Page {NS}><ofd:Content><ofd:Layer ID=\"1\">"
+                                                      f"{text_objects}</ofd:Layer></ofd:Content></ofd:Page>")
+    return out.getvalue()
+
+
+def text_object(text: str, y: float = 30, size: str = "4.2", ctm: str | None = None, delta: str | None = None) -> str:
+    attrs = f' CTM="{ctm}"' if ctm is not None else ""
+    dx = f' DeltaX="{delta}"' if delta is not None else ""
+    return (f'<ofd:TextObject ID="2" Boundary="25 {y} 160 6" Size="{size}"{attrs}>'
+            f'<ofd:TextCode X="0" Y="4.2"{dx}>{text}</ofd:TextCode></ofd:TextObject>')
+
+
+LINE = "港口镇第十七届人民代表大会第七次会议召开"
+
+
+# --- 1. OFD: DeltaX `g N v` with a huge N -----------------------------------------------------
+
+
+def test_ofd_deltax_repeat_count_is_bounded():
+    data = ofd_bytes(text_object(LINE, delta="g 400000000 1"))
+    assert len(data) < 2000
+    t = time.perf_counter()
+    ext = extract(".ofd", data)  # before: [1.0] * 400_000_000 → 3.2 GB, MemoryError
+    assert LINE in ext.text and time.perf_counter() - t < 5
+
+
+# --- 2. OFD attributes that are not numbers ---------------------------------------------------
+
+
+@pytest.mark.parametrize("obj", [
+    text_object(LINE, size="abc"),
+    text_object(LINE, ctm="a b c d e f"),
+    text_object(LINE, delta="g 1e400 1"),
+    text_object(LINE, delta="g nan 1"),
+    text_object(LINE, size="1e400"),
+    f'<ofd:TextObject ID="2" Boundary="25 30 160 6"><ofd:TextCode X="x" Y="nan">{LINE}</ofd:TextCode></ofd:TextObject>',
+])
+def test_ofd_attributes_that_are_not_numbers_are_read_or_refused_with_a_reason(obj):
+    try:
+        ext = extract(".ofd", ofd_bytes(obj))
+    except IngestError as e:
+        assert "OFD" in str(e)
+    else:
+        assert LINE in ext.text
+
+
+def _folder_with_a_bad_file(tmp_path: Path) -> Path:
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "aa_good.txt").write_text(GOOD, "utf-8")
+    (d / "bad.ofd").write_bytes(ofd_bytes(text_object(LINE))[:300])  # cut short: not a zip any more
+    (d / "zz_good.txt").write_text(GOOD.replace("港口镇", "港尾镇"), "utf-8")
+    return d
+
+
+def test_one_bad_file_does_not_stop_the_batch(tmp_path, monkeypatch):
+    """Any exception a reader raises is that file's one-line reason; the files after it are ingested."""
+    import rag.ingest.pipeline as pipeline
+
+    real = pipeline.load_file
+
+    def buggy(path, *a, **k):
+        if path.suffix == ".ofd":
+            raise ValueError("could not convert string to float: 'abc'")  # a reader's own bug, not an IngestError
+        return real(path, *a, **k)
+
+    d = _folder_with_a_bad_file(tmp_path)
+    monkeypatch.setattr(pipeline, "load_file", buggy)
+    store = Store(Settings(data_dir=tmp_path / "data"))
+    report = ingest_paths(store, [d])
+    assert report.added == ["aa_good.txt", "zz_good.txt"]
+    assert [Path(p).name for p, _ in report.failed] == ["bad.ofd"]
+    reason = report.failed[0][1]
+    assert "\n" not in reason and "ValueError" in reason and "could not convert" in reason
+    assert {x.doc for x in store.list_docs()} == {"aa_good.txt", "zz_good.txt"}
+
+
+def test_rag_ingest_exits_non_zero_with_the_json_report_when_a_file_failed(tmp_path):
+    d = _folder_with_a_bad_file(tmp_path)
+    env = {"RAG_DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin", "HOME": str(Path.home())}
+    r = subprocess.run([sys.executable, "-m", "rag.cli", "ingest", "--json", str(d)], capture_output=True, text=True,
+                       env=env, timeout=300)
+    assert r.returncode == 1, r.stderr
+    rep = json.loads(r.stdout)
+    assert rep["added"] == ["aa_good.txt", "zz_good.txt"] and len(rep["failed"]) == 1
+    assert "Traceback" not in r.stderr
+    r = subprocess.run([sys.executable, "-m", "rag.cli", "ingest", str(d)], capture_output=True, text=True,
+                       env=env, timeout=300)
+    assert r.returncode == 1 and "bad.ofd" in r.stderr and "1 failed" in r.stdout + r.stderr
+
+
+# --- 3. TIFF: every frame's pixels count ------------------------------------------------------
+
+
+def test_a_huge_second_tiff_frame_is_refused_before_it_is_decoded():
+    from PIL import Image
+
+    small = Image.new("L", (200, 100), 255)
+    big = Image.new("1", (12000, 12000), 1)  # packs to a few hundred KB; decoded as RGB it is 432 MB
+    buf = io.BytesIO()
+    small.save(buf, "TIFF", save_all=True, append_images=[big], compression="group4" if False else "tiff_lzw")
+    t = time.perf_counter()
+    with pytest.raises(IngestError, match=r"frame 2.*12000×12000"):
+        extract(".tif", buf.getvalue())
+    assert time.perf_counter() - t < 3
+
+
+# --- 4. OFD: repeated page references are read once --------------------------------------------
+
+
+def test_repeated_ofd_page_references_are_read_once():
+    objs = "".join(text_object(f"第{i}行文字内容", y=10 + (i % 50) * 5) for i in range(3000))
+    data = ofd_bytes(objs, n_pages=500)
+    t = time.perf_counter()
+    ext = extract(".ofd", data)
+    assert time.perf_counter() - t < 20  # before: 500 × the page
+    assert ext.text.count("第2999行文字内容") == 1
+    assert any("499" in n for n in ext.notes)
+
+
+# --- 6. docx: an unresolved entity keeps the rest of its paragraph ----------------------------
+
+
+def test_docx_entity_does_not_eat_the_rest_of_the_paragraph():
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("外部实体：XXX后面的文字还在。")
+    d.add_paragraph("第二段。")
+    b = io.BytesIO()
+    d.save(b)
+    zin = zipfile.ZipFile(io.BytesIO(b.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zo:
+        for i in zin.infolist():
+            data = zin.read(i.filename)
+            if i.filename == "word/document.xml":
+                s = data.decode().replace("?>", '?><!DOCTYPE w:document [<!ENTITY ext SYSTEM "file:///etc/hostname">]>',
+                                          1).replace("XXX", "&ext;")
+                data = s.encode()
+            zo.writestr(i, data)
+    text = extract(".docx", out.getvalue()).text
+    assert "后面的文字还在。" in text and "第二段。" in text
+    assert Path("/etc/hostname").exists() and Path("/etc/hostname").read_text().strip() not in text
