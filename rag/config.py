@@ -46,11 +46,22 @@ class Settings(BaseSettings):
 
     chunk_tokens: int = Field(256, ge=32, le=2048, description="token budget per chunk (cl100k)")
     chunk_overlap_tokens: int = Field(48, ge=0, le=512)
-    max_file_bytes: int = Field(5 * 1024 * 1024, ge=1)
+    max_file_bytes: int = Field(5 * 1024 * 1024, ge=1, description="size cap for plain text and HTML files")
+    max_document_bytes: int = Field(200 * 1024 * 1024, ge=1, description="size cap for PDF, scans, Word, OFD")
+    max_chars: int = Field(3_000_000, ge=1000, description="extracted characters per PDF/scan/Word/OFD file")
+    max_read_seconds: float = Field(1200.0, gt=0, description="wall time to read one PDF/scan/Word/OFD file")
+    max_reader_mb: int = Field(3072, ge=256, description="address space of the child process reading one file")
     max_pages: int = Field(500, ge=1, description="page budget per PDF/OFD/TIFF: longer files are refused")
     max_ocr_pages: int = Field(100, ge=0, description="OCR budget per file, in pages (~5-15 s each on 2 cores)")
     top_k: int = Field(6, ge=1, le=50)
     debug: bool = False
+
+    def read_budget(self):  # -> rag.ingest.formats.sandbox.ReadBudget (imported late: config stays light)
+        """The per-file budgets the reader loop enforces (rag/ingest/formats/sandbox.py)."""
+        from rag.ingest.formats.sandbox import ReadBudget
+
+        return ReadBudget(self.max_pages, self.max_ocr_pages, self.max_chars, self.max_read_seconds,
+                          self.max_reader_mb)
 
     @property
     def chroma_dir(self) -> Path:

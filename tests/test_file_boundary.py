@@ -183,3 +183,84 @@ def test_docx_entity_does_not_eat_the_rest_of_the_paragraph():
     text = extract(".docx", out.getvalue()).text
     assert "后面的文字还在。" in text and "第二段。" in text
     assert Path("/etc/hostname").exists() and Path("/etc/hostname").read_text().strip() not in text
+
+
+# --- budgets the reader loop enforces, whatever the format module does -------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def scan_png(tmp_path_factory) -> Path:
+    """A page image of text (150 dpi): OCR needs it all (time, memory)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.new("RGB", (1240, 800), "white")
+    font = ImageFont.truetype("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 28)
+    draw = ImageDraw.Draw(img)
+    for i, line in enumerate(p for p in GOOD.split("\n") if p.strip()[:30]):
+        if i >= 12:
+            break
+        draw.text((60, 60 + i * 56), line.strip()[:38], fill="black", font=font)
+    out = tmp_path_factory.mktemp("scan") / "page.png"
+    img.save(out)
+    return out
+
+
+def test_the_reader_loop_enforces_time_and_memory_on_any_format(scan_png):
+    from rag.ingest.formats.sandbox import ReadBudget, read_isolated
+
+    data = scan_png.read_bytes()
+    t = time.perf_counter()
+    with pytest.raises(IngestError, match=r"over 1 s, the time budget per file.*RAG_MAX_READ_SECONDS"):
+        read_isolated(".png", data, ReadBudget(max_seconds=1))
+    assert time.perf_counter() - t < 6  # the child is stopped, not waited for
+    with pytest.raises(IngestError, match=r"memory budget of 600 MB.*RAG_MAX_READER_MB"):
+        read_isolated(".png", data, ReadBudget(max_memory_mb=600))  # OCR's models do not fit in 600 MB
+
+
+def test_extracted_characters_are_capped(tmp_path):
+    import docx
+
+    d = docx.Document()
+    for _ in range(60):
+        d.add_paragraph(GOOD[:500])
+    d.save(tmp_path / "long.docx")
+    store = Store(Settings(data_dir=tmp_path / "data", max_chars=10_000))
+    report = ingest_paths(store, [tmp_path / "long.docx"])
+    assert not report.added and "over the budget of 10,000" in report.failed[0][1]
+    assert "RAG_MAX_CHARS" in report.failed[0][1]
+
+
+# --- 7. a 9+ MB text PDF, printed as a user would, is accepted by default ------------------------
+
+
+def big_text_pdf(text: str, out: Path, image_mb: float = 9.0) -> Path:
+    """A report printed to PDF by Chromium with its CJK font embedded, and a photo on its first page (a JPEG of
+    ``image_mb`` MB shown small: PDFs grow like this — photos, seals, scans — without more text)."""
+    import base64
+
+    import numpy as np
+    from PIL import Image
+
+    from tests.test_formats import html_page, paragraphs, print_pdf
+
+    side = int((image_mb * 1e6 / 3 / 0.9) ** 0.5)  # noise barely compresses: ~0.9 of the raw RGB bytes
+    noise = np.random.default_rng(29).integers(0, 256, (side, side, 3), dtype=np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(noise).save(buf, "JPEG", quality=100)
+    img = f'<p><img src="data:image/jpeg;base64,{base64.b64encode(buf.getvalue()).decode()}" width="60"></p>'
+    page = html_page("政府工作报告", paragraphs(text)).replace("<body>", "<body>" + img, 1)
+    return print_pdf(page, out)
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (scripts/browser-deps.sh)")
+def test_a_9mb_text_pdf_is_ingested_with_default_settings(tmp_path):
+    report_text = Path("/work/shared/corpora/gov-reports-2022-2025/0602.txt")
+    text = report_text.read_text("utf-8") if report_text.exists() else GOOD * 8
+    pdf = big_text_pdf(text, tmp_path / "report.pdf")
+    assert pdf.stat().st_size > 9e6
+    store = Store(Settings(data_dir=tmp_path / "data"))
+    report = ingest_paths(store, [pdf])  # before: "file is 9.2 MB, over the 5.2 MB limit"
+    assert report.added == ["report.pdf"], report.failed
+    assert store.layout("report.pdf")["method"] == "text layer"

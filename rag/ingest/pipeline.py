@@ -234,8 +234,10 @@ def ingest_file(store: Store, path: Path, timer: PhaseTimer | None = None, doc_i
     with timer("read"):
         if path.suffix.lower() in FORMAT_SUFFIXES and _unchanged_file(store, path, name):
             return "unchanged", 0, 0  # a PDF, scan, Word or OFD file: known before extracting (OCR) it again
-        loaded = load_file(path, store.settings.max_file_bytes, store.settings.max_pages, store.settings.max_ocr_pages,
-                           (lambda done, total: pages(name, done, total)) if pages else None)
+        s = store.settings
+        loaded = load_file(path, s.max_file_bytes, s.max_pages, s.max_ocr_pages,
+                           (lambda done, total: pages(name, done, total)) if pages else None,
+                           budget=s.read_budget(), max_document_bytes=s.max_document_bytes)
     if doc_id:
         loaded = replace(loaded, doc_id=doc_id)
     result = ingest_loaded(store, loaded, str(path.absolute()), timer)
@@ -337,7 +339,7 @@ def _unchanged_file(store: Store, path: Path, doc_id: str) -> bool:
     if not previous or document_version(previous[1], store) != previous[0]:
         return False
     try:
-        if path.stat().st_size > store.settings.max_file_bytes:
+        if path.stat().st_size > store.settings.max_document_bytes:
             return False
         file_sha = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
