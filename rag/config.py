@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     max_reader_mb: int = Field(3072, ge=256, description="address space of the child process reading one file")
     max_pages: int = Field(500, ge=1, description="page budget per PDF/OFD/TIFF: longer files are refused")
     max_ocr_pages: int = Field(100, ge=0, description="OCR budget per file, in pages (~5-15 s each on 2 cores)")
+    max_question_chars: int = Field(1000, ge=10, description="longest question accepted (413 / a CLI error)")
+    max_history_turns: int = Field(20, ge=0, description="most earlier turns sent with a question")
+    max_history_chars: int = Field(20000, ge=0, description="most characters of history sent with a question")
     top_k: int = Field(6, ge=1, le=50)
     debug: bool = False
 

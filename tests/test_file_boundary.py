@@ -264,3 +264,12 @@ def test_a_9mb_text_pdf_is_ingested_with_default_settings(tmp_path):
     report = ingest_paths(store, [pdf])  # before: "file is 9.2 MB, over the 5.2 MB limit"
     assert report.added == ["report.pdf"], report.failed
     assert store.layout("report.pdf")["method"] == "text layer"
+
+
+def test_rag_ask_refuses_an_overlong_question_in_one_line(seeded_dir):
+    env = {"RAG_DATA_DIR": str(seeded_dir), "PATH": "/usr/bin:/bin", "HOME": str(Path.home())}
+    r = subprocess.run([sys.executable, "-m", "rag.cli", "ask", "--in-process", "--llm", "extractive", "镇" * 5000],
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "5,000 characters, over the limit of 1,000 (RAG_MAX_QUESTION_CHARS)" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1

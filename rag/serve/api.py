@@ -40,7 +40,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from rag.config import Settings
-from rag.errors import BackendError, ConfigError, IngestError, NotFoundError, RagError
+from rag.errors import BackendError, ConfigError, IngestError, InputTooLarge, NotFoundError, RagError
 from rag.index.places import check_filters, places
 from rag.index.filters import Filters
 from rag.index.store import Store
@@ -525,6 +525,8 @@ def _kind(e: Exception) -> tuple[str, str | None]:
 
 
 def _status(e: RagError) -> int:
+    if isinstance(e, InputTooLarge):
+        return 413
     if isinstance(e, NotFoundError):
         return 404
     if isinstance(e, BackendError):

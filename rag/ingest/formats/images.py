@@ -26,11 +26,11 @@ def extract_image(data: bytes, max_pages: int, max_ocr_pages: int, progress: Pro
     except Image.DecompressionBombError:
         raise IngestError("the image is too many pixels to open safely (a decompression bomb?); scan at 300 dpi "
                           "or less") from None
-    except (UnidentifiedImageError, OSError):
+    except (UnidentifiedImageError, OSError, ValueError, TypeError, SyntaxError, EOFError):
         raise IngestError("not an image this can read (PNG, JPEG or TIFF); re-save or re-scan it") from None
     try:
         n = getattr(img, "n_frames", 1)
-    except (OSError, ValueError, EOFError) as e:
+    except (OSError, ValueError, EOFError, TypeError) as e:
         raise IngestError(f"the image is damaged ({e}); re-save or re-scan it") from None
     if n > min(max_pages, max_ocr_pages):
         raise IngestError(f"the image has {n} pages, over the OCR budget of {min(max_pages, max_ocr_pages)}; "
@@ -48,7 +48,7 @@ def extract_image(data: bytes, max_pages: int, max_ocr_pages: int, progress: Pro
             inputs.append(pin)
             if progress:
                 progress(i + 1, n)
-    except (OSError, ValueError, EOFError, SyntaxError, Image.DecompressionBombError) as e:
+    except (OSError, ValueError, EOFError, SyntaxError, TypeError, Image.DecompressionBombError) as e:
         raise IngestError(f"the image is damaged ({e}); re-save or re-scan it") from None
     out = assemble("image", inputs)
     if not out.text.strip():
@@ -67,5 +67,5 @@ def check_frames(img, n: int) -> None:
                 raise IngestError(f"{where} {img.width}×{img.height} pixels, over {MAX_PIXELS // 1_000_000} "
                                   "megapixels per page; scan at 300 dpi or less")
         img.seek(0)
-    except (OSError, ValueError, EOFError, SyntaxError) as e:
+    except (OSError, ValueError, EOFError, SyntaxError, TypeError) as e:
         raise IngestError(f"the image is damaged ({e}); re-save or re-scan it") from None

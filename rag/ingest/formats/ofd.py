@@ -22,6 +22,8 @@ import math
 import posixpath
 import re
 import xml.etree.ElementTree as ET
+import zipfile
+import zlib
 
 import numpy as np
 
@@ -34,12 +36,21 @@ from rag.ingest.formats.layout import PageInput, Seg, assemble
 _FIX = "re-export it from the OFD reader (or print it to PDF) and ingest that"
 
 
-def _xml(z, name: str) -> ET.Element:
+def _member(z, name: str) -> bytes:
+    """One part of the package, or IngestError (missing, or damaged inside the zip)."""
     try:
-        return ET.fromstring(z.read(name))
+        return z.read(name)
     except KeyError:
         raise IngestError(f"the OFD file is incomplete ({name} is missing); {_FIX}") from None
-    except ET.ParseError as e:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as e:
+        raise IngestError(f"the OFD file is damaged ({name}: {e}); {_FIX}") from None
+
+
+def _xml(z, name: str) -> ET.Element:
+    data = _member(z, name)
+    try:
+        return ET.fromstring(data)
+    except (ET.ParseError, ValueError) as e:
         raise IngestError(f"the OFD file is damaged ({name}: {e}); {_FIX}") from None
 
 
@@ -133,7 +144,7 @@ def extract_ofd(data: bytes, max_pages: int, max_ocr_pages: int, progress: Progr
             if not name or name not in z.namelist():
                 notes.append(f"page {pin.number}: image {res_id} not found in the package")
                 continue
-            _ocr_image(z.read(name), (x, y, w, h), pin, notes)
+            _ocr_image(_member(z, name), (x, y, w, h), pin, notes)
         if progress:
             progress(done, len(scans))
     out = assemble("ofd", inputs, notes)
