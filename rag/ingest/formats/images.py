@@ -30,7 +30,7 @@ def extract_image(data: bytes, max_pages: int, max_ocr_pages: int, progress: Pro
         raise IngestError("not an image this can read (PNG, JPEG or TIFF); re-save or re-scan it") from None
     try:
         n = getattr(img, "n_frames", 1)
-    except (OSError, ValueError, EOFError, TypeError) as e:
+    except (OSError, ValueError, EOFError, TypeError, SyntaxError) as e:
         raise IngestError(f"the image is damaged ({e}); re-save or re-scan it") from None
     if n > min(max_pages, max_ocr_pages):
         raise IngestError(f"the image has {n} pages, over the OCR budget of {min(max_pages, max_ocr_pages)}; "
