@@ -30,8 +30,8 @@ def extract_image(data: bytes, max_pages: int, max_ocr_pages: int, progress: Pro
         raise IngestError("not an image this can read (PNG, JPEG or TIFF); re-save or re-scan it") from None
     try:
         n = getattr(img, "n_frames", 1)
-    except (OSError, ValueError, EOFError, TypeError, SyntaxError) as e:
-        raise IngestError(f"the image is damaged ({e}); re-save or re-scan it") from None
+    except Exception as e:  # noqa: BLE001 — PIL's TIFF reader raises KeyError, TypeError, SyntaxError… on damage
+        raise IngestError(f"the image is damaged ({type(e).__name__}: {e}); re-save or re-scan it") from None
     if n > min(max_pages, max_ocr_pages):
         raise IngestError(f"the image has {n} pages, over the OCR budget of {min(max_pages, max_ocr_pages)}; "
                           "split it or raise RAG_MAX_OCR_PAGES")
@@ -67,5 +67,7 @@ def check_frames(img, n: int) -> None:
                 raise IngestError(f"{where} {img.width}×{img.height} pixels, over {MAX_PIXELS // 1_000_000} "
                                   "megapixels per page; scan at 300 dpi or less")
         img.seek(0)
-    except (OSError, ValueError, EOFError, SyntaxError, TypeError) as e:
-        raise IngestError(f"the image is damaged ({e}); re-save or re-scan it") from None
+    except IngestError:
+        raise
+    except Exception as e:  # noqa: BLE001 — PIL's TIFF reader raises KeyError, TypeError, SyntaxError… on damage
+        raise IngestError(f"the image is damaged ({type(e).__name__}: {e}); re-save or re-scan it") from None
