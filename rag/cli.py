@@ -92,7 +92,9 @@ def ingest(
             f"{len(report.failed)} failed — {report.chunks} chunks in {report.seconds:.1f}s → {s.data_dir}",
             highlight=False,
         )
-    if report.failed and not (report.added or report.updated or report.unchanged):
+    if report.failed:  # scripts notice: any failed file is a non-zero exit (the report says which)
+        if not as_json:
+            err.print(f"{len(report.failed)} file(s) failed; see the reasons above", highlight=False)
         raise typer.Exit(1)
 
 
@@ -715,7 +717,23 @@ _plug_in_commands()
 
 
 def run() -> None:
-    """Console-script entry point with one-line errors."""
+    """Console-script entry point with one-line errors; never a crash on the way out (issue 29)."""
+    try:
+        _run()
+    except SystemExit as e:
+        _leave(e.code if isinstance(e.code, int) else (0 if e.code is None else 1))
+        raise
+    _leave(0)
+
+
+def _leave(code: int) -> None:
+    """A local model still decoding a cut answer: leave now (rag.llm.backends.exit_if_generating)."""
+    backends = sys.modules.get("rag.llm.backends")
+    if backends is not None:
+        backends.exit_if_generating(code)
+
+
+def _run() -> None:
     debug = "--debug" in sys.argv or os.environ.get("RAG_DEBUG", "").lower() in ("1", "true", "yes")
     try:
         app()

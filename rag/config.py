@@ -46,9 +46,16 @@ class Settings(BaseSettings):
 
     chunk_tokens: int = Field(256, ge=32, le=2048, description="token budget per chunk (cl100k)")
     chunk_overlap_tokens: int = Field(48, ge=0, le=512)
-    max_file_bytes: int = Field(5 * 1024 * 1024, ge=1)
+    max_file_bytes: int = Field(5 * 1024 * 1024, ge=1, description="size cap for plain text and HTML files")
+    max_document_bytes: int = Field(200 * 1024 * 1024, ge=1, description="size cap for PDF, scans, Word, OFD")
+    max_chars: int = Field(3_000_000, ge=1000, description="extracted characters per PDF/scan/Word/OFD file")
+    max_read_seconds: float = Field(1200.0, gt=0, description="wall time to read one PDF/scan/Word/OFD file")
+    max_reader_mb: int = Field(3072, ge=256, description="address space of the child process reading one file")
     max_pages: int = Field(500, ge=1, description="page budget per PDF/OFD/TIFF: longer files are refused")
     max_ocr_pages: int = Field(100, ge=0, description="OCR budget per file, in pages (~5-15 s each on 2 cores)")
+    max_question_chars: int = Field(1000, ge=10, description="longest question accepted (413 / a CLI error)")
+    max_history_turns: int = Field(20, ge=0, description="most earlier turns sent with a question")
+    max_history_chars: int = Field(20000, ge=0, description="most characters of history sent with a question")
     top_k: int = Field(6, ge=1, le=50)
     debug: bool = False
 

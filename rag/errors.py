@@ -31,3 +31,7 @@ class UnknownPlaceError(NotFoundError):
     def __init__(self, message: str, near: list[str] | None = None):
         super().__init__(message)
         self.near = near or []
+
+
+class InputTooLarge(RagError):
+    """A question, its history or an upload is over its cap (HTTP 413); the message says the cap."""

@@ -650,3 +650,41 @@ def test_rest_ask_returns_a_collection_answers_rows(server, seed_raw):
     check_citations(a["citations"], seed_raw)
     for r in rows:
         assert seed_raw[r["doc"]][r["start"]:r["end"]] == r["quote"]
+
+
+def test_an_upload_with_hostile_files_ingests_the_good_one_and_says_why_not_for_the_rest(server):
+    """Issue 29: a file that breaks its reader is that file's reason, never a 500 for the whole upload."""
+    import io as _io
+
+    from PIL import Image
+
+    from tests.test_file_boundary import LINE, ofd_bytes, text_object
+
+    buf = _io.BytesIO()
+    Image.new("L", (200, 100), 255).save(buf, "TIFF", save_all=True, append_images=[Image.new("1", (12000, 12000), 1)],
+                                         compression="tiff_lzw")
+    good = "边界镇召开第一届人民代表大会第一次会议\n会议选举王边界为边界镇人民政府镇长。\n"
+    files = [("files", ("aa.ofd", ofd_bytes(text_object(LINE, size="abc", ctm="a b c d e f")), "application/ofd")),
+             ("files", ("bomb.tif", buf.getvalue(), "image/tiff")),
+             ("files", ("边界镇.txt", good.encode("utf-8"), "text/plain"))]
+    r = httpx.post(server + "/v1/documents", files=files, timeout=300)
+    assert r.status_code == 200, r.text  # before: 500 (ValueError from the OFD), the good file not ingested
+    rep = r.json()
+    assert set(rep["added"]) == {"aa.ofd", "边界镇.txt"}
+    assert [f["path"] for f in rep["failed"]] == ["bomb.tif"] and "frame 2" in rep["failed"][0]["reason"]
+    for doc in rep["added"]:
+        httpx.delete(server + f"/v1/documents/{doc}", timeout=60)
+
+
+def test_a_huge_question_or_history_is_413_at_once(server):
+    """Issue 29 case 5: before, a 100,000-character question was answered 200 after 84 s of server CPU."""
+    t = time.perf_counter()
+    r = httpx.post(server + "/v1/ask", json={"question": "港口镇" * 33_334}, timeout=120)
+    assert r.status_code == 413 and "RAG_MAX_QUESTION_CHARS" in r.text, r.text
+    assert time.perf_counter() - t < 10
+    r = httpx.post(server + "/v1/ask", json={"question": "港口镇选举谁为副镇长？",
+                                             "history": [["问", "答"]] * 21}, timeout=120)
+    assert r.status_code == 413 and "RAG_MAX_HISTORY_TURNS" in r.text, r.text
+    r = httpx.post(server + "/v1/chat/completions", json={"model": "townbrief", "messages": [
+        {"role": "user", "content": "镇" * 5000}]}, timeout=120)
+    assert r.status_code == 413, r.text

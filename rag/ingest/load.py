@@ -15,12 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import IngestError
-from rag.ingest.formats import DEFAULT_MAX_OCR_PAGES, DEFAULT_MAX_PAGES, FORMAT_SUFFIXES, Extracted, Progress, extract
+from rag.ingest.formats import DEFAULT_MAX_OCR_PAGES, DEFAULT_MAX_PAGES, FORMAT_SUFFIXES, Extracted, Progress
+from rag.ingest.formats.sandbox import ReadBudget, read_isolated
 
 TEXT_SUFFIXES = {".txt", ".md", ".html", ".htm", ".text", ""}
 # PDF, images, Word, OFD: their raw text is the text extracted from them (rag.ingest.formats)
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | FORMAT_SUFFIXES
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024  # plain text and HTML only
+# PDF, scans, Word, OFD: government PDFs run to 10–100 MB (scans, embedded fonts); they are bounded by
+# pages, pixels, characters, seconds and memory (ReadBudget), the bytes only against the absurd
+DEFAULT_MAX_DOCUMENT_BYTES = 200 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -125,9 +129,19 @@ def is_html(path: Path, text: str) -> bool:
 
 
 def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, max_pages: int = DEFAULT_MAX_PAGES,
-              max_ocr_pages: int = DEFAULT_MAX_OCR_PAGES, progress: Progress | None = None) -> LoadedFile:
-    """Read and decode (or extract) one document, or raise :class:`IngestError` with a reason."""
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+              max_ocr_pages: int = DEFAULT_MAX_OCR_PAGES, progress: Progress | None = None,
+              budget: ReadBudget | None = None, max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES) -> LoadedFile:
+    """Read and decode (or extract) one document, or raise :class:`IngestError` with a reason.
+
+    ``max_bytes`` bounds plain text and HTML; PDF, scans, Word and OFD files are read in a child
+    process under ``budget`` (:mod:`rag.ingest.formats.sandbox`) and bounded by ``max_document_bytes``.
+    """
+    suffix = path.suffix.lower()
+    if suffix in FORMAT_SUFFIXES:
+        max_bytes, env = max_document_bytes, "RAG_MAX_DOCUMENT_BYTES"
+    else:
+        env = "RAG_MAX_FILE_BYTES"
+    if suffix not in SUPPORTED_SUFFIXES:
         raise IngestError(f"unsupported file type '{path.suffix}'; give .txt, .md, .html, .pdf, .docx, .ofd, "
                           ".png or .jpg files")
     try:
@@ -135,7 +149,7 @@ def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, max_pages: int = D
         if size > max_bytes:
             raise IngestError(
                 f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit; "
-                "split it or raise RAG_MAX_FILE_BYTES"
+                f"split it or raise {env}"
             )
         data = path.read_bytes()
     except PermissionError:
@@ -149,7 +163,7 @@ def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, max_pages: int = D
     if not data.strip():
         raise IngestError("file is empty; nothing to ingest")
     if path.suffix.lower() in FORMAT_SUFFIXES:
-        ext = extract(path.suffix.lower(), data, max_pages, max_ocr_pages, progress)
+        ext = read_isolated(suffix, data, budget or ReadBudget(max_pages, max_ocr_pages), progress)
         ext.file_sha256 = hashlib.sha256(data).hexdigest()
         return LoadedFile(path.name, ext.text, ext.format, False, len(data), ext)
     if looks_binary(data):

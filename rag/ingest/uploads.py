@@ -13,6 +13,7 @@ import unicodedata
 from pathlib import Path
 from typing import Iterable
 
+TEXT_UPLOADS = {".txt", ".html", ".htm", ".md"}
 ALLOWED_UPLOADS = {".txt", ".html", ".htm", ".md", ".pdf", ".docx", ".ofd", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 
 
@@ -25,8 +26,13 @@ def safe_name(name: str) -> str | None:
     return name[:120]
 
 
-def stage_uploads(files: list[Path | str], names: list[str], dest: Path, max_bytes: int) -> tuple[list[Path], list[str]]:
-    """Copy accepted uploads into ``dest``; return (paths, one-line refusals)."""
+def stage_uploads(files: list[Path | str], names: list[str], dest: Path, max_bytes: int,
+                  max_document_bytes: int | None = None) -> tuple[list[Path], list[str]]:
+    """Copy accepted uploads into ``dest``; return (paths, one-line refusals).
+
+    ``max_bytes`` bounds text and HTML; ``max_document_bytes`` (default: the same) PDF, Word, OFD and images,
+    which the reader bounds by pages, pixels, characters, time and memory instead.
+    """
     dest.mkdir(parents=True, exist_ok=True)
     staged: list[Path] = []
     refused: list[str] = []
@@ -40,13 +46,21 @@ def stage_uploads(files: list[Path | str], names: list[str], dest: Path, max_byt
                            + ("（旧版 .doc/.wps 请先另存为 .docx）" if Path(name).suffix.lower() in (".doc", ".wps") else ""))
             continue
         size = Path(src).stat().st_size
-        if size > max_bytes:
-            refused.append(f"{name}: {size / 1e6:.1f} MB，超过 {max_bytes / 1e6:.1f} MB 的上限")
+        cap = max_bytes if Path(name).suffix.lower() in TEXT_UPLOADS or max_document_bytes is None else max_document_bytes
+        if size > cap:
+            refused.append(f"{name}: {size / 1e6:.1f} MB，超过 {cap / 1e6:.1f} MB 的上限")
             continue
         target = dest / name
         target.write_bytes(Path(src).read_bytes())
         staged.append(target)
     return staged, refused
+
+
+def limits_text(max_bytes: int, max_document_bytes: int, max_pages: int, max_ocr_pages: int) -> str:
+    """The real upload limits as the page states them: bytes for text, bytes and pages for documents."""
+    return (f"每个文本或网页文件{limit_text(max_bytes).removeprefix('每个文件')}；每个 PDF、Word、OFD 文件或图片"
+            f"{limit_text(max_document_bytes).removeprefix('每个文件')}、{max_pages} 页（需识别的扫描页不超过 "
+            f"{max_ocr_pages} 页）")
 
 
 def limit_text(max_bytes: int) -> str:

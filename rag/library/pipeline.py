@@ -8,6 +8,7 @@ of the batch goes on; nothing of a failed file is written. Unchanged files
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import time
 from collections import defaultdict
@@ -21,6 +22,7 @@ from rag.ingest.clean import clean
 from rag.errors import BackendError, IngestError, RagError
 from rag.extract.confidence import flag_low_confidence
 from rag.extract.facts import extract_facts
+from rag.ingest.formats.sandbox import ReadBudget
 from rag.ingest.load import FORMAT_SUFFIXES, SUPPORTED_SUFFIXES, LoadedFile, load_file
 from rag.extract.meta import extract_meta
 from rag.index.pageview import keep_original
@@ -29,6 +31,8 @@ from rag.index.rows import ChunkRow, DocRow, now
 
 # Bump when cleaning, metadata, facts or chunking change what is stored, so
 # that re-ingest refreshes documents whose bytes did not change.
+_log = logging.getLogger(__name__)
+
 PIPELINE_VERSION = "3"  # 2: meta.format persisted (how the raw text is cleaned); 千/万 numerals; 3: the outline (issue 28)
 
 
@@ -177,7 +181,12 @@ def ingest_paths(
         except BackendError:
             raise  # the vector store or embeddings endpoint is down: no use trying the next file
         except RagError as e:
-            report.failed.append((str(path), str(e)))
+            report.failed.append((str(path), one_line(str(e))))
+            _log.warning("ingest: %s failed: %s", path, report.failed[-1][1])
+            continue
+        except Exception as e:  # noqa: BLE001 — the per-file boundary: a reader's bug fails its file alone
+            report.failed.append((str(path), failure_reason(e)))
+            _log.warning("ingest: %s failed: %s", path, report.failed[-1][1], exc_info=True)
             continue
         getattr(report, status).append(doc)
         report.chunks += n_chunks
@@ -187,6 +196,21 @@ def ingest_paths(
     report.seconds = time.perf_counter() - t0
     report.phase_seconds = {k: round(v, 3) for k, v in timer.seconds.items()}
     return report
+
+
+def failure_reason(e: BaseException) -> str:
+    """One line for an unexpected exception raised while reading one file (the report and the log)."""
+    if isinstance(e, MemoryError):
+        return "reading it needed more memory than one file may use; split the file or save it again"
+    if isinstance(e, RecursionError):
+        return "the file nests too deeply to read; save it again from its application"
+    return one_line(f"could not be read ({type(e).__name__}: {e}); save it again or convert it to PDF")
+
+
+def one_line(text: str, limit: int = 400) -> str:
+    """``text`` on one line, at most ``limit`` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit - 1] + "…"
 
 
 class PhaseTimer:
@@ -212,8 +236,10 @@ def ingest_file(store: Store, path: Path, timer: PhaseTimer | None = None, doc_i
     with timer("read"):
         if path.suffix.lower() in FORMAT_SUFFIXES and _unchanged_file(store, path, name):
             return "unchanged", 0, 0  # a PDF, scan, Word or OFD file: known before extracting (OCR) it again
-        loaded = load_file(path, store.settings.max_file_bytes, store.settings.max_pages, store.settings.max_ocr_pages,
-                           (lambda done, total: pages(name, done, total)) if pages else None)
+        s = store.settings
+        loaded = load_file(path, s.max_file_bytes, s.max_pages, s.max_ocr_pages,
+                           (lambda done, total: pages(name, done, total)) if pages else None,
+                           budget=ReadBudget.of(s), max_document_bytes=s.max_document_bytes)
     if doc_id:
         loaded = replace(loaded, doc_id=doc_id)
     result = ingest_loaded(store, loaded, str(path.absolute()), timer)
@@ -315,7 +341,7 @@ def _unchanged_file(store: Store, path: Path, doc_id: str) -> bool:
     if not previous or document_version(previous[1], store) != previous[0]:
         return False
     try:
-        if path.stat().st_size > store.settings.max_file_bytes:
+        if path.stat().st_size > store.settings.max_document_bytes:
             return False
         file_sha = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,27 @@ def local_server(model_path: Path, threads: int | None = None, n_ctx: int = 4096
         server = xlc.Server(p)
         _servers[key] = server
         return server.listening_address
+
+
+def exit_if_generating(code: int) -> None:
+    """End the process now, with ``code``, when llama.cpp is still decoding an answer cut in this process.
+
+    An answer cut at its deadline (or its character cap) leaves llama.cpp decoding until it notices the
+    closed connection; a process that exits meanwhile runs the library's static destructors under that
+    decoding thread and dies with SIGSEGV (rc 139, after the answer was printed). Everything the command
+    had to say is said and flushed by then, and the store commits its writes as it goes, so the process
+    leaves without running those destructors. Does nothing when no local model runs or none is decoding.
+    """
+    from rag.llm.deadline import live_streams
+
+    if not _servers or not live_streams():
+        return
+    for f in (sys.stdout, sys.stderr):
+        try:
+            f.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 def client_timeout(settings: Settings):

@@ -72,6 +72,14 @@ def retryable(e: BaseException) -> bool:
 
 
 _END = object()
+_live: set[threading.Thread] = set()  # model streams still running (a cut one runs until its next token)
+_live_lock = threading.Lock()
+
+
+def live_streams() -> list[threading.Thread]:
+    """Stream workers still running: an answer cut at its deadline or cap leaves its worker closing the stream."""
+    with _live_lock:
+        return [t for t in _live if t.is_alive()]
 
 
 def bounded_stream(start: Callable[[], Iterator[str]], limits: Limits,
@@ -88,6 +96,8 @@ def bounded_stream(start: Callable[[], Iterator[str]], limits: Limits,
         q: queue.Queue = queue.Queue()
         stop = threading.Event()
         worker = threading.Thread(target=_pump, args=(start, q, stop), daemon=True, name="rag-llm-stream")
+        with _live_lock:
+            _live.add(worker)
         worker.start()
         try:
             while True:
@@ -143,3 +153,5 @@ def _pump(start: Callable[[], Iterator[str]], q: queue.Queue, stop: threading.Ev
                 pass
             finally:
                 closing.now = False
+        with _live_lock:
+            _live.discard(threading.current_thread())

@@ -48,5 +48,6 @@ def build(settings: Settings | None = None, gate: ModelGate | None = None, app: 
         wire(app, demo, lists, triggers, library.changed)
     demo.townbrief_theme = theme
     demo.i18n_instance = gradio_i18n()  # read when mounted (rag serve --ui); ui.py passes it to launch
-    demo.townbrief_max_file_size = app.settings.max_file_bytes  # Gradio refuses bigger uploads outright
+    # Gradio refuses bigger uploads outright; stage_uploads applies each type's own cap
+    demo.townbrief_max_file_size = max(app.settings.max_file_bytes, app.settings.max_document_bytes)
     return demo

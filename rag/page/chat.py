@@ -135,6 +135,21 @@ def _ask(app: App, q: str, msgs: list, hist: list, pl: str | None, yr: str | Non
     yield msgs, hist, status, sources_html(app.store, ans.citations), _answer_file(app, ans)
 
 
+BUSY_TEXT = "上一个问题还在回答，请等它完成后再提问；您的问题仍在输入框中"
+
+
+def take_question(q: str, busy: bool) -> tuple:
+    """Take the question out of the box (box, asked, busy, button); while another answer streams,
+    refuse with a visible message and leave the question where it is (issue 29 case 9)."""
+    if busy:
+        raise gr.Error(BUSY_TEXT, duration=8)
+    return "", q, True, gr.update(interactive=False, value="回答中…")
+
+
+def done_answering() -> tuple:
+    return False, gr.update(interactive=True, value="提问")
+
+
 def build_chat(app: App) -> ChatTab:
     """Lay out the 问答 tab (inside a ``gr.Tab``) and wire its events."""
     history = gr.State([])
@@ -155,10 +170,15 @@ def build_chat(app: App) -> ChatTab:
     def ask(q, msgs, hist, pl, yr):
         yield from _ask(app, q, msgs, hist, pl, yr)
 
+    asked = gr.State("")  # the question taken from the box when it was asked
+    busy = gr.State(False)  # an answer is streaming in this page
     outs = [chat, history, status, source, answer_md]
-    ins = [box, chat, history, place, year]
-    send.click(ask, ins, outs, concurrency_limit=5).then(lambda: "", None, box)
-    box.submit(ask, ins, outs, concurrency_limit=5).then(lambda: "", None, box)
+    ins = [asked, chat, history, place, year]
+    for trigger in (send.click, box.submit):
+        # the box is cleared when the question is taken, never after the answer (which wiped a question
+        # typed meanwhile); one asked while another streams stays in the box and the reader is told
+        trigger(take_question, [box, busy], [box, asked, busy, send]).success(
+            ask, ins, outs, concurrency_limit=5).then(done_answering, None, [busy, send])
     # 清空对话 (the chat's own clear button) clears what the next question is read against too:
     # the hidden history, the shown sources and the download
     chat.clear(lambda: ([], "", "", None), None, [history, status, source, answer_md])

@@ -10,7 +10,7 @@ from typing import Any
 import gradio as gr
 
 from rag.library.pipeline import ingest_paths
-from rag.ingest.uploads import discard, limit_text, stage_uploads
+from rag.ingest.uploads import discard, limits_text, stage_uploads
 from rag.page.common import App, as_text
 from rag.page.text import reason_zh
 
@@ -56,7 +56,8 @@ def _upload(app: App, demo: gr.Blocks, files: list | None, progress: gr.Progress
     try:
         # staged copies live only while they are ingested; the store keeps the text
         with tempfile.TemporaryDirectory(prefix="townbrief-upload-") as stage:
-            paths, refused = stage_uploads(srcs, [Path(p).name for p in srcs], Path(stage), app.settings.max_file_bytes)
+            paths, refused = stage_uploads(srcs, [Path(p).name for p in srcs], Path(stage), app.settings.max_file_bytes,
+                                           app.settings.max_document_bytes)
             with app.store.write_lock(wait=True):
                 report = ingest_paths(app.store, paths, lambda d, n, nm: progress((d, n), desc=f"导入 {nm}"),
                                       lambda nm, d, n: progress((d, n), desc=f"导入 {nm}：第 {d}/{n} 页"))
@@ -97,7 +98,8 @@ def build_library(app: App, demo: gr.Blocks) -> LibraryTab:
         no = gr.Button("取消", scale=0, elem_id="tb-delete-no")
     del_status = gr.Markdown(elem_id="tb-delete-status")
     audit = gr.Dataframe(headers=["原文位置", "删除原因", "内容"], interactive=False, label="清洗记录", elem_id="tb-audit")
-    limit = limit_text(app.settings.max_file_bytes)
+    st = app.settings
+    limit = limits_text(st.max_file_bytes, st.max_document_bytes, st.max_pages, st.max_ocr_pages)
     # no file_types here: Gradio refuses other types with an English toast of its own; the store's
     # stage_uploads refuses them with a Chinese line that names the file and what is accepted
     upload = gr.File(label=f"上传文档（txt、html、md、pdf、docx、ofd 文件或 png、jpg、tif 图片，{limit}；导入后不保留上传副本）", file_count="multiple",

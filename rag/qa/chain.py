@@ -29,6 +29,7 @@ from rag.llm.backends import Backend, make_backend
 from rag.llm.deadline import AnswerDeadline, answer_limits, bounded_stream
 from rag.llm.errors import ENDPOINT_ERRORS, backend_error
 from rag.llm.prompts import load_prompt
+from rag.qa.limits import check_input
 from rag.qa import checks
 from rag.qa.evidence import select_evidence
 from rag.qa.road import Asked, Route, take_road
@@ -108,6 +109,8 @@ class QA:
         The server queues on it, cold ``rag ask`` loads on it; it asks the same
         :meth:`route` that :meth:`stream` follows.
         """
+        check_input(question, history, self.settings.max_question_chars, self.settings.max_history_turns,
+                    self.settings.max_history_chars)  # caps first (rag/qa/limits.py)
         if history:
             return True
         q = normalize_query(question)
@@ -121,6 +124,8 @@ class QA:
     def stream(self, question: str, history: list[tuple[str, str]] | None = None,
                filters: Filters | None = None) -> Iterator[dict[str, Any]]:
         """Events: ``{"type": "token", "text": …}`` while generating, then ``{"type": "answer", "answer": Answer}``."""
+        check_input(question, history, self.settings.max_question_chars, self.settings.max_history_turns,
+                    self.settings.max_history_chars)  # caps first (rag/qa/limits.py)
         t0 = time.perf_counter()
         ans = Answer(question=question, text="", backend=self.backend.name, model=self.backend.model,
                      prompt=self.prompt.fingerprint)

@@ -40,7 +40,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from rag.config import Settings
-from rag.errors import BackendError, ConfigError, IngestError, NotFoundError, RagError
+from rag.errors import BackendError, ConfigError, IngestError, InputTooLarge, NotFoundError, RagError
 from rag.index.places import check_filters, places
 from rag.index.filters import Filters
 from rag.index.store import Store
@@ -339,14 +339,16 @@ def _document_routes(v1: APIRouter, svc: Service) -> None:
 
     @v1.post("/documents", tags=["documents"], openapi_extra=_UPLOAD_SCHEMA)
     async def upload(request: Request) -> dict[str, Any]:
-        """Upload files (multipart field `files`: .txt .html .htm .md) → the ingest report."""
-        limit = svc.settings.max_file_bytes
+        """Upload files (multipart field `files`: .txt .html .md .pdf .docx .ofd .png .jpg .tif) → the ingest
+        report: 200 with each file's result when any file was read (a file that fails has its one-line reason
+        in `failed`), 422 when none could be."""
+        limit = max(svc.settings.max_file_bytes, svc.settings.max_document_bytes)
         length = request.headers.get("content-length")
         if length is None or not length.isdigit():
             raise HTTPException(411, "send Content-Length with the upload")
         if int(length) > MAX_UPLOAD_FILES * limit + (1 << 20):
             raise HTTPException(413, f"upload too large: at most {MAX_UPLOAD_FILES} files of "
-                                     f"{limit / 1e6:.1f} MB each (RAG_MAX_FILE_BYTES)")
+                                     f"{limit / 1e6:.1f} MB each (RAG_MAX_FILE_BYTES for text, RAG_MAX_DOCUMENT_BYTES for PDF and others)")
         form = await request.form(max_files=MAX_UPLOAD_FILES, max_fields=10)
         try:
             files = [f for f in form.getlist("files") if hasattr(f, "filename")]
@@ -465,7 +467,7 @@ def _ingest_uploads(svc: Service, srcs: list[Path], names: list[str], dest: Path
     from rag.library.pipeline import ingest_paths
     from rag.ingest.uploads import stage_uploads
 
-    paths, refused = stage_uploads(srcs, names, dest, svc.settings.max_file_bytes)
+    paths, refused = stage_uploads(srcs, names, dest, svc.settings.max_file_bytes, svc.settings.max_document_bytes)
     report = None
     if paths:
         with svc.writer() as w:
@@ -523,6 +525,8 @@ def _kind(e: Exception) -> tuple[str, str | None]:
 
 
 def _status(e: RagError) -> int:
+    if isinstance(e, InputTooLarge):
+        return 413
     if isinstance(e, NotFoundError):
         return 404
     if isinstance(e, BackendError):

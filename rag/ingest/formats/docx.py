@@ -43,7 +43,12 @@ def extract_docx(data: bytes) -> Extracted:
         d = docx.Document(io.BytesIO(data))
     except Exception as e:  # python-docx raises KeyError, ValueError, lxml errors … for broken packages
         raise IngestError(f"the .docx is damaged ({type(e).__name__}); {_FIX}") from None
-    return _read(d)
+    try:
+        return _read(d)
+    except IngestError:
+        raise
+    except Exception as e:  # a part python-docx opened but cannot walk (a styles part that is not one, …)
+        raise IngestError(f"the .docx is damaged ({type(e).__name__}: {e}); {_FIX}") from None
 
 
 def _heading_level(p) -> int | None:
@@ -72,7 +77,8 @@ def _runs_text(p) -> tuple[str, list[int], list[int]]:
                 continue
             if e.tag == f"{_W}br" and e.get(f"{_W}type") == "page":
                 hard.append(pos)
-            s = str(e)
+            # an entity lxml left unresolved (``&ext;``) is a child of w:t: keep the text after it
+            s = (e.text or "") + "".join(c.tail or "" for c in e) if e.tag == f"{_W}t" else str(e)
             parts.append(s)
             pos += len(s)
     return "".join(parts), rendered, hard

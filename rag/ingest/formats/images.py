@@ -26,15 +26,16 @@ def extract_image(data: bytes, max_pages: int, max_ocr_pages: int, progress: Pro
     except Image.DecompressionBombError:
         raise IngestError("the image is too many pixels to open safely (a decompression bomb?); scan at 300 dpi "
                           "or less") from None
-    except (UnidentifiedImageError, OSError):
+    except (UnidentifiedImageError, OSError, ValueError, TypeError, SyntaxError, EOFError):
         raise IngestError("not an image this can read (PNG, JPEG or TIFF); re-save or re-scan it") from None
-    if img.width * img.height > MAX_PIXELS:
-        raise IngestError(f"the image is {img.width}×{img.height} pixels, over {MAX_PIXELS // 1_000_000} megapixels; "
-                          "scan at 300 dpi or less")
-    n = getattr(img, "n_frames", 1)
+    try:
+        n = getattr(img, "n_frames", 1)
+    except Exception as e:  # noqa: BLE001 — PIL's TIFF reader raises KeyError, TypeError, SyntaxError… on damage
+        raise IngestError(f"the image is damaged ({type(e).__name__}: {e}); re-save or re-scan it") from None
     if n > min(max_pages, max_ocr_pages):
         raise IngestError(f"the image has {n} pages, over the OCR budget of {min(max_pages, max_ocr_pages)}; "
                           "split it or raise RAG_MAX_OCR_PAGES")
+    check_frames(img, n)
     inputs = []
     try:
         for i, frame in enumerate(ImageSequence.Iterator(img)):
@@ -47,10 +48,26 @@ def extract_image(data: bytes, max_pages: int, max_ocr_pages: int, progress: Pro
             inputs.append(pin)
             if progress:
                 progress(i + 1, n)
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, EOFError, SyntaxError, TypeError, Image.DecompressionBombError) as e:
         raise IngestError(f"the image is damaged ({e}); re-save or re-scan it") from None
     out = assemble("image", inputs)
     if not out.text.strip():
         raise IngestError("no text found in the image (OCR read nothing); is it a photo without writing, or "
                           "too small or blurred? Scan text at 200–300 dpi")
     return out
+
+
+def check_frames(img, n: int) -> None:
+    """Every frame's size from its header, before any is decoded: a small first frame says nothing of the rest."""
+    try:
+        for i in range(n):
+            img.seek(i)
+            if img.width * img.height > MAX_PIXELS:
+                where = f"frame {i + 1} of the image is" if n > 1 else "the image is"
+                raise IngestError(f"{where} {img.width}×{img.height} pixels, over {MAX_PIXELS // 1_000_000} "
+                                  "megapixels per page; scan at 300 dpi or less")
+        img.seek(0)
+    except IngestError:
+        raise
+    except Exception as e:  # noqa: BLE001 — PIL's TIFF reader raises KeyError, TypeError, SyntaxError… on damage
+        raise IngestError(f"the image is damaged ({type(e).__name__}: {e}); re-save or re-scan it") from None

@@ -18,9 +18,12 @@ over this for text (ofdkit).
 from __future__ import annotations
 
 import io
+import math
 import posixpath
 import re
 import xml.etree.ElementTree as ET
+import zipfile
+import zlib
 
 import numpy as np
 
@@ -33,12 +36,21 @@ from rag.ingest.formats.layout import PageInput, Seg, assemble
 _FIX = "re-export it from the OFD reader (or print it to PDF) and ingest that"
 
 
-def _xml(z, name: str) -> ET.Element:
+def _member(z, name: str) -> bytes:
+    """One part of the package, or IngestError (missing, or damaged inside the zip)."""
     try:
-        return ET.fromstring(z.read(name))
+        return z.read(name)
     except KeyError:
         raise IngestError(f"the OFD file is incomplete ({name} is missing); {_FIX}") from None
-    except ET.ParseError as e:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as e:
+        raise IngestError(f"the OFD file is damaged ({name}: {e}); {_FIX}") from None
+
+
+def _xml(z, name: str) -> ET.Element:
+    data = _member(z, name)
+    try:
+        return ET.fromstring(data)
+    except (ET.ParseError, ValueError) as e:
         raise IngestError(f"the OFD file is damaged ({name}: {e}); {_FIX}") from None
 
 
@@ -47,30 +59,40 @@ def _resolve(base_dir: str, loc: str) -> str:
     return posixpath.normpath(loc.lstrip("/") if loc.startswith("/") else posixpath.join(base_dir, loc))
 
 
-def _box(s: str | None) -> tuple[float, float, float, float] | None:
+def _num(s: str | None, default: float) -> float:
+    """An attribute read as a finite number of sane size; ``default`` for anything else ('abc', 1e400, nan)."""
     try:
-        x, y, w, h = (float(v) for v in (s or "").split())
-        return x, y, w, h
+        v = float(s) if s is not None else default
     except ValueError:
+        return default
+    return v if math.isfinite(v) and abs(v) < 1e7 else default
+
+
+def _box(s: str | None) -> tuple[float, float, float, float] | None:
+    vals = (s or "").split()
+    if len(vals) != 4:
         return None
+    x, y, w, h = (_num(v, math.nan) for v in vals)
+    return None if any(math.isnan(v) for v in (x, y, w, h)) else (x, y, w, h)
 
 
-def _advances(delta: str | None) -> list[float]:
-    """DeltaX / DeltaY: numbers, where ``g N v`` stands for N times v."""
+def _advances(delta: str | None, limit: int) -> list[float]:
+    """DeltaX / DeltaY: numbers, where ``g N v`` stands for N times v; at most ``limit`` of them (one per
+    character of the text code: a larger N — ``g 400000000 1`` — is cut there, never built)."""
     out: list[float] = []
     toks = (delta or "").split()
     i = 0
-    while i < len(toks):
+    while i < len(toks) and len(out) < limit:
         if toks[i] == "g" and i + 2 < len(toks):
-            out.extend([float(toks[i + 2])] * int(float(toks[i + 1])))
+            n = _num(toks[i + 1], 0.0)
+            out.extend([_num(toks[i + 2], 0.0)] * int(max(0.0, min(n, limit - len(out)))))
             i += 3
         else:
-            try:
-                out.append(float(toks[i]))
-            except ValueError:
-                pass
+            v = _num(toks[i], math.nan)
+            if not math.isnan(v):
+                out.append(v)
             i += 1
-    return out
+    return out[:limit]
 
 
 def extract_ofd(data: bytes, max_pages: int, max_ocr_pages: int, progress: Progress | None = None) -> Extracted:
@@ -85,7 +107,8 @@ def extract_ofd(data: bytes, max_pages: int, max_ocr_pages: int, progress: Progr
     default_box = _box(doc.findtext(".//{*}CommonData/{*}PageArea/{*}PhysicalBox")) or (0, 0, 210, 297)
     media = _media(z, doc, doc_dir)
     templates = {t.get("ID"): _resolve(doc_dir, t.get("BaseLoc", "")) for t in doc.iterfind(".//{*}CommonData/{*}TemplatePage")}
-    pages = [_resolve(doc_dir, p.get("BaseLoc", "")) for p in doc.iterfind(".//{*}Pages/{*}Page")]
+    listed = [_resolve(doc_dir, p.get("BaseLoc", "")) for p in doc.iterfind(".//{*}Pages/{*}Page")]
+    pages = list(dict.fromkeys(listed))  # a page listed again is read once (500 entries on one Content.xml)
     if not pages:
         raise IngestError("the OFD document has no pages; nothing to ingest")
     if len(pages) > max_pages:
@@ -113,14 +136,15 @@ def extract_ofd(data: bytes, max_pages: int, max_ocr_pages: int, progress: Progr
     if len(scans) > max_ocr_pages:
         raise IngestError(f"{len(scans)} of the OFD's {len(pages)} pages are scans needing OCR, over the OCR budget "
                           f"of {max_ocr_pages} pages; split it or raise RAG_MAX_OCR_PAGES")
-    notes = []
+    notes = [f"{len(listed) - len(pages)} page entries repeat a page already read; each page is read once"] \
+        if len(listed) > len(pages) else []
     for done, (pin, images) in enumerate(scans, 1):
         for (x, y, w, h), res_id in images:
             name = media.get(res_id)
             if not name or name not in z.namelist():
                 notes.append(f"page {pin.number}: image {res_id} not found in the package")
                 continue
-            _ocr_image(z.read(name), (x, y, w, h), pin, notes)
+            _ocr_image(_member(z, name), (x, y, w, h), pin, notes)
         if progress:
             progress(done, len(scans))
     out = assemble("ofd", inputs, notes)
@@ -159,17 +183,17 @@ def _read_layers(content: ET.Element | None, pin: PageInput, dx: float = 0.0, dy
             continue
         x, y, w, h = b[0] + dx, b[1] + dy, b[2], b[3]
         if tag == "TextObject":
-            size = float(obj.get("Size", "3.5") or 3.5)
-            ctm = [float(v) for v in (obj.get("CTM") or "1 0 0 1 0 0").split()][:6]
+            size = _num(obj.get("Size"), 3.5)
+            ctm = [_num(v, 1.0) for v in (obj.get("CTM") or "1 0 0 1 0 0").split()][:6]
             sx = abs(ctm[0]) if len(ctm) == 6 and ctm[0] else 1.0
             sy = abs(ctm[3]) if len(ctm) == 6 and ctm[3] else 1.0
             for code in obj.iterfind("{*}TextCode"):
                 text = code.text or ""
                 if not text.strip():
                     continue
-                cx = x + float(code.get("X", "0") or 0) * sx
-                base = y + float(code.get("Y", "0") or 0) * sy
-                adv = _advances(code.get("DeltaX"))[: max(0, len(text) - 1)]
+                cx = x + _num(code.get("X"), 0.0) * sx
+                base = y + _num(code.get("Y"), 0.0) * sy
+                adv = _advances(code.get("DeltaX"), max(0, len(text) - 1))
                 width = (sum(adv) + size) * sx if adv else len(text) * size * sx
                 em = size * sy
                 # a box from the ascent to below the descent, like a PDF glyph's loose box

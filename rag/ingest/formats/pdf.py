@@ -70,6 +70,8 @@ def extract_pdf(data: bytes, max_pages: int, max_ocr_pages: int, progress: Progr
             raise IngestError("the PDF is damaged or not a PDF (PDFium cannot open it); re-export or re-scan it") from None
         try:
             return _extract(pdf, pdfium, pdfium_c, max_pages, max_ocr_pages, progress)
+        except pdfium.PdfiumError as e:  # a page PDFium lists but cannot load or render
+            raise IngestError(f"the PDF is damaged ({e}); re-export or re-scan it") from None
         finally:
             pdf.close()
 
