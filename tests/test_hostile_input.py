@@ -88,3 +88,12 @@ def test_queries_while_an_ingest_runs(seeded_store, tmp_path):
     t.join()
     assert answers and all("杜锁军" in a.text for a in answers)
     assert len(seeded_store.list_docs()) == 8
+
+
+def test_a_chunk_holds_its_budget_when_joining_sentences_costs_a_token():
+    """Found by the property above: two units of 16 tokens in all joined into 17 (BPE merges across the seam)."""
+    raw = "1a1\n1a.1a1a1a1a1a"
+    c = clean(raw)
+    chunks = chunk_text("d", c.mapped, budget=16, overlap=8)
+    assert chunks and all(ch.n_tokens <= 16 for ch in chunks)
+    assert all(raw[ch.start:ch.end] for ch in chunks)

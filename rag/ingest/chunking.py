@@ -95,13 +95,20 @@ def chunk_text(doc: str, mt: MappedText, budget: int = 256, overlap: int = 48) -
         ra, rb = mt.raw_span(a, b)
         chunks.append(Chunk(doc, len(chunks), text[a:b], ra, rb, cur[0][2], count_tokens(text[a:b])))
 
+    def fits(a: int, b: int, parts: int) -> bool:
+        # BPE merges across a seam can make a joined text longer than its parts (1a1\n + 1a.1a…: 16 → 17
+        # tokens), so once the parts near the budget the joined text itself is counted
+        return parts <= budget // 2 or count_tokens(text[a:b]) <= budget
+
     for unit in units:
         n = count_tokens(text[unit[0]:unit[1]])
-        if cur and (cur_tokens + n > budget or unit[2] != cur[-1][2] and cur_tokens > budget // 2):
+        if cur and (cur_tokens + n > budget or not fits(cur[0][0], unit[1], cur_tokens + n)
+                    or unit[2] != cur[-1][2] and cur_tokens > budget // 2):
             flush()
             last = cur[-1]
             last_n = count_tokens(text[last[0]:last[1]])
-            keep = last_n <= overlap and last[2] == unit[2] and last_n + n <= budget
+            keep = (last_n <= overlap and last[2] == unit[2] and last_n + n <= budget
+                    and fits(last[0], unit[1], last_n + n))
             cur = [last] if keep else []
             cur_tokens = last_n if keep else 0
         cur.append(unit)
