@@ -264,6 +264,10 @@ def score_brief(gold: dict, pred: dict) -> BriefScore:
     s.by_field["officials"], _ = score_officials(gold.get("officials") or [], pred.get("officials") or [])
     s.by_field["elected"] = score_elected(gold.get("elected") or [], pred.get("elected") or [])
     s.by_field["figures"] = score_figures(gold.get("figures") or [], pred.get("figures") or [])
+    if gold.get("tasks") is not None:  # extension key of the first-look gold (evals/gold/README.md)
+        from evals.tasks_metrics import produced_tasks, score_tasks
+
+        s.by_field["tasks"] = score_tasks(gold["tasks"], produced_tasks(pred))
     pred_names = {normalize(o.get("name")) for o in pred.get("officials") or []}
     bad_people = [n for n in gold.get("not_people") or [] if normalize(n) in pred_names]
     s.not_people = len(bad_people)
