@@ -17,6 +17,7 @@ from functools import lru_cache
 from importlib import resources
 
 from rag.qa import checks
+from rag.text.quantities import held
 from rag.text.indicators import indicators_in
 from rag.text.zh import answer_sentences, normalize_query, numbers
 
@@ -240,8 +241,8 @@ def sentence_ok(sentence: str, source: str, fact_numbers: str) -> bool:
         return False
     if not checks.check(sentence, source).ok:
         return False
-    held = set(numbers(fact_numbers))
-    return all(n in held for n in numbers(normalize_query(sentence)))
+    qs, _names = checks.claims(sentence)
+    return all(held(q, fact_numbers) for q in qs)
 
 
 def ground_llm(text: str, b: dict, raw_text: str) -> tuple[str, list[str], bool]:
