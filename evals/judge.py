@@ -105,9 +105,11 @@ _SAME_UNIT = {"百分点": "个百分点", "千米": "公里"}
 
 def quantities(text: str) -> list[tuple[float, str]]:
     """Every quantity a text states, as (value in base units, unit or ""): 1.9万元 → (19000, 元).
-    Citation markers are stripped first; a Chinese numeral counts only with a unit or a scale
+    Read in Simplified (八個 is 8个), ISO dates as 年月日; citation markers are stripped first; a Chinese numeral counts only with a unit or a scale
     word, or as a four-digit year (一是, 十四五 are words)."""
-    t = strip_markers(unicodedata.normalize("NFKC", text.replace("，", "、")))
+    t = strip_markers(simplified(text.replace("，", "、")))
+    t = re.sub(r"(?<!\d)((?:19|20)\d\d)[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)",
+               lambda m: f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", t)  # 2024-02-26
     out: list[tuple[float, str]] = []
     for m in _QTY.finditer(t):
         num, scale, unit = m.group("num"), m.group("scale") or "", m.group("unit") or ""
@@ -141,7 +143,7 @@ _AFTER_NAME = set("同为是作主出任担当的在等和与及表指强说代�
 _TITLES = ("党委书记", "党工委书记", "书记", "副镇长", "镇长", "副县长", "县长", "副市长", "代市长", "市长", "副省长",
            "代省长", "省长", "州长", "代州长", "区长", "乡长", "主席", "主任", "局长", "代表")
 _TITLED = re.compile("(?:" + "|".join(sorted(_TITLES, key=len, reverse=True)) + r")[:：]?(?P<n>[\u4e00-\u9fff]{2,3}?)"
-                     r"(?=同志|作|主持|出席|表示|指出|强调|讲话|为|是|[,，。、;；\s（(]|$)")
+                     r"(?=同志|作|主持|出席|表示|指出|强调|讲话|说|讲|向|对|在|带|率|等|和|与|及|为|是|[,，。、;；:：\s（(]|$)")
 
 
 def has_name(text: str, name: str) -> bool:

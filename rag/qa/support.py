@@ -65,7 +65,7 @@ def _field(x: Any, name: str) -> Any:
     return x[name] if isinstance(x, dict) else getattr(x, name)
 
 
-def _dated(e: Any) -> str:
+def evidence_text(e: Any) -> str:
     """Evidence text with its document's date (2022-01-18 → 2022年1月18日): an answer says as of which
     document (据2022年1月18日的文件), a date the document's metadata read from its own text."""
     text = _field(e, "text")
@@ -91,7 +91,7 @@ def support(ans: Answer) -> Support:
     if ans.abstained or not ans.citations:
         return Support(NONE, removed=len(ans.removed))
     cited = {c.n for c in ans.citations}
-    pool = " ".join(checks.source_form(_dated(e)) for e in ans.evidence if _field(e, "n") in cited)
+    pool = " ".join(checks.source_form(evidence_text(e)) for e in ans.evidence if _field(e, "n") in cited)
     if not pool:  # citations without numbered evidence: their quotes are the sources
         pool = " ".join(checks.source_form(c.quote) for c in ans.citations)
     asked = set(numbers(normalize_query(ans.standalone or ans.question)))  # the user's own numbers are no claim

@@ -94,11 +94,15 @@ def _value(num: str, scale: str) -> float | None:
 _UNIT_FORMS = {"百分点": "个百分点", "千米": "公里", "平方千米": "平方公里", "公斤": "千克", "标准箱": "标箱"}
 
 
+_ISO_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
+
+
 def normal_text(text: str) -> str:
     """The form quantities are read in: NFKC (full-width digits and ％), citation markers removed,
-    thousands separators and the spaces of layout between digits and units gone."""
+    the spaces of layout between digits and units gone, ISO dates read as 年月日."""
     # a Chinese comma stays a separator (NFKC would make it ",", a thousands separator)
     t = CITATION_MARKER.sub("", unicodedata.normalize("NFKC", text.replace("，", "、")))
+    t = _ISO_DATE.sub(lambda m: f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", t)  # 2024-02-26 is 2024年2月26日
     return re.sub(r"(?<=\d)\s+(?=[\d%\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])\s+(?=\d)", "", t)
 
 
