@@ -134,6 +134,9 @@ def _figures_sentence(figs: list[dict], kind: str, limit: int, place: str, text:
             continue
         left -= len(phrases)
         yr = f"{year}年" if year else ""
+        if yr and text and not held(quantities(yr)[0], checks.source_form(text)):
+            # the year the fact layer inferred (a report of 2022 on 过去一年) is no claim the report writes
+            yr = "上年" if kind == "actual" else ""
         if kind == "actual":
             parts.append(f"{yr}{'，' if yr else ''}{place}{'，'.join(phrases)}。")
         else:
