@@ -38,3 +38,20 @@ def test_a_quoted_fragment_with_a_cut_number_is_checked_not_trusted_as_a_quote()
     ans = Answer(question="", text="农村公路5公里[1]。", evidence=[Evidence(1, "d", ev, 0, len(ev), ev)],
                  citations=[Citation("d", 0, len(ev), ev, 1)])
     assert support(ans).level != "all"
+
+
+def test_a_summary_states_only_what_the_report_writes():
+    """A fact-built summary passes the one check: the written qualifier is carried (增长10%左右), a date
+    as precise as written, a results year the report never writes is 上年."""
+    from rag.brief.summary import _figures_sentence, _when_held
+
+    raw = "发布时间:2024-08-09 88日,锦丰镇召开会议。过去一年，地区生产总值2200亿元。主要预期目标：一般公共预算收入增长10%左右。"
+    a = raw.index("一般公共预算收入增长10%")
+    target = {"label": "一般公共预算收入增长", "value": 10.0, "unit": "%", "year": 2024, "kind": "target", "growth": True,
+              "source": {"start": a, "end": a + len("一般公共预算收入增长10%"), "quote": "一般公共预算收入增长10%"}}
+    actual = {"label": "地区生产总值", "value": 2200.0, "unit": "亿元", "year": 2023, "kind": "actual"}
+    s = _figures_sentence([target], "target", 3, "", raw) + _figures_sentence([actual], "actual", 3, "", raw)
+    assert s == "2024年目标：一般公共预算收入增长10%左右。上年，地区生产总值2200亿元。"
+    assert _when_held({"date": "2024-08-08"}, raw) == "2024年8月"
+    src = checks.source_form(raw)
+    assert all(checks.check(x, src).ok for x in ("2024年目标：一般公共预算收入增长10%左右。", "上年，地区生产总值2200亿元。"))
