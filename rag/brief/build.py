@@ -220,9 +220,9 @@ def doc_brief(d: DocRow) -> dict[str, Any]:
     }
 
 
-def fact_summary(b: dict, text: str = "") -> str:
+def fact_summary(b: dict, text: str = "", raw: str = "") -> str:
     """A summary composed from the facts only (no LLM): every word is traceable (rag.brief.summary)."""
-    return compose(b, text)
+    return compose(b, text, raw)
 
 
 def _fmt(v: float) -> str:
@@ -246,14 +246,14 @@ def llm_summary(b: dict, d: DocRow, backend: Backend) -> tuple[str, list[str], b
     from langchain_core.output_parsers import StrOutputParser
 
     spec = load_prompt("brief")
-    facts = fact_summary(b, d.text)
+    facts = fact_summary(b, d.text, d.raw)
     chain = spec.template() | backend.chat | StrOutputParser()
     try:
         pri = clean_priorities(b.get("priorities") or []) or priority_sentences(d.text)
         text = chain.invoke({"facts": facts, "priorities": "；".join(pri[:4])}).strip()
     except ENDPOINT_ERRORS as e:
         raise backend_error(backend, e) from e
-    return ground_llm(text, b, d.text)
+    return ground_llm(text, b, d.text, d.raw)
 
 
 def build_brief(store: Store, *, doc: str | None = None, place: str | None = None,
@@ -295,7 +295,7 @@ def build_brief(store: Store, *, doc: str | None = None, place: str | None = Non
 
         b["track"] = track(store, place=docs[0].meta["place"])
     facts_s = time.perf_counter() - t0
-    b["summary"] = fact_summary(b, docs[0].text)
+    b["summary"] = fact_summary(b, docs[0].text, docs[0].raw)
     b["summary_source"] = "facts"
     b["summary_dropped"] = []
     if backend is not None and backend.generates:

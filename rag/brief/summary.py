@@ -17,6 +17,7 @@ from functools import lru_cache
 from importlib import resources
 
 from rag.qa import checks
+from rag.text.quantities import held, quantities
 from rag.text.indicators import indicators_in
 from rag.text.zh import answer_sentences, normalize_query, numbers
 
@@ -86,7 +87,18 @@ def figure_name(f: dict) -> str | None:
     return name
 
 
-def _figure_phrases(figs: list[dict]) -> list[str]:
+_QUALIFIER_AFTER = re.compile(r"\s*(左右|以上|以内|以下|上下)")
+
+
+def _qualifier(f: dict, text: str) -> str:
+    """The qualifier the report writes right after a figure's value (增长10%左右): it is part of the claim."""
+    src = f.get("source") or {}
+    end = src.get("end")
+    m = _QUALIFIER_AFTER.match(text, end) if text and isinstance(end, int) and text[src.get("start", 0):end] == src.get("quote") else None
+    return m.group(1) if m else ""
+
+
+def _figure_phrases(figs: list[dict], text: str = "") -> list[str]:
     """Phrases for figures, merging an indicator's level and growth: 地区生产总值5315亿元、增长6.6%."""
     out: list[tuple[str, str]] = []  # (indicator name without verb, phrase)
     seen: set[str] = set()
@@ -96,7 +108,7 @@ def _figure_phrases(figs: list[dict]) -> list[str]:
             continue
         v = abs(f["value"]) if re.search(r"下降|回落", name) else f["value"]
         low = f"{_fmt(f['low'])}{f.get('unit') or ''}—" if f.get("low") is not None else ""  # a range: 增长6%—6.5%
-        phrase = f"{name}{low}{_fmt(v)}{f.get('unit') or ''}"
+        phrase = f"{name}{low}{_fmt(v)}{f.get('unit') or ''}{_qualifier(f, text)}"
         if phrase in seen:
             continue
         seen.add(phrase)
@@ -108,7 +120,7 @@ def _figure_phrases(figs: list[dict]) -> list[str]:
     return [p for _b, p in out]
 
 
-def _figures_sentence(figs: list[dict], kind: str, limit: int, place: str) -> str:
+def _figures_sentence(figs: list[dict], kind: str, limit: int, place: str, text: str = "") -> str:
     """"2023年，新界埠镇财政税收1.1亿元，…。" per year (the results) or "2024年目标：…。" (the targets)."""
     by_year: dict[int | None, list[dict]] = {}
     for f in figs:
@@ -117,11 +129,14 @@ def _figures_sentence(figs: list[dict], kind: str, limit: int, place: str) -> st
     parts = []
     left = limit
     for year in sorted(by_year, key=lambda y: (y is None, -(y or 0))):
-        phrases = _figure_phrases(by_year[year])[:left]
+        phrases = _figure_phrases(by_year[year], text)[:left]
         if not phrases:
             continue
         left -= len(phrases)
         yr = f"{year}年" if year else ""
+        if yr and text and not held(quantities(yr)[0], checks.source_form(text)):
+            # the year the fact layer inferred (a report of 2022 on 过去一年) is no claim the report writes
+            yr = "上年" if kind == "actual" else ""
         if kind == "actual":
             parts.append(f"{yr}{'，' if yr else ''}{place}{'，'.join(phrases)}。")
         else:
@@ -157,11 +172,25 @@ def priority_sentences(text: str, limit: int = 8) -> list[str]:
     return clean_priorities(out)[:limit]
 
 
-def _head(b: dict) -> str:
+def _when_held(b: dict, text: str) -> str:
+    """The date as precisely as the source states it: 2024年8月8日, else 2024年8月, else 2024年
+    (a date the metadata inferred, e.g. from a garbled 88日, is no claim the source makes)."""
+    when = _when(b)
+    if not text:
+        return when
+    src = checks.source_form(text)
+    day_cut = re.sub(r"\d+日$", "", when)
+    for cut in (when, day_cut, re.sub(r"\d+月$", "", day_cut)):
+        if all(held(q, src) for q in quantities(cut)):
+            return cut
+    return ""
+
+
+def _head(b: dict, text: str = "") -> str:
     """Who met or who reported, and when."""
     place = b.get("place") or ""
     what = b.get("meeting") or ""
-    when = _when(b)
+    when = _when_held(b, text)
     sp = b.get("speaker") or {}
     who = f"{sp.get('title') or ''}{sp['name']}" if sp.get("name") else ""
     kind = b.get("doc_type") or "文件"
@@ -184,13 +213,14 @@ def _head(b: dict) -> str:
     return s
 
 
-def fact_sentences(b: dict, text: str, n_fig: int = 3, n_pri: int = 3) -> list[str]:
+def fact_sentences(b: dict, text: str, n_fig: int = 3, n_pri: int = 3, raw: str = "") -> list[str]:
     """The summary's sentences, in order: head, results, targets, masked, priorities."""
     figs = b.get("figures") or []
     place = ""  # the head names the place
-    out = [_head(b)]
-    res = _figures_sentence(figs, "actual", n_fig, place)
-    tgt = _figures_sentence(figs, "target", n_fig, place)
+    src = raw or text  # the document as written: a date and a qualifier are checked there
+    out = [_head(b, src)]
+    res = _figures_sentence(figs, "actual", n_fig, place, src)
+    tgt = _figures_sentence(figs, "target", n_fig, place, src)
     out += [s for s in answer_sentences(res + tgt)]
     if b.get("redacted_labels"):
         out.append("、".join(b["redacted_labels"][:3]) + f"等{MASK_NOTE}。")
@@ -202,16 +232,16 @@ def fact_sentences(b: dict, text: str, n_fig: int = 3, n_pri: int = 3) -> list[s
     return [s for s in out if s]
 
 
-def compose(b: dict, text: str) -> str:
+def compose(b: dict, text: str, raw: str = "") -> str:
     """The fact-built summary: as many figures and priorities as fit 150–300 characters."""
     best = ""
     for n_fig, n_pri in ((3, 3), (4, 3), (5, 4), (6, 5), (8, 6), (8, 8), (3, 2), (2, 2), (2, 1), (1, 1)):
-        s = "".join(fact_sentences(b, text, n_fig, n_pri))
+        s = "".join(fact_sentences(b, text, n_fig, n_pri, raw))
         if MIN_LEN <= len(s) <= MAX_LEN:
             return s
         if len(s) <= MAX_LEN and len(s) > len(best):
             best = s
-    return best or _cut("".join(fact_sentences(b, text, 1, 1)))
+    return best or _cut("".join(fact_sentences(b, text, 1, 1, raw)))
 
 
 def _cut(s: str) -> str:
@@ -240,15 +270,15 @@ def sentence_ok(sentence: str, source: str, fact_numbers: str) -> bool:
         return False
     if not checks.check(sentence, source).ok:
         return False
-    held = set(numbers(fact_numbers))
-    return all(n in held for n in numbers(normalize_query(sentence)))
+    qs, _names = checks.claims(sentence)
+    return all(held(q, fact_numbers) for q in qs)
 
 
-def ground_llm(text: str, b: dict, raw_text: str) -> tuple[str, list[str], bool]:
+def ground_llm(text: str, b: dict, raw_text: str, raw: str = "") -> tuple[str, list[str], bool]:
     """(summary, dropped sentences, whether any model sentence stands): failed sentences are replaced
     by fact-built ones (ones stating something the kept text does not), up to 150–300 characters."""
     source = source_forms(raw_text)
-    facts = fact_sentences(b, raw_text, 6, 5)
+    facts = fact_sentences(b, raw_text, 6, 5, raw)
     fact_numbers = normalize_query("".join(facts))
     kept: list[str] = []
     dropped: list[str] = []
@@ -256,7 +286,7 @@ def ground_llm(text: str, b: dict, raw_text: str) -> tuple[str, list[str], bool]
         (kept if sentence_ok(s, source, fact_numbers) else dropped).append(s)
     out = "".join(kept)
     if not kept:
-        return compose(b, raw_text), dropped, False
+        return compose(b, raw_text, raw), dropped, False
     for f in facts:
         if len(out) >= MIN_LEN:
             break

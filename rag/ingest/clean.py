@@ -13,7 +13,9 @@ Steps, in order (each keeps the offset map of :class:`rag.text.offsets.MappedTex
 6. Non-content fragments inside kept lines: casino/SEO spam spliced into
    titles, ``XX讯(某某 报道)`` bylines, ``(供稿/供图…)`` credits, site
    boilerplate.
-7. Masked numbers (``*亿元``, ``*%``, ``××万元``) are *marked*, not removed.
+7. Planted sentences (rag.ingest.planted): instructions to a reader or a model and adverts
+   with contact bait, which no author of the document states.
+8. Masked numbers (``*亿元``, ``*%``, ``××万元``) are *marked*, not removed.
 
 Everything removed is listed in the audit with its raw span and a reason.
 """
@@ -26,6 +28,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rag.ingest.html import html_to_text, is_photo_caption
+from rag.ingest.planted import planted_spans
 from rag.text.offsets import MappedText
 from rag.text.zh import MASK_UNITS, SPAM_FRAGMENT, SPAM_MARKER, normalize_query, to_simplified
 
@@ -179,6 +182,11 @@ def clean(raw: str, is_html: bool = False) -> Cleaned:
     for (a, b), reason in frag:
         record(mt, [(a, b)], reason)
     mt = mt.delete([s for s, _ in frag])
+
+    planted = planted_spans(mt.text)  # instructions to a model, adverts: not the author's statements
+    for (a, b), reason in planted:
+        record(mt, [(a, b)], reason)
+    mt = mt.delete([s for s, _ in planted])
 
     mt = _tidy_lines(mt)
     masks = find_masks(mt)

@@ -30,7 +30,8 @@ ZH: dict[str, str] = {
 REASONS: dict[str, str] = {
     "navigation": "导航", "publication line": "发布信息行", "byline": "署名行", "share/print prompt": "分享/打印提示",
     "copyright/ICP footer": "版权/备案页脚", "site navigation": "网站导航", "site header": "网站页眉",
-    "injected instruction": "疑似注入的指令", "related articles": "相关文章", "site boilerplate": "网站套话",
+    "injected instruction": "疑似注入的指令", "planted instruction": "写给读者或模型的指令（非作者陈述）",
+    "planted advert": "广告或联系方式诱导", "related articles": "相关文章", "site boilerplate": "网站套话",
     "spam": "垃圾信息", "front matter": "页首信息", "pinyin note": "拼音注音", "comment": "网页注释",
     "comment markers (photo caption kept)": "注释标记（保留图片说明）", "not shown": "网页上不显示",
     "hidden element (hidden attribute)": "隐藏元素（hidden 属性）", "hidden element (aria-hidden)": "隐藏元素（aria-hidden）",

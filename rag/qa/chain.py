@@ -33,7 +33,7 @@ from rag.qa.limits import check_input
 from rag.qa import checks
 from rag.qa.evidence import select_evidence
 from rag.qa.road import Asked, Route, take_road
-from rag.qa.support import support
+from rag.qa.support import evidence_text, support
 from rag.qa.types import ABSTAIN_TEXT, Answer, Citation, Evidence
 from rag.text.zh import CITATION_MARKER, SUSPECT, normalize_query, numbers
 
@@ -215,7 +215,7 @@ class QA:
     def _ground(self, ans: Answer) -> None:
         """Keep the sentences the evidence holds (re-pointed, see checks.ground); an emptied answer abstains."""
         asked = set(numbers(normalize_query(ans.standalone or ans.question)))  # the user's own numbers
-        ans.text, removed = checks.ground(ans.text, {e.n: e.text for e in ans.evidence}, asked)
+        ans.text, removed = checks.ground(ans.text, {e.n: evidence_text(e) for e in ans.evidence}, asked)
         ans.removed = removed
         if removed:
             ans.verified = False
@@ -228,7 +228,7 @@ class QA:
         used = [int(x) for x in dict.fromkeys(CITATION_MARKER.findall(ans.text)) if int(x) in by_n]
         if not used and not ans.abstained:
             # the model cited nothing: cite the evidence that holds its numbers and names
-            sources = {e.n: checks.source_form(e.text) for e in ans.evidence}
+            sources = {e.n: checks.source_form(evidence_text(e)) for e in ans.evidence}
             used = checks.holders(ans.text, sources) or [e.n for e in ans.evidence[:1]]  # none: a table of no rows
         if not ans.abstained:
             # a place the answer names, whose document is not cited yet, gets its evidence cited

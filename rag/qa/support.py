@@ -1,7 +1,8 @@
 """What code verified of an answer, as its label says it — never the road that produced it.
 
-- ``all``: every sentence states numbers or person names that are all in the sources it
-  cites, or is the source's own words (an extractive quote);
+- ``all``: every sentence states quantities or person names that are all in the sources it
+  cites (rag.qa.checks: the same value, unit, range and qualifier; the same whole name), or
+  is the source's own words (an extractive quote) stating neither;
 - ``partial``: some sentence states what code cannot check (a negative such as 没有安排, a
   paraphrase without numbers or names), or the grounding check removed sentences;
 - ``none``: the answer abstained (no source holds an answer: 资料未提及).
@@ -18,7 +19,7 @@ from typing import Any
 
 from rag.qa import checks
 from rag.qa.types import Answer
-from rag.text.zh import CITATION_MARKER, answer_sentences, normalize_query, numbers, person_names
+from rag.text.zh import CITATION_MARKER, answer_sentences, normalize_query, numbers
 
 ALL, PARTIAL, NONE = "all", "partial", "none"
 LABELS = {ALL: "每个数字和人名都在出处中", PARTIAL: "部分核对", NONE: "未找到出处 → 资料未提及"}
@@ -64,6 +65,15 @@ def _field(x: Any, name: str) -> Any:
     return x[name] if isinstance(x, dict) else getattr(x, name)
 
 
+def evidence_text(e: Any) -> str:
+    """Evidence text with its document's date (2022-01-18 → 2022年1月18日): an answer says as of which
+    document (据2022年1月18日的文件), a date the document's metadata read from its own text."""
+    text = _field(e, "text")
+    date = (e.get("date") if isinstance(e, dict) else getattr(e, "date", None)) or ""
+    parts = [str(int(p)) for p in date.split("-") if p.isdigit()]
+    return text + ("\n" + "".join(f"{p}{u}" for p, u in zip(parts, "年月日")) if parts else "")
+
+
 def verdict(ans: Any) -> Support:
     """The verdict an answer carries (set where it was answered, possibly by a server), else :func:`support`.
 
@@ -81,7 +91,7 @@ def support(ans: Answer) -> Support:
     if ans.abstained or not ans.citations:
         return Support(NONE, removed=len(ans.removed))
     cited = {c.n for c in ans.citations}
-    pool = " ".join(checks.source_form(_field(e, "text")) for e in ans.evidence if _field(e, "n") in cited)
+    pool = " ".join(checks.source_form(evidence_text(e)) for e in ans.evidence if _field(e, "n") in cited)
     if not pool:  # citations without numbered evidence: their quotes are the sources
         pool = " ".join(checks.source_form(c.quote) for c in ans.citations)
     asked = set(numbers(normalize_query(ans.standalone or ans.question)))  # the user's own numbers are no claim
@@ -90,14 +100,15 @@ def support(ans: Answer) -> Support:
         body = _NOTE.sub("", normalize_query(CITATION_MARKER.sub("", sent))).strip()
         if not _HAN_OR_DIGIT.search(body):
             continue
-        claims = [n for n in numbers(body) if n not in asked] + person_names(body)
-        if body.rstrip("。！？") in pool:  # the source's own words
-            checked += 1
-        elif not claims:
-            unchecked += 1
-        elif checks.check(sent, pool, asked).ok:
+        qs, names = checks.claims(body, asked)
+        if qs or names:  # a quoted sentence is checked too: 农村公路5公里 sits inside 农村公路15公里
+            if checks.check(sent, pool, asked).ok:
+                checked += 1
+            else:
+                unsupported += 1
+        elif body.rstrip("。！？") in pool:  # the source's own words
             checked += 1
         else:
-            unsupported += 1
+            unchecked += 1
     level = PARTIAL if unchecked or unsupported or ans.removed or not checked else ALL
     return Support(level, checked, unchecked, len(ans.removed), unsupported)

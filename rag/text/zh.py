@@ -306,10 +306,17 @@ def person_names(text: str) -> list[str]:
     for m in re.finditer(r"选举([\u4e00-\u9fff]{2,3}?)(?:同志)?为", text):
         if valid_name(m.group(1)):
             found.append(m.group(1))
+    pos = 0
     for word, flag in _posseg(text):
-        if flag == "nr" and valid_name(word):
+        nxt = text[pos + len(word):pos + len(word) + 1]
+        pos += len(word)
+        # 石桥镇, 黄石市: jieba's nr on a place name (it ends in, or runs into, a place suffix) is no person
+        if flag == "nr" and valid_name(word) and word[-1] not in _PLACE_END and nxt not in _PLACE_END:
             found.append(word)
     return list(dict.fromkeys(found))
+
+
+_PLACE_END = frozenset("镇乡村县市省区州旗盟街")
 
 
 def _posseg(text: str) -> list[tuple[str, str]]:
