@@ -10,32 +10,18 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
 from evals.metrics import normalize, numbers_in, same_number, scale_value
 from rag.ingest.clean import clean, to_simplified
 from tests.conftest import ROOT
+from tests.test_gold_cities import _load, _shared_corpus  # one reader of gold files and of ../shared
 
 FIRSTLOOK = ROOT / "corpora" / "firstlook"
-GOLD_DIR = ROOT / "evals" / "gold"
-_CORPUS_REL = Path("shared") / "corpora" / "gov-reports-2022-2025"
 # the draw (evals/gold/README.md): random.Random(20261207).sample of the shared corpus + 4 partners
 DRAWN = ("0028 0090 0092 0111 0112 0153 0154 0155 0165 0166 0328 0340 0349 0359 0647 0662 0699 0705 "
          "0771 0772").split()
-
-
-def _load(name: str) -> list[dict]:
-    return [json.loads(l) for l in (GOLD_DIR / name).read_text("utf-8").splitlines() if l.strip()]
-
-
-def _shared_corpus() -> Path | None:
-    """../shared of the checkout (or of a worktree's parent), when present."""
-    for base in ROOT.parents:
-        if (base / _CORPUS_REL / "manifest.jsonl").exists():
-            return base / _CORPUS_REL
-    return None
 
 
 QA = _load("firstlook_qa.jsonl")
