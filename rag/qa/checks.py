@@ -86,8 +86,8 @@ def _find_all(text: str, sub: str) -> list[int]:
 
 
 def whole_name_at(text: str, i: int, name: str) -> bool:
-    """``text[i:i+len(name)] == name`` stands as a name token: the word cut around it (jieba) puts
-    a boundary at both ends, or the next character cannot continue a name."""
+    """``text[i:i+len(name)] == name`` stands as a name token: the next characters cannot continue a name,
+    the word cut around it (jieba) puts a boundary at both ends, or the name detector reads it there whole."""
     j = i + len(name)
     if not _han(text[i - 1:i] if i else "") and not _han(text[j:j + 1]):
         return True
@@ -99,7 +99,12 @@ def whole_name_at(text: str, i: int, name: str) -> bool:
     for w in base_tokenizer().cut(window, HMM=True):
         pos += len(w)
         bounds.add(pos)
-    return (i - a) in bounds and (j - a) in bounds
+    if (i - a) in bounds and (j - a) in bounds:
+        return True
+    # jieba glued the name to a neighbour (副镇长易昊宏作《…》: a verb after the name becomes 易昊宏作); the
+    # name detector decides: whole when it reads this name here, and no longer name over it (张三 in 张三丰)
+    found = person_names(window)
+    return name in found and not any(name in f and f != name for f in found)
 
 
 def _han(ch: str) -> bool:
