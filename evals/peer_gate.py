@@ -16,6 +16,7 @@ import json
 import sys
 from pathlib import Path
 
+from evals.metrics import qa_correct
 from evals.peer_eval import read_record, summary
 
 METRICS = ("answerable_accuracy", "abstention")
@@ -25,6 +26,19 @@ def read_items(path: Path) -> list[dict]:
     """Scored QA items of a harness run (DIR/items.jsonl)."""
     rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
     return [r for r in rows if r.get("type") == "qa"]
+
+
+def rejudge(peer: list[dict], gold: list[dict]) -> list[dict]:
+    """The peer's recorded answers judged again by today's judge (evals/metrics.qa_correct): a record keeps the
+    verdicts of the judge it was made with, and both sides of the gate must meet the same one."""
+    by_id = {g["id"]: g for g in gold}
+    out = []
+    for item in peer:
+        g = by_id.get(item["id"])
+        ans = {"text": item.get("answer") or "", "abstained": item.get("abstained"), "masked": item.get("masked"),
+               "citations": item.get("citations") or []}
+        out.append({**item, "correct": qa_correct(g, ans)} if g else item)
+    return out
 
 
 def compare(ours: list[dict], peer: list[dict], name: str = "") -> tuple[dict, list[str]]:
@@ -49,7 +63,7 @@ def live(corpus: Path, qa: Path, record: Path, n: int, peer=None) -> tuple[list[
 
     _, recorded = read_record(record)
     gold = {g["id"]: g for g in load_jsonl(qa, QA_REQUIRED, "qa")}
-    picked = recorded[:n]
+    picked = rejudge(recorded[:n], list(gold.values()))  # the record's answers, by today's judge like the fresh ones
     items, _ = run_peer(corpus, [gold[r["id"]] for r in picked], peer=peer)
     changed = [f"{r['id']}: recorded {'right' if r['correct'] else 'wrong'}, now {'right' if it['correct'] else 'wrong'} "
                f"(recorded answer {r['answer']!r}, now {it['answer']!r})"
@@ -63,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("compare", help="ours (fresh items.jsonl) ≥ the peer's record, on the same questions")
     c.add_argument("--ours", type=Path, required=True, help="DIR/items.jsonl of a rag eval run")
     c.add_argument("--peer", type=Path, required=True, help="the peer's record, evals/peer/*.jsonl")
+    c.add_argument("--qa", type=Path, help="the gold the record answers: its answers are judged again by today's judge")
     c.add_argument("--json", action="store_true", help="print the numbers as JSON")
     lv = sub.add_parser("live", help="re-run the peer on a few recorded questions; its verdicts must reproduce")
     lv.add_argument("--corpus", type=Path, required=True)
@@ -77,7 +92,12 @@ def main(argv: list[str] | None = None) -> int:
                   "(python -m evals.peer_eval record)", file=sys.stderr)
             return 2
     if args.cmd == "compare":
-        numbers, failures = compare(read_items(args.ours), read_record(args.peer)[1], args.peer.stem)
+        peer = read_record(args.peer)[1]
+        if args.qa:
+            from evals.harness import QA_REQUIRED, load_jsonl
+
+            peer = rejudge(peer, load_jsonl(args.qa, QA_REQUIRED, "qa"))
+        numbers, failures = compare(read_items(args.ours), peer, args.peer.stem)
         print(json.dumps(numbers, ensure_ascii=False) if args.json else
               f"{args.peer.stem}: ours {numbers['ours']} · peer (recorded) {numbers['peer']} · n {numbers['n']}")
     else:

@@ -255,3 +255,18 @@ def test_the_readme_peer_table_is_rewritten_in_place_on_the_peers_questions(tmp_
     assert text.count("| towns (2 q) | this product, local |") == 1 and "0.5 | 1.0" in text
     assert "| towns (2 q) | peer (bench/peer.py, recorded) |" in text and "| cities (1 q) |" in text
     assert text.startswith("# x\n\nbefore\n") and text.rstrip().endswith(PEER_TABLE_END)
+
+
+def test_the_gate_judges_the_peers_recorded_answers_with_todays_judge():
+    """A record keeps the verdicts of the judge it was made with; the gate re-judges its answers, so a
+    judge made stricter (issue 26: no fact answer over 160 characters) applies to both sides."""
+    from evals.peer_gate import rejudge
+
+    gold = [{"id": "q1", "kind": "fact", "question": "?", "answers": ["82名"]},
+            {"id": "q2", "kind": "abstain", "question": "?", "answers": []}]
+    long_right = "出席会议的人大代表共82名。" + "会议听取并审议了各项报告。" * 15
+    recorded = [{"id": "q1", "kind": "fact", "answer": long_right, "abstained": False, "correct": True},
+                {"id": "q2", "kind": "abstain", "answer": "根据已知信息无法回答该问题", "abstained": True, "correct": True}]
+    again = rejudge(recorded, gold)
+    assert [it["correct"] for it in again] == [False, True]
+    assert recorded[0]["correct"] is True  # the record itself is left as it was
