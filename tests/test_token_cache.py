@@ -38,6 +38,7 @@ QUESTION = "港口镇人大代表有多少名"
 
 
 def test_a_second_process_reads_the_tokens_back_and_ranks_the_same(seeded_store, counted):
+    (seeded_store.settings.data_dir / FILE_NAME).unlink(missing_ok=True)  # the seeded copy may hold one already
     first = Retriever(seeded_store)
     ranked = first.bm25(QUESTION, Filters(), 10)
     n_chunks = len(seeded_store.chunks())
@@ -51,7 +52,7 @@ def test_a_second_process_reads_the_tokens_back_and_ranks_the_same(seeded_store,
 
 
 def test_another_store_version_never_reads_the_old_tokens(seeded_store, counted, tmp_path):
-    Retriever(seeded_store).bm25(QUESTION, Filters(), 10)
+    Retriever(seeded_store).bm25(QUESTION, Filters(), 10)  # writes this version's tokens (or reads them)
     from rag.library.pipeline import ingest_paths
 
     extra = tmp_path / "new.txt"

@@ -196,7 +196,7 @@ def test_evals_chart_draws_its_points_after_a_quick_eval(page):
 
 # ASCII words a Chinese page may show: units, formats, names of things, and the product's name
 ALLOWED_WORDS = {"TownBrief", "GDP", "MB", "KB", "GB", "txt", "html", "htm", "md", "pdf", "docx", "ofd", "JSON",
-                 "Markdown", "CSV", "png", "jpg", "tif", "Word", "PDF", "OCR", "F1", "p50", "p95", "rag", "eval", "DATA", "DIR",
+                 "Markdown", "CSV", "png", "jpg", "tif", "Word", "PDF", "OFD", "OCR", "F1", "p50", "p95", "rag", "eval", "DATA", "DIR",
                  "out", "Ollama", "OpenAI", "e5", "km", "kg"}
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9]+")
 

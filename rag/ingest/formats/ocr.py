@@ -34,7 +34,10 @@ MIN_SCORE = 0.5
 def _engine():
     try:
         from rapidocr_onnxruntime import RapidOCR
-    except ImportError:
+    except ImportError as e:
+        if any(m in str(e) for m in ("failed to map segment", "cannot allocate memory", "Cannot allocate memory")):
+            # installed, but its shared libraries did not fit the reader's memory budget (RLIMIT_AS)
+            raise MemoryError(str(e)) from e
         raise IngestError("OCR is not installed (rapidocr-onnxruntime); reinstall the exact versions in "
                           "requirements.lock (./run.sh)") from None
     # rec_batch_num=1: one line at a time is 4x faster than the default batches
