@@ -174,11 +174,16 @@ def build_chat(app: App) -> ChatTab:
     busy = gr.State(False)  # an answer is streaming in this page
     outs = [chat, history, status, source, answer_md]
     ins = [asked, chat, history, place, year]
+    # the page's API (gradio_client: /ask with question, chat, history, place, year): the question is an input
+    # there, not the page's state; it shares the page's concurrency group and the server's model queue
+    api_ask = gr.Button(visible=False, elem_id="tb-api-ask")
+    api_ask.click(ask, [box, chat, history, place, year], outs, concurrency_limit=5, concurrency_id="ask", api_name="ask")
     for trigger in (send.click, box.submit):
         # the box is cleared when the question is taken, never after the answer (which wiped a question
         # typed meanwhile); one asked while another streams stays in the box and the reader is told
-        trigger(take_question, [box, busy], [box, asked, busy, send]).success(
-            ask, ins, outs, concurrency_limit=5).then(done_answering, None, [busy, send])
+        trigger(take_question, [box, busy], [box, asked, busy, send], api_visibility="private").success(
+            ask, ins, outs, concurrency_limit=5, concurrency_id="ask", api_visibility="private").then(
+            done_answering, None, [busy, send], api_visibility="private")
     # 清空对话 (the chat's own clear button) clears what the next question is read against too:
     # the hidden history, the shown sources and the download
     chat.clear(lambda: ([], "", "", None), None, [history, status, source, answer_md])
