@@ -41,6 +41,7 @@ from starlette.exceptions import HTTPException
 
 from rag.config import Settings
 from rag.errors import BackendError, ConfigError, IngestError, InputTooLarge, NotFoundError, RagError
+from rag.qa.limits import check_input
 from rag.index.places import check_filters, places
 from rag.index.filters import Filters
 from rag.index.store import Store
@@ -188,6 +189,9 @@ async def _admit(svc: Service, question: str, history: list[tuple[str, str]] | N
 
 async def _answer_stream(svc: Service, question: str, history: list[tuple[str, str]] | None,
                          filters: Filters | None) -> ThreadedStream:
+    # input caps first (413 at once, before any work on the store): rag/qa/limits.py
+    s = svc.qa.settings
+    check_input(question, history, s.max_question_chars, s.max_history_turns, s.max_history_chars)
     # an empty store, or a place no document is about, is said as such (404), not answered 资料未提及;
     # a Traditional or short place name is read like the text
     filters = await asyncio.to_thread(check_filters, svc.store, filters)
