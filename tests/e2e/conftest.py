@@ -88,3 +88,24 @@ def ask(pg, question: str) -> None:
     """Type a question into the chat box and send it."""
     pg.get_by_placeholder("例如").fill(question)
     pg.locator("#tb-send").click()
+
+
+def corpus_store(root: Path, corpus: str, files: list[str] | tuple[str, ...]):
+    """A store in ``root/data`` holding ``files`` of ``corpora/<corpus>`` (extractive, the shared embedding cache),
+    for a page test that needs documents other than the seeds. The caller closes it."""
+    import shutil
+
+    from evals.harness import shared_embed_cache
+    from rag.config import get_settings
+    from rag.index.store import Store
+    from rag.library.pipeline import ingest_paths
+    from tests.conftest import ROOT
+
+    src = root / "src"
+    src.mkdir()
+    for f in files:
+        shutil.copy(ROOT / "corpora" / corpus / f, src / f)
+    store = Store(get_settings(data_dir=root / "data", llm="extractive", embed_cache=shared_embed_cache()))
+    assert not ingest_paths(store, [src]).failed
+    return store
+

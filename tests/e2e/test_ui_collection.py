@@ -4,12 +4,10 @@ source per row and a bar chart from 0, read back from the page; the screenshot g
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.e2e.conftest import CHROMIUM, open_page, serve_ui, shot
+from tests.e2e.conftest import CHROMIUM, corpus_store, open_page, serve_ui, shot
 
 # 2023's results: four cities (包头 10.2, 南通 6, 湖州 5.8, 珠海 3.8) and a province (宁夏)
 REPORTS = ("0226.txt", "0236.txt", "0475.txt", "0504.txt", "0716.txt")
@@ -22,18 +20,9 @@ if not CHROMIUM.exists():
 
 @pytest.fixture(scope="module")
 def url(tmp_path_factory):
-    from evals.harness import shared_embed_cache
-    from rag.config import get_settings
-    from rag.index.store import Store
-    from rag.library.pipeline import ingest_paths
-
     root = tmp_path_factory.mktemp("collection-page")
-    src, data = root / "src", root / "data"
-    src.mkdir()
-    for f in REPORTS:
-        shutil.copy(ROOT / "corpora/cities" / f, src / f)
-    store = Store(get_settings(data_dir=data, llm="extractive", embed_cache=shared_embed_cache()))
-    assert not ingest_paths(store, [src]).failed
+    data = root / "data"
+    store = corpus_store(root, "cities", REPORTS)
     store.close()
     with serve_ui(data, root / "ui.log", RAG_LLM="extractive") as u:
         yield u

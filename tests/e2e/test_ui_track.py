@@ -9,12 +9,10 @@ table beside it, and the chart again after another indicator is chosen.
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.e2e.conftest import CHROMIUM, SHOTS, open_page, serve_ui
+from tests.e2e.conftest import CHROMIUM, SHOTS, corpus_store, open_page, serve_ui
 
 HENGSHUI = ("0563.txt", "0564.txt", "0565.txt", "0566.txt")
 
@@ -26,18 +24,9 @@ if not CHROMIUM.exists():
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    from evals.harness import shared_embed_cache
-    from rag.config import get_settings
-    from rag.index.store import Store
-    from rag.library.pipeline import ingest_paths
-
     root = tmp_path_factory.mktemp("track-page")
-    src, data = root / "src", root / "data"
-    src.mkdir()
-    for f in HENGSHUI:
-        shutil.copy(ROOT / "corpora/track" / f, src / f)
-    store = Store(get_settings(data_dir=data, llm="extractive", embed_cache=shared_embed_cache()))
-    assert not ingest_paths(store, [src]).failed
+    data = root / "data"
+    store = corpus_store(root, "track", HENGSHUI)
     from rag.qa.track import track
 
     rows = track(store, place="衡水市")
