@@ -353,3 +353,32 @@ def test_a_read_only_store_answers_and_writes_say_why_not(seeded_store, tmp_path
             p.chmod(p.stat().st_mode | 0o200)
     after = {p.relative_to(data): p.read_bytes() for p in data.rglob("*") if p.is_file()}
     assert after == before
+
+
+# --- 7. a second connection in the process must not drop the first one's locks ------------
+
+_OTHER_READER = ("import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+                 "print(c.execute(\"SELECT facts FROM docs WHERE doc='one.txt'\").fetchone()[0]); c.close()")
+
+
+def test_a_servers_writes_survive_a_writer_store_and_another_process_closing(small_store):
+    """Found behind the 'disk I/O error' of `rag serve` late in tests/test_serve.py: each upload opened
+    a writer Store, whose header check read the registry with open()/close(). Closing any descriptor
+    of a file drops every POSIX lock the process holds on it, so the server's read lock was gone; the
+    next `rag ask --in-process` that closed its connection believed it was the last reader, checkpointed
+    and deleted the WAL, and the server's later writes went into a deleted file: lost without a word."""
+    data, _ = small_store
+    settings = Settings(data_dir=data)
+    db = data / "townbrief.sqlite"
+    server = Store(settings)  # the server's long-lived connection
+    try:
+        assert {d.doc for d in server.list_docs()} == {"one.txt", "sub/two.txt"}
+        Store(settings).close()  # what Service.writer() does for every upload and delete
+        r = subprocess.run([sys.executable, "-c", _OTHER_READER, str(db)], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        assert db.with_name(db.name + "-wal").exists(), "another process deleted the WAL the server still uses"
+        server.set_facts("one.txt", {"marker": "written after"})
+        r = subprocess.run([sys.executable, "-c", _OTHER_READER, str(db)], capture_output=True, text=True, timeout=60)
+        assert "written after" in r.stdout, r.stdout + r.stderr  # before: the old facts, the write lost
+    finally:
+        server.close()

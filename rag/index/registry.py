@@ -17,7 +17,6 @@ from pathlib import Path
 from rag.config import Settings
 from rag.errors import ConfigError
 
-MAGIC = b"SQLite format 3\x00"
 TABLES = ("docs", "chunks")
 
 
@@ -59,17 +58,36 @@ def create(path: Path, schema: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def check_file(path: Path) -> None:
-    """The cheap checks, before SQLite sees the file: size and header."""
+def check_size(path: Path) -> None:
+    """The registry file is there and not empty (a stat: no descriptor opened, see :func:`check_file`)."""
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(len(MAGIC))
+        size = path.stat().st_size
     except OSError as e:
         raise unreadable(path, e.strerror or type(e).__name__) from None
-    if not head:
+    if not size:
         raise unreadable(path, "it is empty, 0 bytes")
-    if head != MAGIC:
-        raise unreadable(path, "it is not an SQLite database")
+
+
+def check_file(path: Path) -> None:
+    """The cheap checks before the registry is used: size and header.
+
+    The header is read through SQLite, never with ``open()``: closing any file descriptor of the
+    database drops every POSIX lock this process holds on it (SQLite's own connections keep theirs
+    open while a lock is held). A server whose read lock vanished that way let another process's
+    ``rag ask`` think it was the last reader: that process checkpointed and deleted the WAL, and
+    the server's later writes went to a deleted file — lost, then 'disk I/O error'.
+    """
+    check_size(path)
+    try:
+        con = sqlite3.connect(path, timeout=30)
+    except sqlite3.Error as e:
+        raise unreadable(path, str(e)) from None
+    try:
+        con.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.DatabaseError as e:
+        raise unreadable(path, "it is not an SQLite database" if "not a database" in str(e) else str(e)) from None
+    finally:
+        con.close()
 
 
 def check_tables(db: sqlite3.Connection, path: Path) -> None:
@@ -149,7 +167,7 @@ def open_read_only(settings: Settings) -> tuple[sqlite3.Connection, str]:
     if not path.exists():
         raise RegistryError(f"there is no store in {settings.data_dir} (no {path.name}), and the folder is read-only; "
                             "check RAG_DATA_DIR")
-    check_file(path)
+    check_size(path)  # the header: check_tables below, through the read-only connection
     last: Exception | None = None
     for uri in (f"file:{path}?mode=ro", f"file:{path}?mode=ro&immutable=1"):
         try:
