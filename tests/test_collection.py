@@ -11,9 +11,10 @@ import sys
 
 import pytest
 
-from rag.index.places import Place
-from rag.qa.collection import (COUNT, COVERAGE, FILTER, MISSED_Q, RANK, TOP, CollectionQuery, _keep, collection_answer,
-                               parse)
+from rag.index.places import Place, places
+from rag.qa.collection import (COUNT, COVERAGE, FILTER, MISSED_Q, RANK, TOP, CollectionQuery, _keep, collection_answer)
+from rag.qa.question import parse
+from rag.qa.question.collection import parse_collection
 from tests.conftest import ROOT
 
 CITIES = ROOT / "corpora" / "cities"
@@ -39,7 +40,7 @@ def _held() -> list[Place]:
     ("哪些城市2024年地区生产总值增长目标在6%以上？", FILTER, dict(kind="target", cmp=">=", threshold=6.0)),
 ])
 def test_questions_read_into_typed_queries(q, op, want):
-    cq = parse(q, _held())
+    cq = parse_collection(q, _held())
     assert cq is not None and cq.op == op
     for k, v in want.items():
         assert getattr(cq, k) == v, (k, cq)
@@ -51,7 +52,7 @@ def test_no_dev_gold_question_takes_the_collection_road():
     qs = [json.loads(line)["question"] for f in ("qa.jsonl", "cities_qa.jsonl")
           for line in (ROOT / "evals/gold" / f).read_text("utf-8").splitlines() if line.strip()]
     assert len(qs) > 300
-    routed = [q for q in qs if parse(q, held) is not None]
+    routed = [q for q in qs if parse_collection(q, held) is not None]
     assert routed == []
 
 
@@ -88,7 +89,7 @@ def _exact(store, rows):
 
 def test_filter_answers_rows_with_exact_spans_and_names_the_missing(cities_store):
     docs = _docs(cities_store)
-    a = collection_answer("哪些城市2023年地区生产总值增速超过5%？", cities_store, docs)
+    a = collection_answer(parse("哪些城市2023年地区生产总值增速超过5%？", None, places(docs)), cities_store, docs)
     assert a is not None
     assert {r["place"]: r["value"] for r in a.rows} == {"包头市": 10.2, "南通市": 6, "湖州市": 5.8, "淮南市": 5.5, "湘潭市": 5.1}
     _exact(cities_store, a.rows)
@@ -101,17 +102,17 @@ def test_filter_answers_rows_with_exact_spans_and_names_the_missing(cities_store
 
 def test_ranking_scales_units_and_top_n(cities_store):
     docs = _docs(cities_store)
-    a = collection_answer("2022年地区生产总值最高的两个省份", cities_store, docs)
+    a = collection_answer(parse("2022年地区生产总值最高的两个省份", None, places(docs)), cities_store, docs)
     assert a is not None and [r["place"] for r in a.rows] == ["山东省", "宁夏回族自治区"]  # 8.74万亿元 > 5000亿元
     _exact(cities_store, a.rows)
-    a = collection_answer("一般公共预算收入最高的五个城市", cities_store, docs)  # no year: each place's latest, said so
+    a = collection_answer(parse("一般公共预算收入最高的五个城市", None, places(docs)), cities_store, docs)  # no year: each place's latest, said so
     assert a is not None and len(a.rows) == 5 and len({r["year"] for r in a.rows}) > 1
     assert "年份不同" in a.text and all(f"{r['place']}：{r['year']}年" in a.text for r in a.rows)
 
 
 def test_targets_against_results_reuse_track(cities_store):
     docs = _docs(cities_store)
-    a = collection_answer("哪些地方2022年没有完成地区生产总值增长目标？", cities_store, docs)
+    a = collection_answer(parse("哪些地方2022年没有完成地区生产总值增长目标？", None, places(docs)), cities_store, docs)
     assert a is not None and [r["place"] for r in a.rows] == ["十堰市"]
     r = a.rows[0]
     assert r["status"] == "missed" and r["value"] == 4.5
@@ -121,12 +122,12 @@ def test_targets_against_results_reuse_track(cities_store):
 
 def test_counts_and_coverage(cities_store):
     docs = _docs(cities_store)
-    a = collection_answer("有几份文件提到怀化？", cities_store, docs)
+    a = collection_answer(parse("有几份文件提到怀化？", None, places(docs)), cities_store, docs)
     assert a is not None and a.rows == [] and "没有文件提到“怀化”" in a.text
-    a = collection_answer("有几份文件提到十堰？", cities_store, docs)
+    a = collection_answer(parse("有几份文件提到十堰？", None, places(docs)), cities_store, docs)
     assert a is not None and sorted(r["doc"] for r in a.rows) == ["0230.txt", "0231.txt"]
     _exact(cities_store, a.rows)
-    a = collection_answer("资料库里有哪些省的2025年报告？", cities_store, docs)
+    a = collection_answer(parse("资料库里有哪些省的2025年报告？", None, places(docs)), cities_store, docs)
     assert a is not None and [r["place"] for r in a.rows] == ["广西壮族自治区"]
     _exact(cities_store, a.rows)
 

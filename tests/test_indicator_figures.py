@@ -17,8 +17,8 @@ from rag.extract.meta import DocMeta
 from rag.index.filters import Filters
 from rag.index.rows import DocRow
 from rag.ingest.clean import clean
-from rag.qa.figure_answer import asked_parts, figure_answer, targets_answer
-from rag.qa.question import analyse
+from rag.qa.figure_answer import figure_answer, targets_answer
+from rag.qa.question import parse
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -124,7 +124,7 @@ F = Filters(place="某市")
 
 
 def _ask(q: str, report_chosen: bool = True):
-    return figure_answer(q, analyse(q, "某市"), DOCS, F, report_chosen)
+    return figure_answer(parse(q, "某市"), DOCS, F, report_chosen)
 
 
 @pytest.mark.parametrize("q,measures,kinds", [
@@ -135,7 +135,7 @@ def _ask(q: str, report_chosen: bool = True):
     ("某市城镇新增就业和固定资产投资的目标分别是多少？", [None], ["target"]),
 ])
 def test_question_parts(q, measures, kinds):
-    parts = asked_parts(q, analyse(q, "某市"))
+    parts = parse(q, "某市").parts
     assert sorted({p.measure or "" for p in parts}) == sorted(m or "" for m in measures)
     assert sorted({p.kind or "" for p in parts}) == sorted(k or "" for k in kinds)
 
@@ -164,7 +164,7 @@ def test_a_part_the_report_lacks_is_said_not_filled():
 
 def test_the_main_targets_are_listed_with_citations():
     q = "某市2024年的主要预期目标有哪些？"
-    text, ev = targets_answer(q, analyse(q, "某市"), DOCS, F)
+    text, ev = targets_answer(parse(q, "某市"), DOCS, F)
     assert "地区生产总值增长6%左右" in text and "固定资产投资增长8%以上" in text and len(ev) >= 3
 
 
@@ -205,6 +205,6 @@ def test_a_range_target_is_answered_as_written():
     report = REPORT.replace("地区生产总值增长6%左右", "地区生产总值增长6%—6.5%")
     d = _doc("r24", "2024-01-10", report)
     q = "某市2024年地区生产总值增长目标是多少？"
-    text, ev, abstained = figure_answer(q, analyse(q, "某市"), [d], F, report_chosen=True)
+    text, ev, abstained = figure_answer(parse(q, "某市"), [d], F, report_chosen=True)
     assert not abstained and "6%—6.5%" in text
     assert report[ev[0].start:ev[0].end] == ev[0].quote and "6.5%" in ev[0].quote

@@ -3,7 +3,7 @@
 import pytest
 
 from rag.index.rows import DocRow
-from rag.qa.question import analyse, pick_report
+from rag.qa.question import parse, pick_report
 
 
 def _report(doc: str, place: str, date: str, text: str = "") -> DocRow:
@@ -26,7 +26,7 @@ DOCS = [_report("sy22", "十堰市", "2022-01-06"), _report("sy23", "十堰市",
     ("十堰2022年的主要经济指标完成预期目标了吗？", "十堰市", "sy23"),  # results against targets: next year's report
 ])
 def test_the_report_that_holds_the_asked_year(q, place, doc):
-    assert pick_report(analyse(q, place), DOCS) == (doc, None)
+    assert pick_report(parse(q, place), DOCS) == (doc, None)
 
 
 @pytest.mark.parametrize("q,place", [
@@ -34,7 +34,7 @@ def test_the_report_that_holds_the_asked_year(q, place, doc):
     ("十堰市2021年完成固定资产投资多少？", "十堰市"),  # 2021's results would be in a 2022 report … which exists
 ])
 def test_a_year_the_collection_does_not_cover(q, place):
-    doc, why = pick_report(analyse(q, place), DOCS)
+    doc, why = pick_report(parse(q, place), DOCS)
     if "2024" in q:
         assert doc is None and "2022年、2023年" in why and "2024年" in why
     else:
@@ -43,17 +43,17 @@ def test_a_year_the_collection_does_not_cover(q, place):
 
 def test_another_years_report_speaking_of_the_year_lets_the_evidence_decide():
     docs = [_report("dl25", "大理白族自治州", "2025-01-23", "2023年全州地区生产总值修订为1943.3亿元")]
-    assert pick_report(analyse("大理州2023年地区生产总值修订为多少？", "大理白族自治州"), docs) == (None, None)
+    assert pick_report(parse("大理州2023年地区生产总值修订为多少？", "大理白族自治州"), docs) == (None, None)
 
 
 def test_no_decision_without_a_place_or_a_year_or_for_other_documents():
-    assert pick_report(analyse("地区生产总值增长多少？", None), DOCS) == (None, None)
-    assert pick_report(analyse("十堰地区生产总值增长多少？", "十堰市"), DOCS) == (None, None)
+    assert pick_report(parse("地区生产总值增长多少？", None), DOCS) == (None, None)
+    assert pick_report(parse("十堰地区生产总值增长多少？", "十堰市"), DOCS) == (None, None)
     news = [DocRow("n", "v", "s", None, None, "", "", {"place": "港口镇", "doc_type": "人代会", "date": "2024-01-10"},
                    [], [], {}, 0, 0.0)]
-    assert pick_report(analyse("港口镇2023年固定资产投资多少？", "港口镇"), news) == (None, None)
+    assert pick_report(parse("港口镇2023年固定资产投资多少？", "港口镇"), news) == (None, None)
 
 
 def test_slots():
-    s = analyse("十堰2022年地区生产总值总量是多少亿元？", "十堰市")
+    s = parse("十堰2022年地区生产总值总量是多少亿元？", "十堰市")
     assert (s.year, s.kind, s.measure, s.indicators) == (2022, "actual", "level", ["地区生产总值"])

@@ -13,7 +13,9 @@ from rag.extract.facts import Election, Person
 from rag.index.filters import Filters
 from rag.index.store import Store
 from rag.qa.facts_answer import deputies_answer
-from rag.qa.role_answer import asked_title, holders, role_answer
+from rag.qa.question import parse
+from rag.qa.role_answer import holders, role_answer
+from rag.text.who import asked_title
 
 GOLD_ROLE = {  # the towns gold's who-is questions, with the gold names
     "港口镇镇长是谁？": "周昭坚",
@@ -35,7 +37,7 @@ def _docs(store: Store):
 def test_who_is_answered_from_the_person_facts_with_an_exact_span(seeded_store, question, name):
     docs = _docs(seeded_store)
     place = next(p for p in ("港口镇", "厚街镇", "锦丰镇") if p[:2] in question.replace("鎮", "镇"))
-    got = role_answer(question, docs, Filters(place=place))
+    got = role_answer(parse(question, place), docs, Filters(place=place))
     assert got, question
     text, evidence = got
     assert name in text and "[1]" in text
@@ -50,7 +52,7 @@ def test_who_is_answered_from_the_person_facts_with_an_exact_span(seeded_store, 
     ("锦丰镇副镇长是谁？", "锦丰镇"),  # two were elected: one name would be half the answer
 ])
 def test_no_typed_answer_when_the_facts_do_not_name_exactly_one(seeded_store, question, place):
-    assert role_answer(question, _docs(seeded_store), Filters(place=place)) is None
+    assert role_answer(parse(question, place), _docs(seeded_store), Filters(place=place)) is None
 
 
 def test_asked_title_keeps_the_qualifier_and_drops_the_place():
@@ -78,14 +80,14 @@ def test_holders_match_the_whole_title_not_its_tail():
 
 def test_deputies_at_the_meeting_are_quoted_from_the_text(seeded_store):
     docs = _docs(seeded_store)
-    text, ev = deputies_answer("港口镇第十七届人民代表大会第七次会议有多少名人大代表参加？", docs, Filters(place="港口镇"))
+    text, ev = deputies_answer(parse("港口镇第十七届人民代表大会第七次会议有多少名人大代表参加？", "港口镇"), docs, Filters(place="港口镇"))
     assert "82" in text and "[1]" in text
     raw = {d.doc: d.raw for d in docs}
     assert raw[ev[0].doc][ev[0].start:ev[0].end] == ev[0].quote
-    got = deputies_answer("锦丰镇第二十一届人民代表大会第五次会议有多少名人大代表出席？", docs, Filters(place="锦丰镇"))
+    got = deputies_answer(parse("锦丰镇第二十一届人民代表大会第五次会议有多少名人大代表出席？", "锦丰镇"), docs, Filters(place="锦丰镇"))
     assert got and "106" in got[0]
-    assert deputies_answer("新界埠镇有多少名人大代表出席？", docs, Filters(place="新界埠镇")) is None  # none written
-    assert deputies_answer("港口镇有多少名党员？", docs, Filters(place="港口镇")) is None
+    assert deputies_answer(parse("新界埠镇有多少名人大代表出席？", "新界埠镇"), docs, Filters(place="新界埠镇")) is None  # none written
+    assert deputies_answer(parse("港口镇有多少名党员？", "港口镇"), docs, Filters(place="港口镇")) is None
 
 
 def test_the_chain_routes_who_is_questions_to_the_facts(seeded_store):
@@ -123,17 +125,17 @@ def test_who_is_the_mayor_says_as_of_when_and_who_acts_since():
     and names the acting mayor of the newer report, instead of a bare 市长是胡贺波."""
     docs = [_report("a.txt", "湘潭市", "2023-12-29", "胡贺波", "市长"),
             _report("b.txt", "湘潭市", "2024-12-23", "李永亮", "湘潭市人民政府代理市长")]
-    text, ev = role_answer("湘潭市市长是谁？", docs, Filters(place="湘潭市"))
+    text, ev = role_answer(parse("湘潭市市长是谁？", "湘潭市"), docs, Filters(place="湘潭市"))
     assert "胡贺波[1]" in text and "2023年12月29日" in text
     assert "李永亮" in text and "代理市长" in text and "2024年12月23日" in text and "[2]" in text
     for e in ev:
         raw = next(d.raw for d in docs if d.doc == e.doc)
         assert raw[e.start:e.end] == e.quote
     # only an acting mayor on record: said as such
-    text, _ = role_answer("洛阳市市长是谁？", [_report("c.txt", "洛阳市", "2022-02-12", "徐衣显", "洛阳市人民政府代市长")],
+    text, _ = role_answer(parse("洛阳市市长是谁？", "洛阳市"), [_report("c.txt", "洛阳市", "2022-02-12", "徐衣显", "洛阳市人民政府代市长")],
                           Filters(place="洛阳市"))
     assert "徐衣显" in text and "代市长" in text and "2022年2月12日" in text
     # a region's chairman (自治区人民政府主席)
-    text, _ = role_answer("宁夏回族自治区主席是谁？", [_report("d.txt", "宁夏回族自治区", "2024-01-23", "张雨浦", "自治区人民政府主席")],
+    text, _ = role_answer(parse("宁夏回族自治区主席是谁？", "宁夏回族自治区"), [_report("d.txt", "宁夏回族自治区", "2024-01-23", "张雨浦", "自治区人民政府主席")],
                           Filters(place="宁夏回族自治区"))
     assert "张雨浦" in text

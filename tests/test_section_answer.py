@@ -11,7 +11,7 @@ from rag.config import Settings
 from rag.index.store import Store
 from rag.library.pipeline import ingest_paths
 from rag.qa.chain import QA
-from rag.qa.section_answer import asked_role
+from rag.qa.question import parse
 from tests.test_outline import REPORT
 
 
@@ -73,7 +73,7 @@ def test_another_years_tasks_are_not_given(report_store):
     ("2024年地区生产总值是多少", None),
 ])
 def test_list_questions_are_recognised(q, role):
-    assert asked_role(q) == role
+    assert parse(q).section == role
 
 
 def test_brief_priorities_come_from_the_tasks_section_with_spans(report_store):

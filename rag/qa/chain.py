@@ -32,6 +32,7 @@ from rag.llm.prompts import load_prompt
 from rag.qa.limits import check_input
 from rag.qa import checks
 from rag.qa.evidence import select_evidence
+from rag.qa.question import Question
 from rag.qa.road import Asked, Route, take_road
 from rag.qa.support import evidence_text, support
 from rag.qa.types import ABSTAIN_TEXT, Answer, Citation, Evidence
@@ -77,9 +78,10 @@ class QA:
     def _cleaned(self, doc: str) -> Cleaned:
         return cleaned(self.retriever.document(doc))
 
-    def select_evidence(self, question: str, hits: list[Hit]) -> list[Evidence]:
+    def select_evidence(self, question: Question, hits: list[Hit]) -> list[Evidence]:
         """The clauses of the retrieved chunks that share most with the question (see rag.qa.evidence)."""
-        return select_evidence(question, hits, self._cleaned, self.retriever.tokenizer.tokenize)
+        return select_evidence(question.text, hits, self._cleaned, self.retriever.tokenizer.tokenize,
+                               question.asks_number, question.asks_list)
 
     # --- the chain ----------------------------------------------------------------
 

@@ -25,49 +25,19 @@ from rag.index.places import Place, places
 from rag.index.store import Store
 from rag.index.rows import DocRow
 from rag.qa.facts_answer import fact_evidence
-from rag.qa.figure_answer import Part, _figures, _pick
+from rag.qa.figure_answer import _figures, _pick
+from rag.qa.question import Question
+from rag.qa.question.collection import (COUNT, COVERAGE, FILTER, LIST, MET_Q, MISSED_Q, RANK, TOP,  # noqa: F401 - the ops, named here too
+                                        CollectionQuery)
+from rag.qa.question.figures import Part
 from rag.qa.types import Evidence
-from rag.text.indicators import GROWTH, LEVEL, indicators_in
+from rag.text.indicators import GROWTH
 from rag.text.zh import normalize_query, short_place
 
-FILTER, RANK, TOP, LIST, MISSED_Q, MET_Q, COUNT, COVERAGE = "filter", "rank", "top", "list", "missed", "met", "count", "coverage"
-_LEVEL = r"(?P<lvl>城市|地级市|省份|省区|省|自治州|州|地市|地区|地方|市(?!场))"
-_SET = re.compile(rf"(?:哪些|哪几个|各|所有|全部){_LEVEL}")
-_TOP = re.compile(r"最(?P<dir>高|低|多|少|快|慢|大|小)的(?P<n>[\d一二两三四五六七八九十]+)个(?P<lvl>城市|省份|省区|省|自治州|州|地方|地区|市)")
-_RANK = re.compile(r"排名|排序|排行|从高到低|从低到高")
-_CMP = re.compile(r"(?P<op>超过|高于|大于|不低于|不少于|达到|低于|不到|少于|小于|不超过)\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>%|％|万亿元|亿元|万元|元)"
-                  r"|(?P<num2>\d+(?:\.\d+)?)\s*(?P<unit2>%|％|万亿元|亿元|万元|元)\s*(?P<op2>以上|以下)")
-_MISSED = re.compile(r"没有完成|未完成|没完成|未达到|没有达到|没达到")
-_MET = re.compile(r"完成了|达到了|实现了|已完成|如期完成")
-_COUNT = re.compile(r"(?:有几份|有多少份|几份|多少份)(?:文件|报告|文档|材料)?(?:提到|提及|涉及|说到|谈到)(?P<name>[\u4e00-\u9fff]{2,12}?)(?:[？?。]|$)"
-                    r"|(?:提到|提及|涉及)(?P<name2>[\u4e00-\u9fff]{2,12}?)的(?:文件|报告|文档)有(?:几|多少)份")
-_COVER = re.compile(rf"(?:有|收录了|包括)?哪些{_LEVEL}的(?P<year>(?:19|20)\d{{2}})年(?:的)?(?:政府工作)?报告"
-                    rf"|哪些{_LEVEL.replace('lvl', 'lvl2')}有(?P<year2>(?:19|20)\d{{2}})年(?:的)?(?:政府工作)?报告")
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-_CN = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _TO_YI = {"万亿元": 1e4, "亿元": 1.0, "万元": 1e-4, "元": 1e-8}  # amounts compare in 亿元
 _DOWN = ("下降", "回落", "减少", "降低")
 REPORT_TYPES = ("政府工作报告", "人代会")
 LEVEL_NAME = {"province": "省级", "city": "市", "prefecture": "自治州", "any": "地方"}
-
-
-@dataclass
-class CollectionQuery:
-    """What a collection question asks, typed."""
-
-    op: str
-    level: str = "any"  # province | city | prefecture | any
-    parent: str | None = None  # 江苏省内各市: places under this province
-    indicator: str | None = None
-    measure: str | None = None  # level | growth
-    kind: str = ACTUAL  # actual | target
-    year: int | None = None
-    cmp: str | None = None  # > >= < <=
-    threshold: float | None = None
-    unit: str | None = None
-    n: int | None = None
-    descending: bool = True
-    name: str | None = None  # COUNT: the name looked for
 
 
 @dataclass
@@ -84,86 +54,6 @@ class CollectionAnswer:
     def as_dict(self) -> dict[str, Any]:
         """The table for ``--json`` and the API (evidence travels as the answer's citations)."""
         return {"query": asdict(self.query), "rows": self.rows, "missing": self.missing, "unranked": self.unranked}
-
-
-def _level(word: str | None) -> str:
-    if not word:
-        return "any"
-    if word.startswith("省"):
-        return "province"
-    if word in ("城市", "地级市", "市", "地市"):
-        return "city"
-    if word in ("自治州", "州"):
-        return "prefecture"
-    return "any"
-
-
-def _number(s: str) -> int:
-    if s.isdigit():
-        return int(s)
-    if s.startswith("十"):
-        return 10 + _CN.get(s[1:], 0)
-    if s.endswith("十"):
-        return _CN.get(s[0], 1) * 10
-    return _CN.get(s, 5)
-
-
-def _comparison(q: str) -> tuple[str, float, str] | None:
-    m = _CMP.search(q)
-    if not m:
-        return None
-    if m.group("op"):
-        op = {"超过": ">", "高于": ">", "大于": ">", "不低于": ">=", "不少于": ">=", "达到": ">=",
-              "低于": "<", "不到": "<", "少于": "<", "小于": "<", "不超过": "<="}[m.group("op")]
-        return op, float(m.group("num")), m.group("unit").replace("％", "%")
-    return (">=" if m.group("op2") == "以上" else "<="), float(m.group("num2")), m.group("unit2").replace("％", "%")
-
-
-def _parent(q: str, held: list[Place]) -> str | None:
-    """A province named as the set's parent (江苏省内各市, 湖北的城市): one some held place lies under."""
-    provinces = {p.province for p in held if p.province and p.parent}
-    for prov in sorted(provinces, key=len, reverse=True):
-        if re.search(rf"(?:{re.escape(prov)}|{re.escape(short_place(prov))})(?:省)?(?:内|的|境内|辖区)?(?:各|哪些|所有|全部|的|最)", q):
-            return prov
-    return None
-
-
-def parse(question: str, held: list[Place]) -> CollectionQuery | None:
-    """The collection query a (normalised) question asks, or None when it asks about no set of places."""
-    q = normalize_query(question)
-    count = _COUNT.search(q)
-    if count:
-        return CollectionQuery(COUNT, name=count.group("name") or count.group("name2"))
-    cover = _COVER.search(q)
-    if cover:
-        return CollectionQuery(COVERAGE, level=_level(cover.group("lvl") or cover.group("lvl2")),
-                               year=int(cover.group("year") or cover.group("year2")), parent=_parent(q, held))
-    top, set_, rank = _TOP.search(q), _SET.search(q), _RANK.search(q)
-    if not (top or set_ or (rank and re.search(r"各|哪些|所有", q))):
-        return None
-    named = indicators_in(q)
-    if not named:
-        return None
-    cq = CollectionQuery(LIST, indicator=named[0][0], parent=_parent(q, held))
-    cq.level = _level((top or set_).group("lvl") if (top or set_) else None)  # type: ignore[union-attr]
-    years = _YEAR.findall(q)
-    cq.year = int(years[0]) if years else None
-    cmp = _comparison(q)
-    growth = bool(re.search(r"增速|增长|增幅|涨幅|下降", q)) or (cmp is not None and cmp[2] == "%")
-    cq.measure = GROWTH if growth else LEVEL
-    if _MISSED.search(q) and re.search(r"目标", q):
-        cq.op, cq.measure = MISSED_Q, GROWTH
-    elif _MET.search(q) and re.search(r"目标", q):
-        cq.op, cq.measure = MET_Q, GROWTH
-    elif cmp:
-        cq.op, (cq.cmp, cq.threshold, cq.unit) = FILTER, cmp
-    elif top:
-        cq.op, cq.n, cq.descending = TOP, _number(top.group("n")), top.group("dir") in "高多快大"
-    elif rank:
-        cq.op, cq.descending = RANK, "从低到高" not in q
-    if cq.op not in (MISSED_Q, MET_Q) and re.search(r"目标|预期", q):
-        cq.kind = TARGET
-    return cq
 
 
 # --- running a query ------------------------------------------------------------
@@ -361,7 +251,6 @@ def run(cq: CollectionQuery, store: Store, docs: list[DocRow]) -> CollectionAnsw
     return ans
 
 
-def collection_answer(question: str, store: Store, docs: list[DocRow]) -> CollectionAnswer | None:
+def collection_answer(q: Question, store: Store, docs: list[DocRow]) -> CollectionAnswer | None:
     """The answer to a question over the collection, or None when the question is about no set of places."""
-    cq = parse(question, places(docs))
-    return run(cq, store, docs) if cq else None
+    return run(q.collection, store, docs) if q.collection else None

@@ -14,23 +14,21 @@ MAX_EVIDENCE = 5
 MAX_EVIDENCE_CHARS = 420
 MAX_LIST_EVIDENCE_CHARS = 800  # a list answer needs its whole enumeration
 # "有哪些 / 分别 / 哪几": the answer is an enumeration, which runs through ；-separated clauses
-LIST_QUESTION = re.compile(r"哪些|哪几|分别|各是|有什么")
-_WANTS_NUMBER = re.compile(r"多少|几|数额|金额|增长|目标|比例|%|亿|万")
 _HAS_NUMBER = re.compile(NUMBER)
 _QUESTION_WORDS = re.compile(r"^(?:多少|哪些|什么|是否|哪个|哪位|几个|情况|内容|目标|主要|提出|作了|报告|会议|镇)$")
 
 
 def select_evidence(question: str, hits: list[Hit], cleaned_of: Callable[[str], Cleaned],
-                    tokenize: Callable[[str], list[str]]) -> list[Evidence]:
-    """Up to MAX_EVIDENCE numbered clauses (at most 3 per document, MAX_EVIDENCE_CHARS in all)."""
+                    tokenize: Callable[[str], list[str]], wants_number: bool, is_list: bool) -> list[Evidence]:
+    """Up to MAX_EVIDENCE numbered clauses (at most 3 per document, MAX_EVIDENCE_CHARS in all).
+
+    ``wants_number`` / ``is_list``: the question's slots (rag.qa.question: asks_number, asks_list)."""
     import bisect
 
     q_tokens = set(tokenize(question))
     towns: set[str] = {t for h in hits if (t := h.meta.get("place"))}
     place_words = towns | {short_place(t) for t in towns}
     content = {t for t in q_tokens if t not in place_words} or q_tokens
-    wants_number = bool(_WANTS_NUMBER.search(question))
-    is_list = bool(LIST_QUESTION.search(question))
     cut = sentences if is_list else clauses
     budget = MAX_LIST_EVIDENCE_CHARS if is_list else MAX_EVIDENCE_CHARS
     scored: list[tuple[float, int, Hit, int, int]] = []

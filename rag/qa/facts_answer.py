@@ -9,23 +9,13 @@ from __future__ import annotations
 
 import re
 
-from rag.extract.gazetteer import gazetteer
 from rag.extract.meta import report_year
 from rag.index.documents import cleaned, facts, written_date
 from rag.index.filters import Filters
 from rag.index.rows import DocRow
-from rag.text.indicators import indicators_in
+from rag.qa.question import Question
 from rag.qa.types import Evidence
-from rag.text.zh import ELECTED_POSTS, HEAD_ROLES, defuse_markers, normalize_query, role_matches, short_place
-
-_ROLE_ALT = "|".join(sorted(HEAD_ROLES, key=len, reverse=True))
-_ROLE_Q = re.compile(rf"({_ROLE_ALT})(?:是谁|是哪位|叫什么|姓名)|谁(?:是|担任)(?:[\u4e00-\u9fff]{{0,6}}?)({_ROLE_ALT})")
-_ELECTED_Q = re.compile(r"(?:选举|当选|选出)[^，。？?]*?(" + "|".join(p for p in sorted(ELECTED_POSTS, key=len, reverse=True)
-                                                           if p not in ("委员", "代表", "书记", "副书记", "主任", "副主任")) + ")")
-_ASKS_AMOUNT = re.compile(r"多少|几|数额|是多少")
-_YEAR = re.compile(r"((?:19|20)\d{2})年")
-_MULTI_PART = re.compile(r"分别|各(?:是|为|增长)|[、和与及][^，。？?]{0,12}(?:分别|各)|目标是多少[，,]\s*实际")
-
+from rag.text.zh import defuse_markers, role_matches, short_place
 
 def fact_evidence(d: DocRow, start: int, end: int, fallback: str, n: int = 1) -> Evidence:
     """Evidence [n] for a fact's raw span: the cleaned sentence of that span."""
@@ -33,9 +23,9 @@ def fact_evidence(d: DocRow, start: int, end: int, fallback: str, n: int = 1) ->
     return Evidence(n, d.doc, text, start, end, d.raw[start:end], d.meta.get("place"), d.meta.get("date"))
 
 
-def masked_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple[str, list[Evidence]] | None:
+def masked_answer(question: Question, docs: list[DocRow], filters: Filters) -> tuple[str, list[Evidence]] | None:
     """A question about a quantity the source masks (*亿元): say so, never a number."""
-    q = normalize_query(question)
+    q = question.text  # a lookup: the masked figure's label, found in the question
     for d in docs:
         if not filters.matches(d.meta, d.doc):
             continue
@@ -47,27 +37,25 @@ def masked_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple[
     return None
 
 
-def fact_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple[str, list[Evidence]] | None:
+def fact_answer(question: Question, docs: list[DocRow], filters: Filters) -> tuple[str, list[Evidence]] | None:
     """Who was elected to a post (选举谁为镇长), or a figure whose label, year and kind the question names."""
-    q = normalize_query(question)
+    q = question.text
     docs = [d for d in docs if filters.matches(d.meta, d.doc)]
-    m = _ELECTED_Q.search(q)
-    if m and not re.search(r"哪些|哪几", q):
-        role = m.group(1)
+    if question.elected_post:
+        role = question.elected_post
         found = [(d, e) for d in docs for e in facts(d).elected if role_matches(e.post, role)]
         if len({e.name for _, e in found}) == 1:
             d, e = found[0]
             return f"会议选举{e.name}为{e.post}[1]。", [fact_evidence(d, e.start, e.end, e.quote)]
-    if not _ASKS_AMOUNT.search(q) or _MULTI_PART.search(q) or len({c for c, _, _ in indicators_in(q)}) > 1:
+    if not question.asks_amount or question.multi_part or len(set(question.indicators)) > 1:
         return None  # several values asked (分别, 和, two indicators): one fact would answer one part only
-    year = _YEAR.search(q)
-    want_kind = "target" if re.search(r"目标|预期|计划|力争", q) else "actual" if re.search(r"完成|实现|达到|全年", q) else None
+    year, want_kind = question.first_year, question.fact_kind
     cands = []
     for d in docs:
         for g in facts(d).figures:
             if g.value is None or len(g.label) < 3 or g.label not in q:
                 continue
-            if year and g.year != int(year.group(1)):
+            if year and g.year != year:
                 continue
             if want_kind and g.kind != want_kind:
                 continue
@@ -82,12 +70,11 @@ def fact_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple[st
     return f"{d.meta.get('place') or ''}{when}{g.label}{what}为{value}[1]（原文：“{ev.text}”）。", [ev]
 
 
-def role_known(question: str, docs: list[DocRow], filters: Filters) -> bool | None:
+def role_known(question: Question, docs: list[DocRow], filters: Filters) -> bool | None:
     """None if not a "who is the X" question; else whether the fact layer knows an official with that role."""
-    m = _ROLE_Q.search(normalize_query(question))
-    if not m:
+    role = question.head_role
+    if not role:
         return None
-    role = m.group(1) or m.group(2)
     for d in docs:
         if not filters.matches(d.meta, d.doc):
             continue
@@ -98,14 +85,9 @@ def role_known(question: str, docs: list[DocRow], filters: Filters) -> bool | No
     return False
 
 
-_DEPUTIES_Q = re.compile(r"(?:多少|几)(?:名|位|个)?(?:人大)?代表")
-_ATTEND = re.compile(r"出席|参加|到会|参会|与会")
-
-
-def deputies_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple[str, list[Evidence]] | None:
+def deputies_answer(question: Question, docs: list[DocRow], filters: Filters) -> tuple[str, list[Evidence]] | None:
     """How many deputies a place's meeting had, quoted where the text writes it (82名人大代表…)."""
-    q = normalize_query(question)
-    if not (filters.place and _DEPUTIES_Q.search(q) and _ATTEND.search(q)):
+    if not (filters.place and question.deputies):
         return None
     found = [(d, dep) for d in docs if filters.matches(d.meta, d.doc) and (dep := facts(d).deputies)]
     if len({dep["value"] for _, dep in found}) != 1:
@@ -116,23 +98,17 @@ def deputies_answer(question: str, docs: list[DocRow], filters: Filters) -> tupl
     return f"{dep['value']}名人大代表[1]（原文：“{clause.strip()}”）。", [ev]
 
 
-# "who delivered it / in what role": 由哪位市长作, 是谁作的, 报告人的职务, 作报告时是什么职务
-_SPEAKER_Q = re.compile(r"(?:谁|哪位[\u4e00-\u9fff]{0,4}?)(?:作|做)(?:的|了)?|由(?:谁|哪位)|报告人|作报告的(?:是|人)|"
-                        r"作[^，。？?]{0,20}报告时[^，。？?]{0,4}(?:职务|身份)|(?:什么|何)职务")
-
-
-def speaker_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple[str, list[Evidence]] | None:
+def speaker_answer(question: Question, docs: list[DocRow], filters: Filters) -> tuple[str, list[Evidence]] | None:
     """Who delivered a work report (and in what role), from the speaker fact of the place's report(s).
 
     The report is chosen by place and, when the question names one, by the year the report is for;
     without a year every report of the place answers, one line each.
     """
-    q = normalize_query(question)
-    if not (_SPEAKER_Q.search(q) and "报告" in q):
+    if not question.speaker:
         return None
-    year = _YEAR.search(q)
+    year = question.first_year
     mine = [d for d in docs if filters.place and d.meta.get("place") == filters.place and
-            (not year or report_year(d.meta) == int(year.group(1)))]
+            (not year or report_year(d.meta) == year)]
     if not mine:
         return None
     mine.sort(key=lambda d: report_year(d.meta) or 0)
@@ -151,36 +127,34 @@ def speaker_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple
     return "".join(lines), evidence
 
 
-def unknown_place(question: str, docs: list[DocRow]) -> str | None:
+def unknown_place(question: Question, docs: list[DocRow]) -> str | None:
     """A place the question names that no document is about (nor lies in); None when every named place is held.
 
     A question about 湘西州 when the collection has no 湘西 report must not borrow another place's figure.
     """
-    q = normalize_query(question)
+    q = question.text
     held: set[str] = set()
     for d in docs:
         held.update(x for k in ("place", "parent", "province") if (x := d.meta.get(k)))
     if any(p in q or (len(short_place(p)) >= 2 and short_place(p) in q) for p in held):
         return None
-    named = [p for p in gazetteer().mentions(q) if p not in held]
+    named = [p for p in question.places_named if p not in held]
     return named[0] if named else None
 
 
-def speaker_missing(question: str, docs: list[DocRow], filters: Filters) -> str | None:
+def speaker_missing(question: Question, docs: list[DocRow], filters: Filters) -> str | None:
     """Why a "who delivered it" question cannot be answered: the place's report names no speaker
     (or, asked for a role, names the speaker without one); None when it can or it is no such question."""
-    q = normalize_query(question)
-    role_q = re.search(r"([\u4e00-\u9fff]{2,4})的(?:职务|身份)", q)
-    if not ((_SPEAKER_Q.search(q) and "报告" in q) or role_q) or not filters.place:
+    name = question.role_of
+    if not (question.speaker or name) or not filters.place:
         return None
-    year = _YEAR.search(q)
+    year = question.first_year
     mine = [d for d in docs if d.meta.get("place") == filters.place and d.meta.get("doc_type") == "政府工作报告"
-            and (not year or report_year(d.meta) == int(year.group(1)))]
+            and (not year or report_year(d.meta) == year)]
     if not mine:
         return None
     speakers = [s for d in mine if (s := facts(d).speaker)]
-    if role_q:
-        name = role_q.group(1)
+    if name:
         officials = [p for d in mine for p in facts(d).officials if p.name == name and p.title]
         said = [s for s in speakers if s.get("name") == name]
         if said and not any(s.get("title") for s in said) and not officials:
@@ -191,17 +165,13 @@ def speaker_missing(question: str, docs: list[DocRow], filters: Filters) -> str 
     return None
 
 
-_DATE_Q = re.compile(r"哪天|哪一天|什么时候|何时|哪一日|几月几日|日期")
-
-
-def date_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple[str, list[Evidence]] | None:
+def date_answer(question: Question, docs: list[DocRow], filters: Filters) -> tuple[str, list[Evidence]] | None:
     """When a place's report was delivered (its meeting date), cited to where the report writes that date."""
-    q = normalize_query(question)
-    if not (_DATE_Q.search(q) and re.search(r"报告|会议|人代会|大会", q)) or not filters.place:
+    if not question.date or not filters.place:
         return None
-    year = _YEAR.search(q)
+    year = question.first_year
     mine = [d for d in docs if d.meta.get("place") == filters.place and d.meta.get("date")
-            and (not year or report_year(d.meta) == int(year.group(1)) or str(d.meta["date"]).startswith(year.group(1)))]
+            and (not year or report_year(d.meta) == year or str(d.meta["date"]).startswith(str(year)))]
     if len(mine) != 1:
         return None
     d = mine[0]

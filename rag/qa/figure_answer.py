@@ -10,69 +10,19 @@ target) — never filled with a neighbouring number.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from itertools import product
-
-from rag.extract.indicator_figures import (PART_YEAR, ACTUAL, ESTIMATE, PERIOD, TARGET, IndicatorFigure, extract_indicator_figures,
-                                           named_indicators)
-from rag.extract.gazetteer import gazetteer
+from rag.extract.indicator_figures import ACTUAL, ESTIMATE, PERIOD, TARGET, IndicatorFigure, extract_indicator_figures
 from rag.extract.meta import report_year
 from rag.index.documents import cleaned, facts
 from rag.index.filters import Filters
 from rag.index.rows import DocRow
 from rag.qa.facts_answer import fact_evidence
-from rag.qa.question import QuerySlots
+from rag.qa.question import Question
+from rag.qa.question.figures import Part
 from rag.qa.types import Evidence
 from rag.text.indicators import GROWTH, LEVEL
 
-# a level asked in so many words; "是多少" alone asks whichever the report gives
-_LEVEL_WORD = re.compile(r"总量|规模|多少亿|多少万|多少元|多少人|多少家|达到多少|完成多少|实现多少|突破多少|站上多少|迈上多少")
-_GROWTH_ASK = re.compile(r"(?:增长|增速|增幅|涨幅|提高|下降)[^，。？?、]{0,6}?多少|增长率|增长几|增速|增幅")
-_GROWTH_WORD = re.compile(r"增长|增速|增幅|涨幅|提高|下降|回落|百分点")
-_TARGET_WORD = re.compile(r"目标|预期|计划|力争|争取")
-_ACTUAL_WORD = re.compile(r"实际|完成了|实现了|完成情况|结果")
-_PERIOD_WORD = re.compile(r"年均|过去五年|五年来|五年间")
 _KIND_WORD = {TARGET: "目标", ESTIMATE: "预计", PERIOD: "年均", ACTUAL: ""}
 _MEASURE_NAME = {LEVEL: "总量", GROWTH: "增速"}
-
-
-@dataclass(frozen=True)
-class Part:
-    """One thing a figure question asks: an indicator's measure of one kind (None: whichever the year gives)."""
-
-    indicator: str
-    measure: str | None  # None: whichever the report gives (a bare 是多少)
-    kind: str | None
-
-
-def asked_parts(question: str, slots: QuerySlots) -> list[Part]:
-    """The parts of a figure question; [] when it is no question about a headline indicator's number.
-
-    Measures: a level when asked in so many words (总量, 多少亿元), a growth rate when a growth word
-    is asked, both for "是多少、增长多少", either (None) for a bare "是多少".
-    """
-    if not re.search(r"多少|几|增长|增速|增幅", question) or PART_YEAR.search(question):
-        return []  # not a number asked, or a part of a year (前三季度): typed figures are whole years
-    indicators: list[str] = []
-    for names, _surface, _a, _b in named_indicators(question):
-        indicators += [n for n in names if n not in indicators]
-    if not indicators:
-        return []
-    rest = _GROWTH_ASK.sub("", question)
-    level = bool(_LEVEL_WORD.search(rest))
-    growth = bool(_GROWTH_ASK.search(question)) or bool(re.search(r"增长|增速|增幅|下降", question) and not level)
-    bare = bool(re.search(r"是多少|有多少|多少", rest))
-    measures: list[str | None] = [LEVEL, GROWTH] if level and growth else [LEVEL] if level else \
-        [GROWTH] if growth and not (bare and re.search(r"[、，,]", question)) else [GROWTH, LEVEL] if growth else [None]
-    kinds: list[str | None]
-    if _PERIOD_WORD.search(question):
-        kinds = [PERIOD]
-    elif _TARGET_WORD.search(question) and _ACTUAL_WORD.search(question):
-        kinds = [TARGET, ACTUAL]
-    else:
-        kinds = [slots.kind]
-    return [Part(i, m, k) for i, m, k in product(indicators, measures, kinds)]
 
 
 def _kind_fits(fig: IndicatorFigure, kind: str | None) -> bool:
@@ -102,13 +52,13 @@ def _pick(part: Part, figs: list[tuple[DocRow, IndicatorFigure]], year: int | No
     return fits[0] if fits else None
 
 
-def _names_another_place(question: str, place: str | None, docs: list[DocRow]) -> bool:
+def _names_another_place(question: Question, place: str | None, docs: list[DocRow]) -> bool:
     """Whether the question names a place other than the filter's place and the places above it."""
     if not place:
         return False
     mine = [d for d in docs if d.meta.get("place") == place]
     above = {x for d in mine for k in ("parent", "province") if (x := d.meta.get(k))}
-    return any(p != place and p not in above for p in gazetteer().mentions(question))
+    return any(p != place and p not in above for p in question.places_named)
 
 
 def _why_missing(part: Part, figs: list[tuple[DocRow, IndicatorFigure]], year: int | None,
@@ -147,17 +97,17 @@ def _sentence(place: str, part: Part, g: IndicatorFigure, n: int) -> str:
     return f"{place}{when}{name}{kind + ('为' if kind == '目标' else '')}{g.phrase}[{n}]"
 
 
-def figure_answer(question: str, slots: QuerySlots, docs: list[DocRow], f: Filters,
+def figure_answer(slots: Question, docs: list[DocRow], f: Filters,
                   report_chosen: bool) -> tuple[str, list[Evidence], bool] | None:
     """(answer text with [n], evidence, abstained) for a headline-indicator question, or None when it is none.
 
     ``report_chosen``: the document filter names the report the question is about (question.pick_report);
     only then may a part the report does not hold make the answer abstain — otherwise the chain goes on.
     """
-    parts = asked_parts(question, slots)
+    parts = slots.parts
     if not parts or not (f.place or f.doc):
         return None
-    if _names_another_place(question, f.place, docs):
+    if _names_another_place(slots, f.place, docs):
         return None  # 伊犁州报告里塔城地区…: the figure asked is another place's, not the report's own
     # every report of the place: a target of year N sits in N's report, its result in N+1's
     place_only = Filters(**{**vars(f), "doc": None}) if f.place else f
@@ -193,12 +143,9 @@ def figure_answer(question: str, slots: QuerySlots, docs: list[DocRow], f: Filte
     return text, evidence, False
 
 
-_TARGETS_Q = re.compile(r"(?:主要|预期|发展)目标(?:有哪些|是什么|包括|都有|有什么)|目标(?:有哪些|包括哪些)")
-
-
-def targets_answer(question: str, slots: QuerySlots, docs: list[DocRow], f: Filters) -> tuple[str, list[Evidence]] | None:
+def targets_answer(slots: Question, docs: list[DocRow], f: Filters) -> tuple[str, list[Evidence]] | None:
     """"X2025年的主要预期目标有哪些": the report's headline targets for its year, one cited item each."""
-    if not _TARGETS_Q.search(question) or not f.place or named_indicators(question):
+    if not slots.targets_list or not f.place:
         return None
     year = slots.year or slots.report_year
     mine = [d for d in docs if d.meta.get("place") == f.place and (f.doc is None or d.doc == f.doc)

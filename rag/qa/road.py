@@ -1,7 +1,7 @@
 """The question's road: one ordered table of answerers, tried in turn until one answers.
 
-Each step reads the question as parsed once — :class:`Asked`: the normalised text, its slots
-(rag.qa.question), its filters, the documents, and the retrieved hits when a step first needs them —
+Each step reads the question as parsed once — :class:`Asked`: the question's typed slots
+(rag.qa.question.parse), its filters, the documents, and the retrieved hits when a step first needs them —
 and returns a :class:`Route`, or None to pass it on. A step may also narrow the question (the report a
 year's question is about) and pass. The order is the design: questions over the whole collection; then
 what a report's structure and typed facts answer; then abstentions code can prove; only then the model.
@@ -21,7 +21,8 @@ from rag.qa.evidence import coverage
 from rag.qa.facts_answer import (date_answer, deputies_answer, fact_answer, masked_answer, role_known, speaker_answer,
                                  speaker_missing, unknown_place)
 from rag.qa.figure_answer import figure_answer, targets_answer
-from rag.qa.question import QuerySlots, analyse, pick_report
+from rag.index.places import places
+from rag.qa.question import Question, parse, pick_report
 from rag.qa.role_answer import role_answer
 from rag.qa.section_answer import section_answer
 from rag.qa.types import ABSTAIN_TEXT, Evidence
@@ -50,13 +51,13 @@ class Asked:
     store: Store
     retriever: Retriever
     top_k: int
-    evidence_of: Callable[[str, list[Hit]], list[Evidence]]  # the clauses of the hits that answer (QA.select_evidence)
-    slots: QuerySlots = field(init=False)
+    evidence_of: Callable[[Question, list[Hit]], list[Evidence]]  # the clauses of the hits that answer (QA.select_evidence)
+    slots: Question = field(init=False)
     report: str | None = None  # the report a year's question is about, once a step has chosen it
     _hits: list[Hit] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.slots = analyse(self.text, self.filters.place)
+        self.slots = parse(self.text, self.filters.place, places(self.docs))
 
     @property
     def hits(self) -> list[Hit]:
@@ -76,20 +77,20 @@ def _abstain(why: str, evidence: list[Evidence] | None = None, retrieved: list[s
 
 def over_the_collection(q: Asked) -> Route | None:
     """Filters, rankings, counts over every place: the typed figure table, one cited row per place."""
-    table = collection_answer(q.text, q.store, q.docs)
+    table = collection_answer(q.slots, q.store, q.docs)
     if not table:
         return None
     return Route("collection", table.text, table.evidence, sorted({e.doc for e in table.evidence}), table.as_dict())
 
 
 def place_not_held(q: Asked) -> Route | None:
-    missing = unknown_place(q.text, q.docs)
+    missing = unknown_place(q.slots, q.docs)
     return _abstain(f"资料库中没有关于{missing}的文件。") if missing else None
 
 
 def section_list(q: Asked) -> Route | None:
     """A list question: the report's matching section, item by item."""
-    listed = section_answer(q.text, q.slots, q.docs, q.filters)
+    listed = section_answer(q.slots, q.docs, q.filters)
     return Route("facts", listed[0], listed[1], [e.doc for e in listed[1]][:1]) if listed else None
 
 
@@ -105,19 +106,19 @@ def report_of_the_year(q: Asked) -> Route | None:
 
 
 def masked_figure(q: Asked) -> Route | None:
-    masked = masked_answer(q.text, q.docs, q.filters)
+    masked = masked_answer(q.slots, q.docs, q.filters)
     return Route("masked", masked[0], masked[1], [e.doc for e in masked[1]]) if masked else None
 
 
 def main_targets(q: Asked) -> Route | None:
-    targets = targets_answer(q.text, q.slots, q.docs, q.filters)
+    targets = targets_answer(q.slots, q.docs, q.filters)
     return Route("facts", targets[0], targets[1], q.retrieved) if targets else None
 
 
 def indicator_figure(q: Asked) -> Route | None:
     """A headline indicator's number: the typed figure that matches every slot, or why the report has none
     (with the figures that show what it gives instead)."""
-    typed = figure_answer(q.text, q.slots, q.docs, q.filters, report_chosen=bool(q.report))
+    typed = figure_answer(q.slots, q.docs, q.filters, report_chosen=bool(q.report))
     if not typed:
         return None
     text, evidence, abstained = typed
@@ -125,32 +126,32 @@ def indicator_figure(q: Asked) -> Route | None:
 
 
 def no_speaker(q: Asked) -> Route | None:
-    why = speaker_missing(q.text, q.docs, q.filters)
+    why = speaker_missing(q.slots, q.docs, q.filters)
     return _abstain(f"{why}。", [], q.retrieved) if why else None
 
 
 def typed_fact(q: Asked) -> Route | None:
     """Speaker, date, elections, who holds a post, deputies: from the fact layer."""
     for answerer in (speaker_answer, date_answer, fact_answer, role_answer, deputies_answer):
-        found = answerer(q.text, q.docs, q.filters)
+        found = answerer(q.slots, q.docs, q.filters)
         if found:
             return Route("facts", found[0], found[1], q.retrieved)
     return None
 
 
 def post_not_named(q: Asked) -> Route | None:
-    return _abstain("所检索的文件没有写明此职务的人选。", [], q.retrieved) if role_known(q.text, q.docs, q.filters) is False else None
+    return _abstain("所检索的文件没有写明此职务的人选。", [], q.retrieved) if role_known(q.slots, q.docs, q.filters) is False else None
 
 
 def from_the_evidence(q: Asked) -> Route:
     """The last step: the model's road with the selected evidence — unless code can tell the evidence does not
     answer (none, the question's key words missing, or only the other measure: a rate for a level)."""
-    evidence = q.evidence_of(q.text, q.hits)
+    evidence = q.evidence_of(q.slots, q.hits)
     if not evidence:
         return _abstain("没有找到与问题相关的原文。", [], q.retrieved)
     if coverage(q.text, evidence, q.retriever.places, q.retriever.tokenizer.tokenize) < 0.5:
         return _abstain("原文中没有找到问题里的关键内容。", [], q.retrieved)
-    why = measure_mismatch(q.text, "\n".join(h.chunk.text for h in q.hits))
+    why = measure_mismatch(q.slots.measure, q.slots.indicators, "\n".join(h.chunk.text for h in q.hits))
     if why:
         return _abstain(f"{why}。", evidence, q.retrieved)
     return Route("model", "", evidence, q.retrieved)

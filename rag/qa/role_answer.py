@@ -17,38 +17,11 @@ from rag.index.documents import facts
 from rag.index.filters import Filters
 from rag.index.rows import DocRow
 from rag.qa.facts_answer import fact_evidence
+from rag.qa.question import Question
 from rag.qa.types import Evidence
-from rag.text.zh import ROLE_RE, normalize_query, short_place
+from rag.text.who import strip_place
 
-# "who is the X": 谁是…, …是谁 / 是哪位 / 叫什么(名字) / 的姓名
-_WHO_BEFORE = re.compile(r"^(?:请问)?(?:谁是|谁担任)")
-_WHO_AFTER = re.compile(r"(?:是谁|是哪位|是哪一位|叫什么名字|叫什么|的姓名是什么|的姓名|姓名)$")
-_TITLE_END = re.compile(ROLE_RE + "$")
 _LEVELS = "镇乡市县区省州"
-
-
-def _strip_place(title: str, place: str) -> str:
-    """``title`` without the place it starts with (港口镇 or 港口), unless that leaves no post of its own:
-    十堰市委书记 → 市委书记 (the short form), not 委书记; 港口镇镇长 → 镇长."""
-    for prefix in dict.fromkeys((place, short_place(place))):
-        rest = title[len(prefix):].removeprefix("的")
-        if len(prefix) >= 2 and title.startswith(prefix) and len(rest) >= 2 and rest[0] not in "委长" and _TITLE_END.search(rest):
-            return rest
-    return title
-
-
-def asked_title(question: str, place: str) -> str | None:
-    """The post a "who is the X" question asks about, without its place (大迳社区党委书记, 镇长);
-    None when the question is not only that (镇党委书记主持召开了什么座谈会)."""
-    q = normalize_query(question).strip().rstrip("？?。！!")
-    before, after = _WHO_BEFORE.search(q), _WHO_AFTER.search(q)
-    if bool(before) == bool(after):
-        return None
-    title = q[before.end():] if before else q[:after.start()]  # type: ignore[union-attr]
-    title = title.removesuffix("的")
-    if not re.fullmatch(r"[\u4e00-\u9fff]{2,24}", title) or not _TITLE_END.search(title):
-        return None
-    return _strip_place(title, place).removeprefix("的")  # 港口镇的镇长 → 镇长
 
 
 def _levels(place: str) -> list[str]:
@@ -61,7 +34,7 @@ def _post(title: str, place: str) -> str:
     """A post as compared: its place, 人民政府 and the place's level taken off (镇党委书记 → 党委书记,
     自治区人民政府主席 → 主席, 洛阳市人民政府代市长 → 代市长); a post that is only the level and a role
     keeps it (镇长, 州长, 市委书记)."""
-    t = _strip_place(title.strip(), place)
+    t = strip_place(title.strip(), place)
     while True:
         before = t
         t = t.removeprefix("人民政府")
@@ -107,14 +80,14 @@ def _people(d: DocRow) -> list[Person | Election]:
     return people
 
 
-def role_answer(question: str, docs: list[DocRow], filters: Filters) -> tuple[str, list[Evidence]] | None:
+def role_answer(question: Question, docs: list[DocRow], filters: Filters) -> tuple[str, list[Evidence]] | None:
     """Who holds the post a "who is the X" question names, as of the document that says so, when the
     place's documents name exactly one holder (elected to it, listed with it, or delivering the report
     as it). An acting holder (代市长, 代理市长) in a later document is said too; one on record alone is
     said as acting. Several holders: None (the model reads them)."""
     if not filters.place:
         return None
-    title = asked_title(question, filters.place)
+    title = question.title  # read with the same place filter
     if not title:
         return None
     full: list[tuple[DocRow, Person | Election, str]] = []

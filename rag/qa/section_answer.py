@@ -13,40 +13,16 @@ answered from the one report of the place (or of the document filter), else the 
 
 from __future__ import annotations
 
-import re
-
 from rag.extract.meta import report_year
-from rag.extract.outline import PROBLEMS, REVIEW, ROLE_NAMES, SELF_BUILDING, TARGETS, TASKS, Section
+from rag.extract.outline import PROBLEMS, REVIEW, ROLE_NAMES, SELF_BUILDING, Section
 from rag.index.documents import facts
 from rag.index.filters import Filters
 from rag.index.rows import DocRow
 from rag.qa.facts_answer import fact_evidence
-from rag.qa.question import QuerySlots
+from rag.qa.question import Question
 from rag.qa.types import Evidence
-from rag.text.zh import normalize_query
 
-_LIST_Q = re.compile(r"哪些|有什么|哪几(?:项|个|条|方面|件)?|哪些方面|包括哪些|包括什么|是什么|主要内容|列出|列举")
-# what a question asks for, in order of precedence (a 目标 question is not a 工作 one)
-_ROLE_Q: list[tuple[str, re.Pattern[str]]] = [
-    (TARGETS, re.compile(r"主要预期目标|预期目标|主要目标|发展目标")),
-    (PROBLEMS, re.compile(r"困难|问题|不足|短板|挑战")),
-    (SELF_BUILDING, re.compile(r"自身建设")),
-    (TASKS, re.compile(r"重点工作|主要工作|重点任务|主要任务|工作安排|工作部署|重点抓好|重点做好|工作重点|重点做")),
-    (REVIEW, re.compile(r"工作回顾|主要成绩|哪些成绩|成效|做了哪些")),
-]
-# a question about one figure or one indicator inside a list is the figure roads' (分别增长多少)
-_FIGURE_Q = re.compile(r"多少|几(?:个)?百分点|增长率|增速")
-
-
-def asked_role(question: str) -> str | None:
-    """The outline role a list question asks for, or None when it is no list question."""
-    q = normalize_query(question)
-    if not _LIST_Q.search(q) or _FIGURE_Q.search(q):
-        return None
-    return next((role for role, pat in _ROLE_Q if pat.search(q)), None)
-
-
-def _report(role: str, slots: QuerySlots, docs: list[DocRow]) -> DocRow | None:
+def _report(role: str, slots: Question, docs: list[DocRow]) -> DocRow | None:
     """The report whose outline answers: by the asked year and role, else the only or the latest one."""
     by_year = {ry: d for d in docs if (ry := report_year(d.meta))}
     y = slots.report_year or slots.year
@@ -68,10 +44,9 @@ def _section(d: DocRow, role: str) -> Section | None:
     return next((s for s in outline.of_role(role) if s.top_items()), None)
 
 
-def section_answer(question: str, slots: QuerySlots, docs: list[DocRow],
-                   filters: Filters) -> tuple[str, list[Evidence]] | None:
+def section_answer(slots: Question, docs: list[DocRow], filters: Filters) -> tuple[str, list[Evidence]] | None:
     """(answer with [n] per item, evidence per item) for a list question a report's outline answers; else None."""
-    role = asked_role(question)
+    role = slots.section
     if role is None:
         return None
     mine = [d for d in docs if filters.matches(d.meta, d.doc) and d.meta.get("doc_type") == "政府工作报告"]

@@ -84,17 +84,16 @@ def measure_near(text: str, indicator: str, window: int = 40) -> set[str]:
     return found
 
 
-def measure_mismatch(question: str, evidence_text: str) -> str | None:
+def measure_mismatch(asked: str | None, named: list[str], evidence_text: str) -> str | None:
     """Why the evidence cannot answer the question's measure, or None.
 
+    ``asked``: the measure the question asks (:func:`asked_measure`); ``named``: the indicators it names.
     Asked the level of an indicator the evidence gives only as a growth rate (or the
     reverse): 原文只给出了增速，没有给出总量.
     """
-    asked = asked_measure(question)
-    named = {c for c, _, _ in indicators_in(question)}
-    if asked is None or len(named) != 1:
+    if asked is None or len(set(named)) != 1:
         return None
-    (indicator,) = named
+    (indicator,) = set(named)
     given = measure_near(evidence_text, indicator)
     if not given or asked in given:
         return None
