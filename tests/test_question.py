@@ -1,9 +1,14 @@
 """Question slots and the report a work-report question is about (a year's results are in the next year's report)."""
 
+import ast
+from pathlib import Path
+
 import pytest
 
+from rag.index.places import Place
 from rag.index.rows import DocRow
 from rag.qa.question import parse, pick_report
+from tests.conftest import ROOT
 
 
 def _report(doc: str, place: str, date: str, text: str = "") -> DocRow:
@@ -57,3 +62,66 @@ def test_no_decision_without_a_place_or_a_year_or_for_other_documents():
 def test_slots():
     s = parse("十堰2022年地区生产总值总量是多少亿元？", "十堰市")
     assert (s.year, s.kind, s.measure, s.indicators) == (2022, "actual", "level", ["地区生产总值"])
+
+
+# --- the question is parsed once (issue 27) ------------------------------------------------------------
+
+_QA = ROOT / "rag" / "qa"
+_MATCHERS = {"search", "match", "fullmatch", "findall", "finditer", "sub", "subn", "split"}
+_QUESTION_NAMES = {"question", "q", "standalone", "query"}
+
+
+def _reads_the_question(node: ast.AST) -> bool:
+    """``question`` / ``q`` itself, ``question.text``, or normalize_query(question)."""
+    if isinstance(node, ast.Name):
+        return node.id in _QUESTION_NAMES
+    if isinstance(node, ast.Attribute) and node.attr == "text":
+        return _reads_the_question(node.value) or (isinstance(node.value, ast.Name) and node.value.id == "slots")
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "normalize_query":
+        return any(_reads_the_question(a) for a in node.args)
+    return False
+
+
+def _pattern_reads(path: Path) -> list[str]:
+    """Each place in ``path`` where a pattern is matched against the question's text."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _MATCHERS):
+            continue
+        on_module = isinstance(node.func.value, ast.Name) and node.func.value.id == "re"
+        args = node.args[1:2] if on_module else node.args[:1]  # re.search(p, TEXT) or PATTERN.search(TEXT)
+        if node.func.attr == "sub":
+            args = node.args[2:3] if on_module else node.args[1:2]
+        if any(_reads_the_question(a) for a in args):
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    return found
+
+
+def test_no_answerer_reads_the_question_with_patterns_of_its_own():
+    """The one parser (rag/qa/question) reads the question; answerers read its slots. Before: 16 analysers
+    matched the text with their own patterns (this test finds 50 places in 6 modules of rag/qa at 4453f79); after: none outside the parser."""
+    reads = [r for p in sorted(_QA.rglob("*.py")) if "question" not in p.relative_to(_QA).parts[:1]
+             for r in _pattern_reads(p)]
+    assert reads == []
+    assert _pattern_reads(_QA / "question" / "__init__.py")  # the check sees a parser's reads: it can fail
+
+
+def test_every_slot_an_answerer_needs_is_read_by_the_parser():
+    q = parse("谁是港口镇镇长？", "港口镇")
+    assert q.title == "镇长"
+    assert parse("港口镇镇长是谁？", "港口镇").head_role == "镇长"
+    q = parse("锦丰镇第二十一届人民代表大会第五次会议有多少名人大代表出席？", "锦丰镇")
+    assert q.deputies and q.asks_amount and not q.section
+    q = parse("十堰市2023年政府工作报告是由谁作的？", "十堰市")
+    assert q.speaker and q.report_year == 2023 and q.first_year == 2023
+    assert parse("黄强的职务是什么？", "四川省").role_of == "黄强"
+    assert parse("港口镇人代会是哪天召开的？会议日期", "港口镇").date
+    assert parse("会议选举谁为镇长？").elected_post == "镇长"
+    assert parse("会议选举了哪些副镇长？").elected_post is None  # a list, not one post
+    assert parse("无锡市2025年主要工作有哪些").section == "tasks"
+    assert parse("某市2024年的主要预期目标有哪些？").targets_list
+    assert parse("某市2024年地区生产总值增长目标是多少？").parts
+    assert parse("湘西州2023年地区生产总值是多少？").places_named == ["湘西土家族苗族自治州"]
+    held = [Place("十堰市", ["a"], [2024], ["政府工作报告"], "湖北省", "湖北省"), Place("江苏省", ["b"], [2024], ["政府工作报告"])]
+    assert parse("哪些城市2024年地区生产总值增速超过5%？", None, held).collection is not None
+    assert parse("十堰市2024年地区生产总值增速是多少？", "十堰市", held).collection is None
