@@ -128,6 +128,7 @@ CLAIM_UNITS = _pick(
 # a rate as written after its number (增长6.6%, 4.5％, 提高2个百分点): the readers of growth rates
 # (rag.text.indicators, rag.extract.facts ranges, rag.extract.indicator_figures); 百分点 alone and ‰ are not read
 RATE_WRITTEN = _pick("%", "％", "个百分点")
+PERCENT_SIGNS = _pick("%", "％")  # the low end of a range may carry its own sign (6%—6.5%)
 # a headline indicator's level next to its name (rag.text.indicators): amounts, people, output and a
 # few counts (家, 个: 高新技术企业1200家); not 千元 (a per-head figure), not the rarer units
 LEVEL_UNITS = _pick("万亿元", "亿元", "万元", "元", "亿美元", "万美元", "万人", "人", "万吨", "吨", "万亩", "亩", "家", "个")
