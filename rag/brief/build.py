@@ -26,7 +26,8 @@ from rag.extract.indicator_figures import IndicatorFigure
 from rag.extract.outline import task_items
 from rag.extract.spans import EXACT, NOT_FOUND, Span
 from rag.text.indicators import headline_indicators, indicators_in
-from rag.text.zh import AREA_UNITS, MONEY_UNITS, RATE_UNITS, normalize_query, short_place
+from rag.text.units import AREA_UNITS, KEY_COUNT_UNITS, KEY_MONEY_UNITS, MONEY_UNITS, RATE_UNITS
+from rag.text.zh import normalize_query, short_place
 
 BRIEF_KEYS = ("doc", "place", "parent", "province", "doc_type", "meeting", "date", "deputies",
               "officials", "elected", "figures", "redacted_labels")
@@ -46,8 +47,8 @@ def key_figure(f: Figure) -> bool:
     if len(label) < 2 or len(label) > 16:
         return False
     if f.unit in _VALUE_UNITS:
-        return bool(_KEY_LABEL.search(label)) or f.unit in ("亿元", "万元")
-    return bool(_KEY_LABEL.search(label)) and f.unit in ("家", "户", "个", "件", "项") and len(label) >= 3
+        return bool(_KEY_LABEL.search(label)) or f.unit in KEY_MONEY_UNITS
+    return bool(_KEY_LABEL.search(label)) and f.unit in KEY_COUNT_UNITS and len(label) >= 3
 
 
 def headline_figures(meta: dict, figures: list[dict]) -> list[dict]:

@@ -17,8 +17,10 @@ from rag.extract.indicator_figures import IndicatorFigure, extract_indicator_fig
 from rag.extract.outline import Outline, extract_outline
 from rag.extract.spans import Span
 from rag.extract.speaker import find_speaker
-from rag.text.zh import (CN_NUMERAL, COUNT_UNITS, MASK_MARK, ROLE_RE, SUSPECT, UNIT_RE, base_value, clause_spans, cn_int,
-                         cn_number, heading_lookup, valid_name)
+from rag.text.units import COUNT_UNITS, RATE_UNITS, RATE_WRITTEN, alternation, base_value, canonical
+from rag.text.years import COLUMN_YEAR, HORIZON, YEAR, YEAR_DIGITS
+from rag.text.zh import (CN_NUMERAL, MASK_MARK, ROLE_RE, SUSPECT, UNIT_RE, clause_spans, cn_int, cn_number, heading_lookup,
+                         valid_name)
 
 # --- numbers -------------------------------------------------------------------
 
@@ -156,14 +158,14 @@ def _year_context(text: str, sent: tuple[int, int], heading: str, meta: DocMeta)
     hint = None
     if plan or review:
         hint = "target" if (plan and (not review or plan.start() > review.start())) else "actual"
-    m = re.search(r"((?:19|20)\d{2})年", s)
-    if m and not re.search(r"到(?:19|20)\d{2}年", s):
+    m = YEAR.search(s)
+    if m and not HORIZON.search(s):
         return int(m.group(1)), hint
     if re.search(r"今年|本年", s):
         return doc_year, None
     if re.search(r"去年|上年|过去一年|一年来", s):
         return (doc_year - 1) if doc_year else None, "actual"
-    hm = re.search(r"((?:19|20)\d{2})年", heading)
+    hm = YEAR.search(heading)
     if hm:
         return int(hm.group(1)), hint
     if hint == "actual" and doc_year:
@@ -173,17 +175,17 @@ def _year_context(text: str, sent: tuple[int, int], heading: str, meta: DocMeta)
 
 # a range (增长6%—6.5%, 7-7.5%, 5.8%~6%, 5%至5.5%) is one figure: ``low`` its first number, ``value`` its last
 _RANGE_SEP = r"\s*(?:—|–|－|-|～|~|至|到)\s*"
-_RANGE_TAIL = re.compile(rf"{_RANGE_SEP}(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>%|％|个百分点)")
+_RANGE_TAIL = re.compile(rf"{_RANGE_SEP}(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>{alternation(RATE_WRITTEN)})")
 _RANGE_HEAD = re.compile(rf"(?P<num>\d+(?:\.\d+)?){_RANGE_SEP}$")
 
 
 def _range(text: str, a: int, b: int, m: re.Match[str], value: float, unit: str) -> tuple[float, float, int, int] | None:
     """(low, high, start, end) when rate ``m`` is one end of a range: the low end with its own unit
     (6%—6.5%) or the high end after a bare low (7-7.5%)."""
-    if unit not in ("%", "个百分点"):
+    if unit not in RATE_UNITS:
         return None
     tail = _RANGE_TAIL.match(text, m.end(), b)
-    if tail and ("%" if tail.group("unit") == "％" else tail.group("unit")) == unit and value < float(tail.group("num")) \
+    if tail and canonical(tail.group("unit")) == unit and value < float(tail.group("num")) \
             and _is_range(text[a:m.start()], tail.group(0)):
         return value, float(tail.group("num")), m.start(), tail.end()
     head = _RANGE_HEAD.search(text[a:m.start()])
@@ -202,7 +204,7 @@ def _number(text: str, a: int, b: int, m: re.Match[str], unit: str) -> tuple[flo
     """(value, low, start, end) of number match ``m`` in clause ``[a, b)`` — a range read whole — or None
     for what is no figure (a year, an ordinal 第三, a numeral that does not parse)."""
     num = m.group("num")
-    if re.fullmatch(r"(?:19|20)\d{2}", num) or text[max(a, m.start() - 1):m.start()] == "第":
+    if re.fullmatch(YEAR_DIGITS, num) or text[max(a, m.start() - 1):m.start()] == "第":
         return None
     value = cn_number(num)
     if value is None:
@@ -231,7 +233,7 @@ def extract_figures(cleaned: Cleaned, meta: DocMeta) -> list[Figure]:
         for m, masked in sorted(matches, key=lambda t: t[0].start()):
             if m.start() < range_end:
                 continue  # the high end of a range already read with its low end
-            unit = "%" if m.group("unit") == "％" else m.group("unit")  # full-width ％ (4.5％左右) is a rate too
+            unit = canonical(m.group("unit"))  # full-width ％ (4.5％左右) is a rate too
             read = _number(text, a, b, m, unit) if not masked else (None, None, m.start(), m.end())
             if read is None:
                 continue
@@ -247,7 +249,7 @@ def extract_figures(cleaned: Cleaned, meta: DocMeta) -> list[Figure]:
                 label = _label_after(text, m.end(), b) or ""
             elif _WEAK_LABEL.search(label):
                 continue
-            growth = bool(_GROWTH.search(label)) or unit in ("%", "个百分点") and bool(re.search(r"增长|下降|提高", label))
+            growth = bool(_GROWTH.search(label)) or unit in RATE_UNITS and bool(re.search(r"增长|下降|提高", label))
             if (not label or _GROWTH.fullmatch(label)) and prev_label:
                 label = prev_label + (label or "")
             if not label and unit in COUNT_UNITS:
@@ -270,7 +272,7 @@ def extract_figures(cleaned: Cleaned, meta: DocMeta) -> list[Figure]:
 
 
 _CELL_NUMBER = re.compile(r"^[-−+]?\d+(?:\.\d+)?$")
-_CELL_UNIT = re.compile(rf"[（(](?:单位[:：])?\s*(?P<unit>{UNIT_RE}|％)\s*[)）]")
+_CELL_UNIT = re.compile(rf"[（(](?:单位[:：])?\s*(?P<unit>{UNIT_RE})\s*[)）]")  # UNIT_RE holds ％ too
 
 
 def extract_table_figures(cleaned: Cleaned, meta: DocMeta) -> list[Figure]:
@@ -314,7 +316,7 @@ def extract_table_figures(cleaned: Cleaned, meta: DocMeta) -> list[Figure]:
             hu = _CELL_UNIT.search(head)
             growth = bool(re.search(r"增长|增速|增幅|同比", head))
             unit = hu.group("unit") if hu else "%" if re.search(r"[%％]", head) else um.group("unit") if um else ""
-            unit = "%" if unit == "％" or (growth and not hu) else unit
+            unit = "%" if growth and not hu else canonical(unit)
             if not unit:
                 continue
             year = _column_year(header, head) or report_year(meta.as_dict())
@@ -333,7 +335,7 @@ def _column_year(header: list[str], head: str) -> int | None:
     """A column's year: its header's, else that of the nearest column to its left ("2023年 | 增长%")."""
     year = None
     for h in header[1:]:
-        ym = re.search(r"((?:19|20)\d{2})年?", h)
+        ym = COLUMN_YEAR.search(h)
         year = int(ym.group(1)) if ym else year
         if h is head:
             return year
@@ -342,7 +344,7 @@ def _column_year(header: list[str], head: str) -> int | None:
 
 def _nearest_year(text: str, a: int, pos: int) -> int | None:
     """The last "YYYY年" before a number in its sentence (not a "到2035年" horizon)."""
-    years = [m for m in re.finditer(r"((?:19|20)\d{2})年", text[a:pos]) if not text[a:pos][:m.start()].endswith("到")]
+    years = [m for m in YEAR.finditer(text[a:pos]) if not text[a:pos][:m.start()].endswith("到")]
     return int(years[-1].group(1)) if years else None
 
 

@@ -22,22 +22,21 @@ from typing import Any, Callable, Iterator
 
 from rag.ingest.clean import Cleaned
 from rag.text.indicators import GROWTH, LEVEL, indicator_pairs, indicators_in
+from rag.text.units import AMOUNT_UNITS, PERCENT_SIGNS, RATE_WRITTEN, alternation
+from rag.text.years import FIGURE_YEAR, HORIZON, YEAR, YEAR_NOT_SINCE_RE, YEAR_RE
 from rag.text.zh import SUSPECT, heading_level, sentences
 
 ACTUAL, TARGET, ESTIMATE, PERIOD = "actual", "target", "estimate", "period"
 
 _NUM = r"\d+(?:\.\d+)?"
 # a range target (增长8%—8.5%, 7-7.5%, 5.8%~6%, 5%至5.5%): ``low`` is its first number, ``num`` its last
-_RATE = re.compile(rf"(?:(?P<low>{_NUM})\s*(?:%|％)?\s*(?:—|–|－|-|～|~|至|到)\s*)?"
-                   rf"(?P<num>{_NUM})\s*(?P<unit>%|％|个百分点)(?P<approx>左右|以上|以内|以下|上下)?")
-_AMOUNT_UNITS = ("万亿元", "亿元", "万元", "元", "亿美元", "万美元", "美元", "万人次", "万人", "人", "万吨", "吨", "万亩", "亩",
-                 "亿斤", "万户", "户", "万辆", "万千瓦", "亿千瓦时", "万标箱")
-_AMOUNT = re.compile(rf"(?P<num>{_NUM})\s*(?P<unit>{'|'.join(map(re.escape, sorted(_AMOUNT_UNITS, key=len, reverse=True)))})"
-                     r"(?P<approx>左右|以上|以内|以下|上下)?")
+_RATE = re.compile(rf"(?:(?P<low>{_NUM})\s*(?:{alternation(PERCENT_SIGNS)})?\s*(?:—|–|－|-|～|~|至|到)\s*)?"
+                   rf"(?P<num>{_NUM})\s*(?P<unit>{alternation(RATE_WRITTEN)})(?P<approx>左右|以上|以内|以下|上下)?")
+_AMOUNT = re.compile(rf"(?P<num>{_NUM})\s*(?P<unit>{alternation(AMOUNT_UNITS)})(?P<approx>左右|以上|以内|以下|上下)?")
 # a rate is a growth rate when a growth word stands before it in its piece
 _GROWTH_WORD = re.compile(r"增长|增速|增幅|下降|回落|提高|上涨|涨幅|减少|降低")
 # pieces after the first that still speak of the same indicator: 5315亿元，增长6.6%
-_CONTINUES = re.compile(r"^(?:(?:19|20)\d{2}年)?(?:首次|再次|顺利|成功|奋力|力争|历史性)?(?:同比|比上年|可比|现价|名义|实际|年均|分别|均|总量|预计)?"
+_CONTINUES = re.compile(rf"^(?:{YEAR_RE})?(?:首次|再次|顺利|成功|奋力|力争|历史性)?(?:同比|比上年|可比|现价|名义|实际|年均|分别|均|总量|预计)?"
                         r"(?:增长|增速|下降|回落|提高|上涨|达到?|突破|超过|为|实现|站上|迈上|跨上|跃上|增加到)")
 _PIECE_CUT = re.compile(r"[，,、：:]")
 _TARGET_CUE = re.compile(r"(?<!完成)(?<!实现)(?<!高于)(?<!超过)(?<!超额完成)(?:预期目标|目标(?:是|为)|主要目标|力争|争取|确保)")
@@ -49,8 +48,9 @@ _PLAN_HEADING = re.compile(r"安排|目标|计划|任务|部署|今年|总体要
 _FIVE_YEAR_HEADING = re.compile(r"今后五年|未来五年|过去五年|五年来|十[三四五]五")
 _BOUND = re.compile(r"(?:突破|超过|迈上|跨上|站上|跃上|接近|近|约)$")
 _REVIEW_HEADING = re.compile(r"回顾|过去一年|过去的一年|工作总结|成效|成绩")
-_YEAR = re.compile(r"(?<![到至比较])((?:19|20)\d{2})年(?!以来|来|前|底|末|初)")
-_HORIZON = re.compile(r"到(?:19|20)\d{2}年")
+# a heading or the line before a paragraph that names one year (2021年, 过去一年), not a period's
+_ONE_YEAR_HEADING = re.compile(rf"{YEAR_RE}|过去一年|今年")
+_ONE_YEAR_BEFORE = re.compile(rf"{YEAR_NOT_SINCE_RE}|过去一年|去年|一年来")
 # a share or a denominator, not the subject: 研发投入占地区生产总值比重2.75%
 _NOT_SUBJECT_BEFORE = re.compile(r"占(?:全[省市区州国])?$|对$|单位$|万元$|(?:脱贫|贫困|易地搬迁)[县区村户]?(?:人口)?$|"
                                  r"(?:开发区|园区|新区|试验区|示范区)$|"
@@ -183,7 +183,7 @@ def _values(window: str) -> Iterator[_Value]:
             continue
         if last_verb and re.match(r"\d", piece):
             piece = last_verb + piece  # 分别增长3.8%、4.5%: the second rate grows too
-        y = re.search(r"((?:19|20)\d{2})年", piece)
+        y = YEAR.search(piece)
         year = int(y.group(1)) if y else None
         for m in _AMOUNT.finditer(piece):
             before = piece[: m.start()]
@@ -206,7 +206,7 @@ def _sections(text: str) -> Callable[[int], str | None]:
     for line in text.split("\n"):
         if heading_level(line) == 1 or (line.strip() and len(line.strip()) <= 20 and not re.search(r"[。；]", line)):
             plan, review = _PLAN_HEADING.search(line), _REVIEW_HEADING.search(line)
-            if _FIVE_YEAR_HEADING.search(line) and not re.search(r"(?:19|20)\d{2}年|过去一年|今年", line):  # 今后五年的目标任务, 过去五年工作回顾: a period, not one year
+            if _FIVE_YEAR_HEADING.search(line) and not _ONE_YEAR_HEADING.search(line):  # 今后五年的目标任务, 过去五年工作回顾: a period, not one year
                 starts.append(pos)
                 kinds.append("period")
             elif plan or review:
@@ -234,7 +234,7 @@ def _sentence_kind(s: str, upto: int, section: str | None, in_target_block: bool
         return ESTIMATE
     if _PAST.search(s):
         return ACTUAL
-    if section == "period" and re.search(r"(?:19|20)\d{2}年(?!以来|来|前)|过去一年|去年|一年来", line_before):
+    if section == "period" and _ONE_YEAR_BEFORE.search(line_before):
         return ACTUAL
     return TARGET if section == "plan" else PERIOD if section == "period" else ACTUAL
 
@@ -242,7 +242,7 @@ def _sentence_kind(s: str, upto: int, section: str | None, in_target_block: bool
 def _year(kind: str, s: str, upto: int, report_year: int | None) -> int | None:
     """An explicit year of the mention's clause, else the report's year (targets) or the year before (results)."""
     clause_start = max(s.rfind("；", 0, upto), s.rfind(";", 0, upto)) + 1
-    years = [int(y) for y in _YEAR.findall(s[clause_start:upto])]
+    years = [int(y) for y in FIGURE_YEAR.findall(s[clause_start:upto])]
     if years:
         return years[-1]
     if report_year is None:
@@ -275,7 +275,7 @@ def extract_indicator_figures(cleaned: Cleaned, report_year: int | None) -> list
             target_block = bool(re.search(r"目标", s) and s.rstrip().endswith(("：", ":"))) or (
                 target_block and not s.strip())
             continue
-        if _HORIZON.search(s):
+        if HORIZON.search(s):
             target_block = False
             continue  # 到2027年…: a horizon, not one year's figure
         line_start = text.rfind("\n", 0, base) + 1

@@ -14,6 +14,7 @@ from datetime import date
 from rag.ingest.clean import Cleaned
 from rag.extract.gazetteer import Place, gazetteer
 from rag.extract.outline import outline_year
+from rag.text.years import DATE_GROUPS_RE, YEAR, YEAR_DIGITS, YEAR_NOT_HORIZON
 from rag.text.zh import ADMIN_END, arabic_dates
 
 DOC_TYPES = ("政府工作报告", "人代会", "党代会", "讲话", "其他")
@@ -22,12 +23,11 @@ _NUM = r"[一二三四五六七八九十百零〇两\d]+"  # a term or session n
 NPC = re.compile(rf"(?P<run>[\u4e00-\u9fff]{{2,20}}?)第(?P<term>{_NUM})届人民代表大会第(?P<session>{_NUM})次(?:全体)?会议")
 PARTY = re.compile(rf"中国共产党(?P<run>[\u4e00-\u9fff]{{2,15}}?)第(?P<term>{_NUM})届(?:代表大会第(?P<session>{_NUM})次会议|代表大会)")
 _STOP_CHARS = set("在于日了的和与及是为、届年月由向对从")
-_FULL_DATE_AT_MEETING = re.compile(r"(?P<y>(?:19|20)\d{2})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日\s*在[^。\n]{0,60}?(?:会议|大会)")
-_LEAD_DATE = re.compile(r"^(?:(?P<y>(?:19|20)\d{2})年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})日(?:上午|下午|晚)?\s*[,，、]?")
+_FULL_DATE_AT_MEETING = re.compile(rf"{DATE_GROUPS_RE}\s*在[^。\n]{{0,60}}?(?:会议|大会)")
+_LEAD_DATE = re.compile(rf"^(?:(?P<y>{YEAR_DIGITS})年)?(?P<m>\d{{1,2}})月(?P<d>\d{{1,2}})日(?:上午|下午|晚)?\s*[,，、]?")
 _GARBLED_LEAD = re.compile(r"^(?P<md>\d{2,4})日\s*[,，]")
-_TITLE_DATE = re.compile(r"[（(](?P<y>(?:19|20)\d{2})年(?P<m>\d{1,2})月(?P<d>\d{1,2})日")
-_PUB_DATE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-/年.]\s*(?P<m>\d{1,2})\s*[-/月.]\s*(?P<d>\d{1,2})")
-_YEAR = re.compile(r"(?<![\d到至])((?:19|20)\d{2})年(?!代)")
+_TITLE_DATE = re.compile(rf"[（(]{DATE_GROUPS_RE}")
+_PUB_DATE = re.compile(rf"(?P<y>{YEAR_DIGITS})\s*[-/年.]\s*(?P<m>\d{{1,2}})\s*[-/月.]\s*(?P<d>\d{{1,2}})")
 
 
 def _squash(text: str) -> str:
@@ -175,7 +175,7 @@ def _publication_date(cleaned: Cleaned) -> date | None:
 
 
 def _context_year(text: str, published: date | None) -> int | None:
-    years = [int(y) for y in _YEAR.findall(text)]
+    years = [int(y) for y in YEAR_NOT_HORIZON.findall(text)]
     if published:
         years = [y for y in years if y <= published.year]
     if not years:
@@ -265,11 +265,11 @@ def _title_year(doc_type: str, title_lines: list[str], front_title: str | None, 
     if doc_type == "讲话":
         # the title nearest the body names the year the speech belongs to
         for line in reversed(title_lines):
-            ym = re.search(r"((?:19|20)\d{2})年", line)
+            ym = YEAR.search(line)
             if ym and re.search(r"讲话|会议|大会", line):
                 return ym.group(1)
     if front_title:
-        ym = re.search(r"((?:19|20)\d{2})年", front_title)
+        ym = YEAR.search(front_title)
         if ym:
             return ym.group(1)
     if published:

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Iterator
 
 from rag.ingest.clean import Cleaned
+from rag.text.years import YEAR_SPACED
 from rag.text.zh import cn_int
 
 REVIEW, PROBLEMS, TARGETS, TASKS = "review", "problems", "targets", "tasks"
@@ -42,7 +43,6 @@ _LINE_ITEMS = [
 _INLINE = re.compile(rf"(?P<n>[{_CN}]{{1,3}})是(?=[\u4e00-\u9fff“\"《])")
 _INLINE_LEVEL = 6
 _CLAUSE_LEVEL = 7  # a clause of a targets or problems list
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _SENT_END = re.compile(r"[。；;！？!?]")
 
 _SELF = re.compile(r"政府自身建设|自身建设")
@@ -144,12 +144,12 @@ def _role_line(line: str) -> bool:
         return True
     if "报告" in s:
         return False  # the title (2025年政府工作报告), not a part
-    return bool(_YEAR.search(s) and (_REVIEW.search(s) or _TASKS.search(s))) or bool(_FIVE_PLAN.search(s) or _FIVE_REVIEW.search(s))
+    return bool(YEAR_SPACED.search(s) and (_REVIEW.search(s) or _TASKS.search(s))) or bool(_FIVE_PLAN.search(s) or _FIVE_REVIEW.search(s))
 
 
 def _short_parts(lines: list[tuple[int, int, str]]) -> bool:
     """Whether the report's parts are short role lines (then its 一、 lines are items inside them), not 一、 lines."""
-    return sum(1 for _, _, line in lines if _role_line(line) and _YEAR.search(line)) >= 2
+    return sum(1 for _, _, line in lines if _role_line(line) and YEAR_SPACED.search(line)) >= 2
 
 
 def _is_section_line(line: str, short_parts: bool) -> bool:
@@ -163,7 +163,7 @@ def _is_section_line(line: str, short_parts: bool) -> bool:
 
 def heading_role(heading: str, report_year: int | None) -> tuple[str, int | None, str]:
     """(role, year named, reason) of a section heading, from its words and its year relative to the report's."""
-    ym = _YEAR.search(heading)
+    ym = YEAR_SPACED.search(heading)
     year = int(ym.group(1)) if ym else None
     if re.search(r"工作报告|报告$", heading):
         return OTHER, year, "标题"
@@ -204,7 +204,7 @@ def outline_year(text: str) -> tuple[int | None, str | None]:
     for _, _, line in lines:
         if not _is_section_line(line, short):
             continue
-        ym = _YEAR.search(line)
+        ym = YEAR_SPACED.search(line)
         if not ym:
             continue
         y = int(ym.group(1))

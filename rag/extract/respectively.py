@@ -15,9 +15,10 @@ import re
 from dataclasses import dataclass
 
 from rag.text.indicators import indicators_in
+from rag.text.units import RESPECTIVELY_UNITS, alternation
 
 _NUM = r"\d+(?:\.\d+)?"
-_UNIT = r"(?:%|％|个百分点|万亿元|亿元|万元|元|万人)"
+_UNIT = f"(?:{alternation(RESPECTIVELY_UNITS)})"
 # names joined by 、/和/及/与, then 分别, a measure word, then as many numbers joined by 、/和
 _LIST = re.compile(
     rf"(?P<names>[\u4e00-\u9fffA-Za-z]{{1,24}}(?:(?:、|和|及|与)[\u4e00-\u9fffA-Za-z]{{1,24}})*)"

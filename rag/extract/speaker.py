@@ -17,13 +17,14 @@ import re
 from dataclasses import dataclass
 
 from rag.ingest.clean import Cleaned
+from rag.text.years import DATE_RE
 from rag.text.zh import SURNAMES
 
 # the head roles of a government (the speaker of its work report), acting forms included
 _HEAD_ROLE = r"(?:代理|代)?(?:省长|市长|州长|区长|县长|盟长|旗长|镇长|乡长|主席)"
 _NAME = r"[\u4e00-\u9fff](?:[\u4e00-\u9fff]|·){1,11}"
 _BYLINE = re.compile(rf"^(?P<org>[\u4e00-\u9fff]{{0,24}}?)(?P<role>{_HEAD_ROLE})[:：]?(?P<name>{_NAME})$")
-_TITLE_NAME = re.compile(rf"[（(]\s*(?:19|20)\d{{2}}年\d{{1,2}}月\d{{1,2}}日\s+(?P<name>{_NAME})\s*[）)]")
+_TITLE_NAME = re.compile(rf"[（(]\s*{DATE_RE}\s+(?P<name>{_NAME})\s*[）)]")
 _CAPTION = re.compile(r"<!--\s*(?P<cap>[^<>]{0,80}?)(?:同志)?(?:在[^<>]{0,30}?)?作(?:政府)?工作报告")
 _CAPTION_WHO = re.compile(rf"(?:(?P<org>[\u4e00-\u9fff]{{0,24}}?)(?P<role>{_HEAD_ROLE}))?(?P<name>[\u4e00-\u9fff]{{2,4}}?)(?:同志)?$")
 _GAP = re.compile(r"[ \u3000*\n]+")

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from rag.text.tokens import Tokenizer, rules
+from rag.text.years import QUESTION_YEAR_2000S
 from rag.text.zh import normalize_query, short_place
 from rag.index.documents import facts
 from rag.index.filters import Filters
@@ -31,7 +32,7 @@ RRF_K = 60
 # place's 2023 and 2024 reports (near-ties for both BM25 and vectors), too
 # little to beat a chunk both rankers agree on (a 2024 report quoting 2023's results).
 YEAR_BONUS = 0.5 / (RRF_K + 1)
-_YEAR_IN_QUESTION = re.compile(r"(20\d{2})\s*年")
+_YEAR_IN_QUESTION = QUESTION_YEAR_2000S
 
 
 @dataclass

@@ -32,9 +32,10 @@ from rag.qa.question.collection import (COUNT, COVERAGE, FILTER, LIST, MET_Q, MI
 from rag.qa.question.figures import Part
 from rag.qa.types import Evidence
 from rag.text.indicators import GROWTH
+from rag.text.units import YUAN, base_value
 from rag.text.zh import normalize_query, short_place
 
-_TO_YI = {"万亿元": 1e4, "亿元": 1.0, "万元": 1e-4, "元": 1e-8}  # amounts compare in 亿元
+_TO_YI = {u: base_value(1.0, u) / base_value(1.0, "亿元") for u in YUAN}  # amounts compare in 亿元
 _DOWN = ("下降", "回落", "减少", "降低")
 REPORT_TYPES = ("政府工作报告", "人代会")
 LEVEL_NAME = {"province": "省级", "city": "市", "prefecture": "自治州", "any": "地方"}

@@ -20,6 +20,8 @@ from rag.index.store import Store
 from rag.index.rows import DocRow
 from rag.extract.respectively import enumerated_figures
 from rag.text.indicators import indicators_in
+from rag.text.units import TRACK_UNITS
+from rag.text.years import YEAR, YEAR_DIGITS
 from rag.text.zh import normalize_query, short_place
 
 MET, MISSED, UNKNOWN = "met", "missed", "unknown"
@@ -36,10 +38,10 @@ _GOAL_INTRO = re.compile(r"目标(?:是|为)|奋斗目标|力争|争取")  # any
 # the outline's top level: the review is part 一 (一、2023年工作回顾), the plan begins at 二
 _TOP_HEADING = re.compile(r"^[#*\s]*([一二三四五六七八九十]+)、", re.M)
 # what a headline indicator is counted in (a 个 or 家 next to 经济总量 is a count of cities, not the indicator)
-_UNITS = {"%", "万亿元", "亿元", "万元", "元", "万人", "人", "万吨", "吨", "亿斤", "万斤", "亿美元", "万美元"}
+_UNITS = TRACK_UNITS
 # outline headings that name the report's year when its date is not stated (一、2023年工作回顾 / 二、2024年工作安排)
-_PLAN_HEAD = re.compile(r"^[#*\s]*(?:[一二三四五六七八九十]+、)?\s*((?:19|20)\d{2})年(?:工作)?(?:安排|任务|目标|计划)", re.M)
-_REVIEW_HEAD = re.compile(r"^[#*\s]*(?:[一二三四五六七八九十]+、)?\s*((?:19|20)\d{2})年(?:工作)?回顾", re.M)
+_PLAN_HEAD = re.compile(rf"^[#*\s]*(?:[一二三四五六七八九十]+、)?\s*({YEAR_DIGITS})年(?:工作)?(?:安排|任务|目标|计划)", re.M)
+_REVIEW_HEAD = re.compile(rf"^[#*\s]*(?:[一二三四五六七八九十]+、)?\s*({YEAR_DIGITS})年(?:工作)?回顾", re.M)
 # what may stand before and after the indicator's name in a figure's label of the indicator itself
 _PREFIX = re.compile(r"^(?:预计|全年|实现|完成|全市|全州|全区|全省|全县|力争|争取|确保|今年)*$")
 _MEASURE = (r"(?:剔除[^，。；、]{0,12}?后)?(?:同口径|可比|现价)?(?:力争|争取|确保|比上年|同比)?"
@@ -151,7 +153,7 @@ def _number_at(raw: str, g: dict) -> int:
 def _sentence_year(raw: str, at: int) -> int | None:
     """The last "YYYY年" before ``at`` in its sentence (a "到2035年" horizon too: not the past year either)."""
     s = max(raw.rfind(c, 0, at) for c in _SENTENCE_END) + 1
-    years = list(re.finditer(r"((?:19|20)\d{2})年", raw[s:at]))
+    years = list(YEAR.finditer(raw[s:at]))
     return int(years[-1].group(1)) if years else None
 
 

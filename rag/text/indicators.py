@@ -13,14 +13,15 @@ from pathlib import Path
 
 import yaml
 
+from rag.text.units import LEVEL_UNITS, RATE_WRITTEN, alternation
 from rag.text.zh import NUMBER
 
 # asked measures
 LEVEL, GROWTH = "level", "growth"
 _GROWTH_Q = re.compile(r"增长|增速|增幅|涨幅|提高|下降|回落|百分之|百分点")
 _LEVEL_Q = re.compile(r"总量|规模|多少亿|多少万|多少元|多少人|达到多少|是多少|有多少|完成多少|实现多少")
-_RATE = re.compile(rf"{NUMBER}\s*(?:%|％|个百分点)")
-_LEVEL_NUM = re.compile(rf"{NUMBER}\s*(?:万亿元|亿元|万元|元|亿美元|万美元|万人|人|万吨|吨|万亩|亩|家|个)")
+_RATE = re.compile(rf"{NUMBER}\s*(?:{alternation(RATE_WRITTEN)})")
+_LEVEL_NUM = re.compile(rf"{NUMBER}\s*(?:{alternation(LEVEL_UNITS)})")
 
 
 @lru_cache(maxsize=1)

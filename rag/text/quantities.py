@@ -16,19 +16,13 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rag.text.units import CLAIM_UNITS, alternation, canonical
+from rag.text.years import ISO_DATE
 from rag.text.zh import CITATION_MARKER, CN_NUMERAL, cn_number
 
 # units as written after a number (and its scale word), longest first when one starts another
-UNITS = (
-    "个百分点", "百分点", "%", "‰", "美元", "欧元", "港元", "元",
-    "平方公里", "平方千米", "平方米", "立方米", "公里", "千米", "厘米", "毫米", "米", "公顷", "亩",
-    "千瓦时", "千瓦", "兆瓦", "瓦", "千克", "公斤", "吨", "斤", "标箱", "标准箱",
-    "人次", "家次", "个月", "周年", "小时", "年", "月", "日", "天", "周", "岁",
-    "家", "项", "个", "名", "位", "人", "户", "次", "条", "件", "所", "座", "盏", "起", "倍", "台", "辆", "套",
-    "张", "间", "处", "栋", "幢", "块", "株", "棵", "头", "只", "艘", "架", "部", "批", "期", "届", "轮", "场",
-    "支", "份", "本", "篇", "类", "种", "款", "宗", "单", "村", "镇", "乡", "校", "床", "层", "级", "届", "度",
-)
-_UNIT = "|".join(sorted(map(re.escape, set(UNITS)), key=len, reverse=True))
+UNITS = CLAIM_UNITS
+_UNIT = alternation(UNITS)
 _SCALES = {"十": 10.0, "百": 100.0, "千": 1e3, "万": 1e4, "亿": 1e8}
 # qualifiers, grouped by what they say: more than (≥), about (≈), less than (≤)
 _MORE, _ABOUT, _LESS = ">", "~", "<"
@@ -91,18 +85,12 @@ def _value(num: str, scale: str) -> float | None:
     return v
 
 
-_UNIT_FORMS = {"百分点": "个百分点", "千米": "公里", "平方千米": "平方公里", "公斤": "千克", "标准箱": "标箱"}
-
-
-_ISO_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
-
-
 def normal_text(text: str) -> str:
     """The form quantities are read in: NFKC (full-width digits and ％), citation markers removed,
     the spaces of layout between digits and units gone, ISO dates read as 年月日."""
     # a Chinese comma stays a separator (NFKC would make it ",", a thousands separator)
     t = CITATION_MARKER.sub("", unicodedata.normalize("NFKC", text.replace("，", "、")))
-    t = _ISO_DATE.sub(lambda m: f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", t)  # 2024-02-26 is 2024年2月26日
+    t = ISO_DATE.sub(lambda m: f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", t)  # 2024-02-26 is 2024年2月26日
     return re.sub(r"(?<=\d)\s+(?=[\d%\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])\s+(?=\d)", "", t)
 
 
@@ -150,7 +138,7 @@ def _quantity(m: re.Match[str]) -> Quantity | None:
         if low is None:
             return None
     qual = _PRE.get(m.group("pre") or "", "") or _POST.get(m.group("post1") or "", "") or _POST.get(m.group("post") or "", "")
-    return Quantity(v, _UNIT_FORMS.get(unit, unit), low, qual, m.group(0), m.start(), math.nan if w is None else w)
+    return Quantity(v, canonical(unit), low, qual, m.group(0), m.start(), math.nan if w is None else w)
 
 
 @lru_cache(maxsize=256)

@@ -1,7 +1,7 @@
 """The Chinese-language rules of TownBrief, in one place.
 
 Every stage reads Chinese the same way because every stage asks this module:
-numerals (one converter, cn2an underneath), units and their scale, sentence
+numerals (one converter, cn2an underneath), units (from rag.text.units), sentence
 and clause boundaries, outline headings, place short forms, official roles,
 person names, and the spam / link vocabulary that is never shown as an answer.
 Nothing here knows about documents, stores or models.
@@ -13,6 +13,14 @@ import re
 import unicodedata
 from functools import lru_cache
 from typing import Callable, Iterator
+
+from rag.text.units import AREA_UNITS as AREA_UNITS
+from rag.text.units import COUNT_UNITS as COUNT_UNITS
+from rag.text.units import FIGURE_UNITS, MASKED_UNITS, alternation
+from rag.text.units import MONEY_UNITS as MONEY_UNITS
+from rag.text.units import RATE_UNITS as RATE_UNITS
+from rag.text.units import SCALE as SCALE
+from rag.text.units import base_value as base_value
 
 # --- script and form ---------------------------------------------------------------------
 
@@ -103,29 +111,15 @@ def numbers(text: str) -> list[str]:
 
 
 # --- units ------------------------------------------------------------------------------
+# Their home is rag.text.units (families, selections, SCALE, base_value); the names below, and
+# those imported above "as" themselves, stay for the readers that ask this module.
 
-SCALE = {"亿": 1e8, "万": 1e4, "千": 1e3}
 # units a figure can carry, as written after its number
-UNITS = ("亿元", "万元", "千元", "元", "亿美元", "万美元", "美元", "万亩", "亩", "万吨", "吨", "%", "％", "个百分点",
-         "家", "项", "个", "名", "人次", "人", "户", "次", "条", "件", "所", "座", "公里", "平方米", "万平方米", "盏", "起", "倍")
-UNIT_RE = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
-COUNT_UNITS = ("个", "家", "项", "名", "人", "户", "次", "条", "件", "所", "座", "盏", "起")
-MONEY_UNITS = frozenset({"亿元", "万元", "千元", "元", "亿美元", "万美元", "美元"})
-RATE_UNITS = frozenset({"%", "个百分点"})
-AREA_UNITS = frozenset({"万亩", "亩"})
+UNITS = FIGURE_UNITS
+UNIT_RE = alternation(FIGURE_UNITS)
 # what may follow a masked number (*亿元, ××万元): wider than UNITS, since a mask hides dates and ordinals too
-MASK_UNITS = r"(?:亿元|万元|千元|元|亿美元|万美元|亿|万|%|％|个|家|项|名|人次|人|户|亩|吨|公里|平方米|倍|件|次|条|所|座|套|批|月|日|年|大|期|线|号)"
+MASK_UNITS = f"(?:{alternation(MASKED_UNITS)})"
 MASK_MARK = r"(?:\*+|＊+|×{2,}|[xX]{2,})"
-
-
-def base_value(value: float, unit: str) -> float:
-    """The value in base units: 1.2, 亿元 → 1.2e8."""
-    f = 1.0
-    for ch in unit:
-        if ch not in SCALE:
-            break
-        f *= SCALE[ch]
-    return value * f
 
 
 # --- sentences, clauses, headings ----------------------------------------------------------

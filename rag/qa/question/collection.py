@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from rag.extract.indicator_figures import ACTUAL, TARGET
 from rag.index.places import Place
 from rag.text.indicators import GROWTH, LEVEL, indicators_in
+from rag.text.units import COMPARE_UNITS, alternation, canonical
+from rag.text.years import YEAR_DIGITS, YEAR_SPACED
 from rag.text.zh import short_place
 
 FILTER, RANK, TOP, LIST, MISSED_Q, MET_Q, COUNT, COVERAGE = "filter", "rank", "top", "list", "missed", "met", "count", "coverage"
@@ -16,15 +18,15 @@ _LEVEL = r"(?P<lvl>城市|地级市|省份|省区|省|自治州|州|地市|地�
 _SET = re.compile(rf"(?:哪些|哪几个|各|所有|全部){_LEVEL}")
 _TOP = re.compile(r"最(?P<dir>高|低|多|少|快|慢|大|小)的(?P<n>[\d一二两三四五六七八九十]+)个(?P<lvl>城市|省份|省区|省|自治州|州|地方|地区|市)")
 _RANK = re.compile(r"排名|排序|排行|从高到低|从低到高")
-_CMP = re.compile(r"(?P<op>超过|高于|大于|不低于|不少于|达到|低于|不到|少于|小于|不超过)\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>%|％|万亿元|亿元|万元|元)"
-                  r"|(?P<num2>\d+(?:\.\d+)?)\s*(?P<unit2>%|％|万亿元|亿元|万元|元)\s*(?P<op2>以上|以下)")
+_CMP_UNIT = alternation(COMPARE_UNITS)
+_CMP = re.compile(rf"(?P<op>超过|高于|大于|不低于|不少于|达到|低于|不到|少于|小于|不超过)\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>{_CMP_UNIT})"
+                  rf"|(?P<num2>\d+(?:\.\d+)?)\s*(?P<unit2>{_CMP_UNIT})\s*(?P<op2>以上|以下)")
 _MISSED = re.compile(r"没有完成|未完成|没完成|未达到|没有达到|没达到")
 _MET = re.compile(r"完成了|达到了|实现了|已完成|如期完成")
 _COUNT = re.compile(r"(?:有几份|有多少份|几份|多少份)(?:文件|报告|文档|材料)?(?:提到|提及|涉及|说到|谈到)(?P<name>[\u4e00-\u9fff]{2,12}?)(?:[？?。]|$)"
                     r"|(?:提到|提及|涉及)(?P<name2>[\u4e00-\u9fff]{2,12}?)的(?:文件|报告|文档)有(?:几|多少)份")
-_COVER = re.compile(rf"(?:有|收录了|包括)?哪些{_LEVEL}的(?P<year>(?:19|20)\d{{2}})年(?:的)?(?:政府工作)?报告"
-                    rf"|哪些{_LEVEL.replace('lvl', 'lvl2')}有(?P<year2>(?:19|20)\d{{2}})年(?:的)?(?:政府工作)?报告")
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_COVER = re.compile(rf"(?:有|收录了|包括)?哪些{_LEVEL}的(?P<year>{YEAR_DIGITS})年(?:的)?(?:政府工作)?报告"
+                    rf"|哪些{_LEVEL.replace('lvl', 'lvl2')}有(?P<year2>{YEAR_DIGITS})年(?:的)?(?:政府工作)?报告")
 _CN = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 
@@ -76,8 +78,8 @@ def _comparison(q: str) -> tuple[str, float, str] | None:
     if m.group("op"):
         op = {"超过": ">", "高于": ">", "大于": ">", "不低于": ">=", "不少于": ">=", "达到": ">=",
               "低于": "<", "不到": "<", "少于": "<", "小于": "<", "不超过": "<="}[m.group("op")]
-        return op, float(m.group("num")), m.group("unit").replace("％", "%")
-    return (">=" if m.group("op2") == "以上" else "<="), float(m.group("num2")), m.group("unit2").replace("％", "%")
+        return op, float(m.group("num")), canonical(m.group("unit"))
+    return (">=" if m.group("op2") == "以上" else "<="), float(m.group("num2")), canonical(m.group("unit2"))
 
 
 def _parent(q: str, held: list[Place]) -> str | None:
@@ -106,7 +108,7 @@ def parse_collection(q: str, held: list[Place]) -> CollectionQuery | None:
         return None
     cq = CollectionQuery(LIST, indicator=named[0][0], parent=_parent(q, held))
     cq.level = _level((top or set_).group("lvl") if (top or set_) else None)  # type: ignore[union-attr]
-    years = _YEAR.findall(q)
+    years = YEAR_SPACED.findall(q)
     cq.year = int(years[0]) if years else None
     cmp = _comparison(q)
     growth = bool(re.search(r"增速|增长|增幅|涨幅|下降", q)) or (cmp is not None and cmp[2] == "%")

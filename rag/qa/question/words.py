@@ -10,15 +10,17 @@ from __future__ import annotations
 import re
 
 from rag.extract.outline import PROBLEMS, REVIEW, SELF_BUILDING, TARGETS, TASKS
+from rag.text import years
+from rag.text.years import YEAR_DIGITS, YEAR_SPACED
 from rag.text.zh import ELECTED_POSTS
 
 # --- the year and the report (Question.year, .report_year) -----------------------------------------
-YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+YEAR = YEAR_SPACED
 # "2023年的报告", "2023年宁夏政府工作报告", "这份2023年的政府工作报告": the report itself is named
-REPORT_OF_YEAR = re.compile(r"((?:19|20)\d{2})\s*年(?:的)?[\u4e00-\u9fff]{0,6}?(?:《)?(?:政府工作)?报告")
+REPORT_OF_YEAR = re.compile(rf"({YEAR_DIGITS})\s*年(?:的)?[\u4e00-\u9fff]{{0,6}}?(?:《)?(?:政府工作)?报告")
 LAST_YEAR = re.compile(r"过去一年|去年|上一年")
 # the fact layer's and the speaker/date roads' year: "2023年" written without a space
-YEAR_TIGHT = re.compile(r"((?:19|20)\d{2})年")
+YEAR_TIGHT = years.YEAR
 
 # --- target or result (Question.kind: headline indicators; .fact_kind: the fact layer's figures) ------
 TARGET_Q = re.compile(r"目标|预期|计划|力争|争取|安排|要(?:达到|站上|突破|实现)|将(?:达到|突破)")
