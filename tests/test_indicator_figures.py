@@ -92,6 +92,47 @@ def test_estimates_are_typed_as_such():
     assert {(g.indicator, g.kind, g.year) for g in figs} == {("地区生产总值", "estimate", 2022), ("固定资产投资", "estimate", 2022)}
 
 
+def _listed(raw: str) -> list[tuple[str, float, str, str]]:
+    out = []
+    for g in extract_indicator_figures(clean(raw), 2024):
+        assert raw[g.start:g.end] == g.quote
+        out.append((g.indicator, g.signed, g.unit, g.approx or ""))
+    return out
+
+
+# the 分别 lists `rag track` read with a reader of its own (rag/extract/respectively.py, issue 14), read here
+@pytest.mark.parametrize("raw,want", [
+    ("积极为全省经济平稳健康发展挑重担、作贡献，GDP、固定资产投资、规模工业增加值、社会消费品零售总额"
+     "分别增长5.4%、13.2%、8.3%、2.7%，均位居全省前列。",
+     [("地区生产总值", 5.4, "%", ""), ("固定资产投资", 13.2, "%", ""), ("规模以上工业增加值", 8.3, "%", ""),
+      ("社会消费品零售总额", 2.7, "%", "")]),
+    ("城镇、农村居民人均可支配收入分别增长5%、7%左右。",  # a closing 左右 covers every number of the list
+     [("城镇居民人均可支配收入", 5.0, "%", "左右"), ("农村居民人均可支配收入", 7.0, "%", "左右")]),
+    ("居民收入增长和经济增长基本同步，城镇、农村常住居民人均可支配收入分别增长7%、8%；",
+     [("城镇居民人均可支配收入", 7.0, "%", ""), ("农村居民人均可支配收入", 8.0, "%", "")]),
+    ("城镇和农村常住居民人均可支配收入分别增长9%左右、9.5%左右，",
+     [("城镇居民人均可支配收入", 9.0, "%", "左右"), ("农村居民人均可支配收入", 9.5, "%", "左右")]),
+    ("全省城乡居民人均可支配收入分别增长4.6%、7%。",
+     [("城镇居民人均可支配收入", 4.6, "%", ""), ("农村居民人均可支配收入", 7.0, "%", "")]),
+    ("固定资产投资、社会消费品零售总额分别下降5.9％、1.2％。",
+     [("固定资产投资", -5.9, "%", ""), ("社会消费品零售总额", -1.2, "%", "")]),
+    ("规上工业增加值、固定资产投资分别增长5.1%、6.1%，比上年提高2个百分点。",
+     [("规模以上工业增加值", 5.1, "%", ""), ("固定资产投资", 6.1, "%", "")]),
+    # lists that do not pair indicators with numbers give nothing
+    ("其中一、二、三产增加值分别增长5%、6%、4.8%；", []),  # no headline indicator named
+    ("对“一带一路”沿线国家、RCEP成员国进出口分别增长22%、21.2%", []),  # partners, not indicators
+    ("地区生产总值、固定资产投资分别增长5%、6%、7%。", []),  # two names, three numbers: which is whose is not said
+    ("城镇新增就业、新增发放创业担保贷款分别完成年计划的113.4%、256.1%", []),
+])
+def test_lists_pair_names_and_numbers_or_give_nothing(raw, want):
+    assert _listed(raw) == want
+
+
+def test_a_name_spaced_between_chinese_and_latin_is_still_its_name():
+    assert _listed("预计实现地区生产总值2200亿元，人均 GDP近7万元。") == [
+        ("地区生产总值", 2200, "亿元", ""), ("人均地区生产总值", 7, "万元", "")]  # not GDP of 7万元
+
+
 def test_named_indicators_expand_enumerations_and_group_names():
     assert [n for n, *_ in named_indicators("城镇、农村居民人均可支配收入分别增长多少")] == [
         ["城镇居民人均可支配收入", "农村居民人均可支配收入"]]

@@ -9,7 +9,9 @@ import sys
 
 import pytest
 
-from rag.qa.track import MET, MISSED, UNKNOWN, indicator_of, status, track
+from rag.extract.indicator_figures import extract_indicator_figures
+from rag.ingest.clean import clean
+from rag.qa.track import MET, MISSED, UNKNOWN, status, track
 from tests.conftest import ROOT
 
 PAIRS = ("0230.txt", "0231.txt", "0715.txt", "0716.txt", "0479.txt", "0480.txt")  # 十堰, 宁夏, 湘潭
@@ -54,17 +56,10 @@ def _row(rows, place, indicator, year, unit="%"):
     (6.0, "以上", 6.0, "固定资产投资", MET), (6.5, "以上", 6.4, "固定资产投资", MISSED),
     (7.0, "", 7.2, "进出口总额", MET), (6.0, "以上", -17.4, "一般公共预算收入", MISSED),
     (5.5, "以内", 5.2, "城镇调查失业率", MET), (3.0, "左右", 3.4, "居民消费价格", MET),
-    (3.0, "左右", 3.6, "居民消费价格", MISSED)])
+    (3.0, "左右", 3.6, "居民消费价格", MISSED), (6.0, "上下", 5.6, "地区生产总值", MET)])
 def test_status_rules(t, q, r, ind, want):
     assert status({"value": t, "qualifier": q}, {"value": r}, ind) == want
     assert status(None, {"value": r}, ind) == status({"value": t, "qualifier": q}, None, ind) == UNKNOWN
-
-
-def test_indicator_of_the_label_itself():
-    assert indicator_of("预计地区生产总值增长") == "地区生产总值" and indicator_of("GDP增长") == "地区生产总值"
-    assert indicator_of("国内生产总值") == "地区生产总值"
-    assert indicator_of("占GDP比重") is None and indicator_of("城乡居民人均可支配收入分别由") is None
-    assert indicator_of("加工贸易进出口总额增长") is None and indicator_of("地区生产总值由增长") is None
 
 
 def test_target_of_year_n_meets_result_in_report_n_plus_1(city_store):
@@ -123,20 +118,51 @@ def test_brief_of_a_place_with_several_years_shows_the_table(city_store):
 # --- the classes the track gold (evals/gold/track.jsonl) found -------------------------------------
 
 
-def test_a_growth_is_named_by_the_running_text_before_it():
-    from rag.qa.track import indicator_before
+def _typed(text: str, year: int = 2024) -> list[tuple[str, str, float, str, int | None]]:
+    """The typed figures track reads (rag.extract.indicator_figures): (indicator, measure, signed value, kind, year)."""
+    return [(g.indicator, g.measure, g.signed, g.kind, g.year) for g in extract_indicator_figures(clean(text), year)]
 
-    def at(raw: str, num: str) -> str | None:
-        return indicator_before(raw, raw.index(num))
 
-    assert at("全省经济稳中向好。地区生产总值4.71万亿元，增长5.8%。", "5.8") == "地区生产总值"
-    assert at("全市地区生产总值达12698.4亿元、比上年增长2.1%，", "2.1") == "地区生产总值"
-    assert at("一般公共预算收入首次突破400亿元、增长2.1%，", "2.1") == "一般公共预算收入"
-    assert at("地方一般公共预算收入剔除留抵退税因素后同口径增长2.3%，", "2.3") == "一般公共预算收入"
-    assert at("固定资产投资力争增长10%以上；", "10") == "固定资产投资"
-    assert at("加工贸易进出口总额增长5%。", "5%") is None  # a part of the indicator
-    assert at("研发经费支出占地区生产总值比重达3%，", "3%") is None  # a share of it
-    assert at("地区生产总值增长6%。服务业增加值增长7%。", "7%") is None  # another sentence's indicator
+@pytest.mark.parametrize("text,want", [
+    ("全省经济稳中向好。地区生产总值4.71万亿元，增长5.8%。", 5.8),
+    ("全市地区生产总值达12698.4亿元、比上年增长2.1%，", 2.1),
+    ("地方一般公共预算收入剔除留抵退税因素后同口径增长2.3%，", 2.3),
+    ("地方一般公共预算收入4012亿元，同口径下降0.6%。", -0.6),
+    ("地区生产总值增长6%。服务业增加值增长7%。", 6.0),  # another sentence's 7% is no GDP figure
+])
+def test_a_growth_after_its_level_is_the_indicators(text, want):
+    assert [v for _i, m, v, _k, _y in _typed(text) if m == "growth"] == [want]
+
+
+@pytest.mark.parametrize("text", [
+    "加工贸易进出口总额增长5%。",  # a part of the indicator
+    "服务贸易进出口1123亿美元、增长15.8%，跨境电商进出口1914亿元。",
+    "对“一带一路”沿线国家和RCEP成员国进出口分别增长16%和10%。",  # trade with partners, not the total
+    "研发经费支出占地区生产总值比重达3%，",  # a share of it
+    "前三季度，全市生产总值实现11024亿元，同比增长4.1%。",  # part of a year
+])
+def test_what_is_not_the_indicators_own_figure(text):
+    assert _typed(text) == []
+
+
+def test_the_years_targets_not_a_review_that_names_them_nor_a_new_terms_goals():
+    review = ("主要经济指标完成情况与年初确定的预期目标存在较大差距。居民消费价格指数上涨1.9%，控制在预期目标3%以内；"
+              "城镇新增就业32万人。今年我市经济社会发展的主要预期目标是：地区生产总值增长5%左右")
+    assert _typed(review) == [("居民消费价格", "growth", 1.9, "actual", 2023), ("城镇新增就业", "level", 32, "actual", 2023),
+                              ("地区生产总值", "growth", 5, "target", 2024)]
+    new_term = ("**一、过去五年和2021年工作回顾**\n地区生产总值增长8%。\n**二、今后五年奋斗目标和主要任务**\n"
+                "GDP达到7000亿元。\n**三、2022年工作安排**\n主要预期目标是：地区生产总值增长6%左右。")
+    assert [(v, k, y) for _i, _m, v, k, y in _typed(new_term, 2022)] == [(8, "actual", 2021), (7000, "period", 2021),
+                                                                         (6, "target", 2022)]
+    plain_heading = "一、2021年工作回顾\n地区生产总值增长8%。\n二、今后五年主要工作\n…\n三、2022年主要工作\n粮食产量达到68.6万吨以上。"
+    assert _typed(plain_heading, 2022)[-1] == ("粮食产量", "level", 68.6, "target", 2022)
+
+
+def test_rates_that_are_the_indicators_value_and_goals_after_the_name():
+    assert _typed("城镇调查失业率控制在5.5%以内，居民消费价格涨幅3%左右。") == [
+        ("城镇调查失业率", "level", 5.5, "actual", 2023), ("居民消费价格", "growth", 3, "actual", 2023)]
+    assert _typed("176个项目上半年全部开工，全年固定资产投资力争突破1000亿元。") == [
+        ("固定资产投资", "level", 1000, "target", 2024)]  # 上半年 is the projects', 全年 the figure's
 
 
 def test_an_undated_report_takes_its_year_from_its_outline_headings():
@@ -149,23 +175,3 @@ def test_an_undated_report_takes_its_year_from_its_outline_headings():
     dated = SimpleNamespace(meta={"date": "2023-12-29"}, raw="二、2023年工作安排\n")
     assert (report_year_of(plan), report_year_of(review), report_year_of(dated)) == (2024, 2025, 2024)
     assert report_year_of(SimpleNamespace(meta={}, raw="到2035年基本实现现代化")) is None
-
-
-def test_the_target_passage_starts_at_the_years_targets_not_a_review_that_names_them():
-    from rag.qa.track import target_anchor
-
-    raw = "主要经济指标完成情况与年初确定的预期目标存在较大差距。……今年我市经济社会发展的主要预期目标是：地区生产总值增长5%左右"
-    assert raw[target_anchor(raw):].startswith("主要预期目标是")
-    assert target_anchor("主要经济指标预期目标是：GDP增长7.5%以上") == 6
-    assert target_anchor("没有目标的讲话") is None
-
-
-def test_the_review_is_part_one_of_the_outline_when_the_plan_begins_before_the_targets():
-    from rag.qa.track import review_end, target_anchor
-
-    new_term = ("**一、过去五年和2021年工作回顾**\n地区生产总值增长8%。\n**二、今后五年奋斗目标和主要任务**\n"
-                "GDP达到7000亿元。\n**三、2022年工作安排**\n主要预期目标是：地区生产总值增长6%左右。")
-    a = target_anchor(new_term)
-    assert new_term[review_end(new_term, a):].startswith("**二、今后五年")
-    plain = "过去一年，GDP增长5.4%。\n主要预期目标是：GDP增长7.5%。\n一、着力稳增长\n二、着力强链条\n"
-    assert review_end(plain, target_anchor(plain)) == target_anchor(plain)  # its parts come after the targets

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from rag.extract.indicator_figures import IndicatorFigure
+from rag.extract.indicator_figures import RATE_INDICATORS, IndicatorFigure
 from rag.index.documents import facts
 from rag.index.filters import Filters
 from rag.index.rows import DocRow
@@ -19,10 +19,10 @@ from rag.index.store import Store
 from rag.qa.figure_answer import _figures, figure_answer
 from rag.qa.question import parse, pick_report
 from rag.qa.track import track
+from rag.text.indicators import GROWTH, LEVEL
 from tests.conftest import ROOT
 
 CORPORA = ("cities", "track", "firstlook")
-_DOWN = ("下降", "回落", "减少", "降低")
 
 
 @pytest.fixture(scope="module", params=CORPORA)
@@ -38,7 +38,14 @@ def corpus_store(request, tmp_path_factory):
     store.close()
 
 
+def _measure(indicator: str, unit: str) -> str:
+    """What a row of ``unit`` measures: a rate is growth, but for an indicator whose value is a rate (失业率)."""
+    return RATE_INDICATORS.get(indicator, GROWTH) if unit == "%" else LEVEL
+
+
 def _question(place: str, year: int, indicator: str, unit: str, side: str) -> str:
+    if _measure(indicator, unit) == LEVEL and unit == "%":  # 城镇调查失业率: neither 增长 nor 总量
+        return f"{place}{year}年{indicator}目标是多少？" if side == "target" else f"{place}{year}年{indicator}实际是多少？"
     if unit == "%":
         return f"{place}{year}年{indicator}增长目标是多少？" if side == "target" else f"{place}{year}年{indicator}实际增长多少？"
     return f"{place}{year}年{indicator}总量目标是多少？" if side == "target" else f"{place}{year}年{indicator}总量实际是多少？"
@@ -50,19 +57,19 @@ def _typed_at(d: DocRow, start: int, end: int) -> IndicatorFigure | None:
 
 def ask_side(place: str, year: int, indicator: str, unit: str, side: str,
              docs: list[DocRow]) -> dict[str, Any] | None:
-    """The figure the ask road's typed answer gives: {value (signed), unit, doc, start, end, quote}, or None."""
+    """The figure the ask road's typed answer gives for the row's measure: {value (signed), unit, doc, start, end,
+    quote}, or None (a question may be read into more parts than one: 规模以上 reads as a level word too)."""
     slots = parse(_question(place, year, indicator, unit, side), place)
     report, _why = pick_report(slots, docs)
     got = figure_answer(slots, docs, Filters(place=place, doc=report), report_chosen=bool(report))
     if not got or got[2] or not got[1]:
         return None
-    ev = got[1][0]
-    d = next(d for d in docs if d.doc == ev.doc)
-    g = _typed_at(d, ev.start, ev.end)
-    if g is None:
-        return None
-    value = -abs(g.value) if g.verb in _DOWN else g.value
-    return {"value": value, "unit": g.unit, "doc": ev.doc, "start": ev.start, "end": ev.end, "quote": ev.quote}
+    for ev in got[1]:
+        d = next(d for d in docs if d.doc == ev.doc)
+        g = _typed_at(d, ev.start, ev.end)
+        if g is not None and g.measure == _measure(indicator, unit):
+            return {"value": g.signed, "unit": g.unit, "doc": ev.doc, "start": ev.start, "end": ev.end, "quote": ev.quote}
+    return None
 
 
 def disagreements(store: Store) -> tuple[int, int, list[str]]:

@@ -22,7 +22,7 @@ from rag.llm.errors import ENDPOINT_ERRORS, backend_error
 from rag.llm.prompts import load_prompt
 from rag.brief.summary import clean_priorities, compose, ground_llm, priority_sentences
 from rag.extract.facts import Election, Figure, Person
-from rag.extract.indicator_figures import IndicatorFigure
+from rag.extract.indicator_figures import DOWN_VERBS, IndicatorFigure
 from rag.extract.outline import task_items
 from rag.extract.spans import EXACT, NOT_FOUND, Span
 from rag.text.indicators import headline_indicators, indicators_in
@@ -94,7 +94,8 @@ def typed_headline_figures(meta: dict, indicators: list[IndicatorFigure], d: Doc
             continue
         seen.add(key)
         growth = g.measure == "growth"
-        label = re.sub(r"^(?:全[省市区州]|全年|其中)", "", g.label) + ("增长" if growth else "")
+        verb = (g.verb if g.verb in DOWN_VERBS else "增长") if growth else ""  # 同口径下降0.6%: a fall, not a rise
+        label = re.sub(r"^(?:全[省市区州]|全年|其中)", "", g.label) + verb
         out.append({"label": label, "value": g.value, "unit": g.unit, "year": g.year, "kind": kind,
                     "growth": growth, "source": _prov(d, g), **({"low": g.low} if g.low is not None else {})})
     return out if len(out) >= 3 else []

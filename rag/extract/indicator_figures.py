@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import asdict, dataclass, fields
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from rag.ingest.clean import Cleaned
 from rag.text.indicators import GROWTH, LEVEL, indicator_pairs, indicators_in
@@ -27,6 +27,9 @@ from rag.text.years import FIGURE_YEAR, HORIZON, YEAR, YEAR_NOT_SINCE_RE, YEAR_R
 from rag.text.zh import SUSPECT, heading_level, sentences
 
 ACTUAL, TARGET, ESTIMATE, PERIOD = "actual", "target", "estimate", "period"
+# indicators whose own value is a rate: a rate right after the name is their figure with no growth word
+# before it (城镇调查失业率控制在5.5%以内 is a level; 居民消费价格涨幅3%左右 a growth)
+RATE_INDICATORS = {"城镇调查失业率": LEVEL, "居民消费价格": GROWTH}
 
 _NUM = r"\d+(?:\.\d+)?"
 # a range target (增长8%—8.5%, 7-7.5%, 5.8%~6%, 5%至5.5%): ``low`` is its first number, ``num`` its last
@@ -34,12 +37,16 @@ _RATE = re.compile(rf"(?:(?P<low>{_NUM})\s*(?:{alternation(PERCENT_SIGNS)})?\s*(
                    rf"(?P<num>{_NUM})\s*(?P<unit>{alternation(RATE_WRITTEN)})(?P<approx>左右|以上|以内|以下|上下)?")
 _AMOUNT = re.compile(rf"(?P<num>{_NUM})\s*(?P<unit>{alternation(AMOUNT_UNITS)})(?P<approx>左右|以上|以内|以下|上下)?")
 # a rate is a growth rate when a growth word stands before it in its piece
+DOWN_VERBS = ("下降", "回落", "减少", "降低")  # the growth words that make a rate negative
 _GROWTH_WORD = re.compile(r"增长|增速|增幅|下降|回落|提高|上涨|涨幅|减少|降低")
 # pieces after the first that still speak of the same indicator: 5315亿元，增长6.6%
 _CONTINUES = re.compile(rf"^(?:{YEAR_RE})?(?:首次|再次|顺利|成功|奋力|力争|历史性)?(?:同比|比上年|可比|现价|名义|实际|年均|分别|均|总量|预计)?"
                         r"(?:增长|增速|下降|回落|提高|上涨|达到?|突破|超过|为|实现|站上|迈上|跨上|跃上|增加到)")
 _PIECE_CUT = re.compile(r"[，,、：:]")
-_TARGET_CUE = re.compile(r"(?<!完成)(?<!实现)(?<!高于)(?<!超过)(?<!超额完成)(?:预期目标|目标(?:是|为)|主要目标|力争|争取|确保)")
+# the basis a continuing piece may name first (地方一般公共预算收入4012亿元，同口径下降0.6%)
+_BASIS = re.compile(r"^(?:剔除[^，。；、]{0,12}?后)?(?:同口径|可比口径)?")
+_TARGET_CUE = re.compile(r"(?<!完成)(?<!实现)(?<!高于)(?<!超过)(?<!超额完成)(?<!控制在)(?<!低于)(?:预期目标|目标(?:是|为)|主要目标|力争|争取|确保)")
+_GOAL_AFTER = re.compile(r"[^，,；;\d]{0,8}?(?:力争|争取)")
 _ESTIMATE_CUE = re.compile(r"预计")
 _PERIOD_CUE = re.compile(r"年均|累计|过去五年|五年来|五年间|十[三四五]五.{0,3}(?:以来|期间)")
 PART_YEAR = re.compile(r"上半年|前三季度|一季度|二季度|三季度|[1１一]\s*[-—至~]\s*\d{1,2}\s*月|前\d{1,2}个?月")
@@ -53,7 +60,7 @@ _ONE_YEAR_HEADING = re.compile(rf"{YEAR_RE}|过去一年|今年")
 _ONE_YEAR_BEFORE = re.compile(rf"{YEAR_NOT_SINCE_RE}|过去一年|去年|一年来")
 # a share or a denominator, not the subject: 研发投入占地区生产总值比重2.75%
 _NOT_SUBJECT_BEFORE = re.compile(r"占(?:全[省市区州国])?$|对$|单位$|万元$|(?:脱贫|贫困|易地搬迁)[县区村户]?(?:人口)?$|"
-                                 r"(?:开发区|园区|新区|试验区|示范区)$|"
+                                 r"(?:开发区|园区|新区|试验区|示范区)$|(?<!对外)(?<!货物)贸易$|电商$|(?:国家|成员国|经济体)$|"
                                  r"[\u4e00-\u9fff]{1,4}[市县区旗盟州](?:和|、)[\u4e00-\u9fff]{1,5}[市县区旗盟州]$")
 _NOT_SUBJECT_AFTER = re.compile(r"^(?:的)?(?:比重|占比|比例|之比|的\d|总量的|能耗|增长贡献|贡献率|倍差|收入比|之比)")
 
@@ -76,6 +83,11 @@ class IndicatorFigure:
     quote: str
     bound: bool = False  # 突破4000亿元: a threshold passed, not the value itself
     low: float | None = None  # a range's lower bound (增长8%—8.5%: low 8, value 8.5)
+
+    @property
+    def signed(self) -> float:
+        """The value with its direction: 下降17.4% is -17.4."""
+        return -self.value if self.verb in DOWN_VERBS else self.value
 
     @property
     def phrase(self) -> str:
@@ -151,10 +163,38 @@ def _window(s: str, b: int, stop: int, several: bool) -> str:
     pieces = _PIECE_CUT.split(seg)
     keep = [pieces[0]]
     for p in pieces[1:]:
-        if not (_CONTINUES.match(p) or several and re.match(r"\d", p)):
+        if not (_CONTINUES.match(_BASIS.sub("", p)) or several and re.match(r"\d", p)):
             break
         keep.append(p)
     return "，".join(keep)
+
+
+def _goal_after(kind: str, window: str) -> str:
+    """A goal word between the name and its number makes the figure a target (固定资产投资力争增长10%以上,
+    全年固定资产投资力争突破1000亿元), whatever the sentence's section says."""
+    return TARGET if kind in (ACTUAL, ESTIMATE) and _GOAL_AFTER.match(window) else kind
+
+
+def _unpaired(names: list[str], surface: str, window: str) -> bool:
+    """Whether the window's numbers cannot be told apart between the names: one indicator before a 分别 list
+    (对RCEP成员国进出口分别增长16%和10%: the numbers are of what the list names), or several with one number
+    and no 分别/均 (固定资产投资、社零总额增长6%: which one grew is not said)."""
+    if len(names) == 1:
+        return bool(re.match(r"(?:同比|比上年)?分别", window))
+    return not re.match(r"(?:同比|比上年)?(?:分别|均|达到?\d|\d)", window) and len(named_indicators(surface)) > 1
+
+
+def _paired(by_measure: Iterable[list[_Value]], n: int, shared: bool) -> Iterator[list[_Value]]:
+    """Per measure, the numbers of ``n`` names in order: one indicator's value, not a threshold passed on the
+    way (突破500亿元，达到502亿元); one number for each of a 均 list (均增长7%); nothing for a list whose
+    numbers outnumber its names (地区生产总值、固定资产投资分别增长5%、6%、7%: which is whose is not said)."""
+    for found in by_measure:
+        if n == 1:
+            yield [next((v for v in found if not v.bound), found[0])]
+        elif shared:
+            yield found[:1] * n
+        elif sum(v.match.group("unit") == found[0].match.group("unit") for v in found) <= n:
+            yield found[:n]
 
 
 def _low(m: re.Match[str]) -> float | None:
@@ -174,11 +214,14 @@ class _Value:
     bound: bool  # a threshold (突破4000亿元), not the value itself
 
 
-def _values(window: str) -> Iterator[_Value]:
-    """The numbers of the window: amounts are levels, rates after a growth word are growth (年均增长: a period's)."""
+def _values(window: str, rate: str | None = None) -> Iterator[_Value]:
+    """The numbers of the window: amounts are levels, rates after a growth word are growth (年均增长: a period's).
+
+    ``rate``: the measure of an indicator whose value is a rate (RATE_INDICATORS): the window's first rate,
+    with no number or growth word before it, is that (控制在5.5%以内)."""
     last_verb: str | None = None
     period = False
-    for piece in window.split("，"):
+    for i, piece in enumerate(window.split("，")):
         if PART_YEAR.search(piece):
             continue
         if last_verb and re.match(r"\d", piece):
@@ -191,13 +234,24 @@ def _values(window: str) -> Iterator[_Value]:
                 yield _Value(LEVEL, m, None, bool(re.search(r"年均|累计", before)), year, bool(_BOUND.search(before)))
         for m in _RATE.finditer(piece):
             verbs = list(_GROWTH_WORD.finditer(piece[: m.start()]))
-            if verbs:
+            if rate and i == 0 and not verbs and not re.search(r"\d", piece[: m.start()]):
+                yield _Value(rate, m, "涨幅" if rate == GROWTH else None, False, year, False)
+            elif verbs:
                 last_verb = verbs[-1].group(0)
                 period = period or bool(re.search(r"年均|累计", piece[: m.start()]))
                 yield _Value(GROWTH, m, last_verb, period, year, False)
 
 
-def _sections(text: str) -> Callable[[int], str | None]:
+def _part_year(text: str) -> bool:
+    """Whether ``text`` (what precedes a mention in its clause) puts the figure in part of a year (前三季度，…),
+    not when 全年 follows it (176个项目上半年全部开工，…全年固定资产投资力争突破1000亿元)."""
+    last = None
+    for last in PART_YEAR.finditer(text):
+        pass
+    return last is not None and "全年" not in text[last.end():]
+
+
+def _sections(text: str, report_year: int | None = None) -> Callable[[int], str | None]:
     """offset → the report's major section there: "review" (工作回顾, 过去一年), "plan" (2024年工作安排,
     目标任务) or None. Only top-level headings set it, so 一、着力扩大内需 inside a plan keeps it a plan."""
     starts: list[int] = [0]
@@ -212,6 +266,9 @@ def _sections(text: str) -> Callable[[int], str | None]:
             elif plan or review:
                 starts.append(pos)
                 kinds.append("plan" if plan and (not review or plan.start() > review.start()) else "review")
+            elif report_year and re.match(rf"[#*\s]*[一二三四五六七八九十]+、\s*{report_year}年[^报]{{0,4}}工作", line):  # 三、2022年主要工作: the plan
+                starts.append(pos)
+                kinds.append("plan")
         pos += len(line) + 1
 
     def at(offset: int) -> str | None:
@@ -228,8 +285,8 @@ def _sentence_kind(s: str, upto: int, section: str | None, in_target_block: bool
     before = s[:upto]
     if _PERIOD_CUE.search(before):
         return PERIOD
-    if _TARGET_CUE.search(before) or in_target_block:
-        return TARGET
+    if _TARGET_CUE.search(before) or in_target_block:  # a goal of the five years ahead (今后五年…力争) is no year's
+        return PERIOD if section == "period" else TARGET
     if _ESTIMATE_CUE.search(before):
         return ESTIMATE
     if _PAST.search(s):
@@ -262,7 +319,7 @@ def stored_indicator_figures(facts: dict[str, Any] | None) -> list[IndicatorFigu
 def extract_indicator_figures(cleaned: Cleaned, report_year: int | None) -> list[IndicatorFigure]:
     """Every headline-indicator figure of a report, typed, with raw spans; in document order."""
     text = cleaned.text
-    section = _sections(text)
+    section = _sections(text, report_year)
     out: list[IndicatorFigure] = []
     target_block = False
     for sm in sentences(text):
@@ -280,22 +337,21 @@ def extract_indicator_figures(cleaned: Cleaned, report_year: int | None) -> list
             continue  # 到2027年…: a horizon, not one year's figure
         line_start = text.rfind("\n", 0, base) + 1
         for names, surface, a, b, stop in _groups(s, mentions):
-            if PART_YEAR.search(s[max(s.rfind("；", 0, a), s.rfind(";", 0, a)) + 1:a]):
+            if _part_year(s[max(s.rfind("；", 0, a), s.rfind(";", 0, a)) + 1:a]):
                 continue  # 前三季度…: part of a year, not the year's figure
             kind = _sentence_kind(s, a, section(base + a), target_block, text[line_start:base + a])
             window = _window(s, b, stop, len(names) > 1)
-            if len(names) > 1 and not re.match(r"(?:同比|比上年)?(?:分别|均|达到?\d|\d)", window) and len(named_indicators(surface)) > 1:
-                continue  # 固定资产投资、社零总额增长6%: which one grew is not said
+            if _unpaired(names, surface, window):
+                continue
+            kind = _goal_after(kind, window)
             by_measure: dict[str, list[_Value]] = {}
-            for v in _values(window):
+            for v in _values(window, RATE_INDICATORS.get(names[0]) if len(names) == 1 else None):
                 by_measure.setdefault(v.measure, []).append(v)
             shared = len(names) > 1 and bool(re.match(r"(?:同比|比上年)?均", window))
-            for found in by_measure.values():
-                if shared:
-                    found = found[:1] * len(names)  # 均增长7%: each of them, one number
+            for found in _paired(by_measure.values(), len(names), shared):
                 woff = b  # each number is found after the previous one
-                if len(names) == 1:  # one indicator: its value, not a threshold passed on the way (突破500亿元，达到502亿元)
-                    found = [next((v for v in found if not v.bound), found[0])]
+                # a list's closing 左右/以上 covers its every number (分别增长5%、7%左右)
+                closing = found[-1].match.group("approx") if len(names) > 1 else None
                 for name, v in zip(names, found):
                     pos = s.find(v.match.group(0), woff)
                     if pos < 0:
@@ -307,7 +363,7 @@ def extract_indicator_figures(cleaned: Cleaned, report_year: int | None) -> list
                     out.append(IndicatorFigure(
                         indicator=name, name=surface, measure=v.measure, value=float(v.match.group("num")),
                         unit="%" if v.match.group("unit") == "％" else v.match.group("unit"),
-                        approx=v.match.group("approx"), verb=v.verb, year=year,
+                        approx=v.match.group("approx") or closing, verb=v.verb, year=year,
                         kind=ACTUAL if v.year and kind == PERIOD else PERIOD if v.period else kind,
                         start=ra, end=rb, quote=cleaned.raw[ra:rb], bound=v.bound, low=_low(v.match)))
         # an item of a target list keeps the list open; a sentence of prose closes it

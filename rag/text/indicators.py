@@ -48,16 +48,21 @@ def indicator_pairs() -> dict[str, list[str]]:
     return {k: v["pair"] for k, v in _entries().items() if v.get("pair")}
 
 
+def _spaced(name: str) -> str:
+    """A name's pattern that lets a space stand where Chinese meets Latin (人均 GDP, GDP 增速)."""
+    return re.sub(r"(?<=[\u4e00-\u9fff])(?=[A-Za-z])|(?<=[A-Za-z])(?=[\u4e00-\u9fff])", r"\\s?", re.escape(name))
+
+
 @lru_cache(maxsize=1)
 def _name_re() -> tuple[re.Pattern[str], dict[str, str]]:
     canon = {n: k for k, names in vocabulary().items() for n in names}
-    return re.compile("|".join(sorted(map(re.escape, canon), key=len, reverse=True))), canon
+    return re.compile("|".join(_spaced(n) for n in sorted(canon, key=len, reverse=True))), canon
 
 
 def indicators_in(text: str) -> list[tuple[str, int, int]]:
     """(canonical indicator, start, end) of each indicator named in ``text``, left to right."""
     pat, canon = _name_re()
-    return [(canon[m.group(0)], m.start(), m.end()) for m in pat.finditer(text)]
+    return [(canon[re.sub(r"\s", "", m.group(0))], m.start(), m.end()) for m in pat.finditer(text)]
 
 
 def asked_measure(question: str) -> str | None:

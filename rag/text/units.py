@@ -132,9 +132,6 @@ PERCENT_SIGNS = _pick("%", "％")  # the low end of a range may carry its own si
 # a headline indicator's level next to its name (rag.text.indicators): amounts, people, output and a
 # few counts (家, 个: 高新技术企业1200家); not 千元 (a per-head figure), not the rarer units
 LEVEL_UNITS = _pick("万亿元", "亿元", "万元", "元", "亿美元", "万美元", "万人", "人", "万吨", "吨", "万亩", "亩", "家", "个")
-# the numbers of a 分别 list (rag.extract.respectively): rates and the amounts of income and output;
-# a unit outside it ends the list
-RESPECTIVELY_UNITS = _pick("%", "％", "个百分点", "万亿元", "亿元", "万元", "元", "万人")
 # an indicator figure's level (rag.extract.indicator_figures): the amounts of the headline indicators
 AMOUNT_UNITS = _pick("万亿元", "亿元", "万元", "元", "亿美元", "万美元", "美元", "万人次", "万人", "人", "万吨", "吨",
                      "万亩", "亩", "亿斤", "万户", "户", "万辆", "万千瓦", "亿千瓦时", "万标箱")

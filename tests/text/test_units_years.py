@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.extract import facts, indicator_figures, meta, respectively, speaker
+from rag.extract import facts, indicator_figures, meta, speaker
 from rag.index import retrieval
 from rag.ingest import clean
 from rag.qa import collection, track
@@ -48,7 +48,7 @@ def test_no_unit_is_in_two_families():
 
 @pytest.mark.parametrize("selection", [
     units.FIGURE_UNITS, units.COUNT_UNITS, units.MONEY_UNITS, units.RATE_UNITS, units.AREA_UNITS, units.KEY_MONEY_UNITS, units.KEY_COUNT_UNITS,
-    units.MASKED_UNITS, units.CLAIM_UNITS, units.RATE_WRITTEN, units.LEVEL_UNITS, units.RESPECTIVELY_UNITS,
+    units.MASKED_UNITS, units.CLAIM_UNITS, units.RATE_WRITTEN, units.LEVEL_UNITS,
     units.AMOUNT_UNITS, units.TRACK_UNITS, units.YUAN, units.COMPARE_UNITS,
 ])
 def test_every_selection_is_taken_from_the_families(selection):
@@ -104,7 +104,6 @@ OLD_QUANTITY_UNITS = (
 OLD_UNIT_FORMS = {"百分点": "个百分点", "千米": "公里", "平方千米": "平方公里", "公斤": "千克", "标准箱": "标箱"}
 OLD_LEVEL_NUM = rf"{zh.NUMBER}\s*(?:万亿元|亿元|万元|元|亿美元|万美元|万人|人|万吨|吨|万亩|亩|家|个)"
 OLD_INDICATORS_RATE = rf"{zh.NUMBER}\s*(?:%|％|个百分点)"
-OLD_RESPECTIVELY_UNIT = r"(?:%|％|个百分点|万亿元|亿元|万元|元|万人)"
 OLD_AMOUNT_UNITS = ("万亿元", "亿元", "万元", "元", "亿美元", "万美元", "美元", "万人次", "万人", "人", "万吨", "吨", "万亩", "亩",
                     "亿斤", "万户", "户", "万辆", "万千瓦", "亿千瓦时", "万标箱")
 OLD_AMOUNT = (rf"(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>{'|'.join(map(re.escape, sorted(OLD_AMOUNT_UNITS, key=len, reverse=True)))})"
@@ -183,16 +182,6 @@ def test_indicator_measures_read_as_before():
     _same(OLD_LEVEL_NUM, indicators._LEVEL_NUM)
     _same(OLD_INDICATORS_RATE, indicators._RATE)
     assert indicators.measure_near("地区生产总值5315亿元，增长6.6%", "地区生产总值") == {"level", "growth"}
-
-
-def test_respectively_lists_read_as_before():
-    old_list = (rf"(?P<names>[\u4e00-\u9fffA-Za-z]{{1,24}}(?:(?:、|和|及|与)[\u4e00-\u9fffA-Za-z]{{1,24}})*)"
-                rf"分别(?P<verb>比上年增长|同比增长|增长|下降|增加|为|达到|达|实现|完成)?"
-                rf"(?P<nums>\d+(?:\.\d+)?\s*{OLD_RESPECTIVELY_UNIT}?(?:左右|以上)?(?:\s*(?:、|和|，)\s*\d+(?:\.\d+)?\s*"
-                rf"{OLD_RESPECTIVELY_UNIT}?(?:左右|以上)?)+)"
-                rf"(?P<qual>左右|以上|以内|以下)?")
-    _same(old_list, respectively._LIST)
-    _same(rf"(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>{OLD_RESPECTIVELY_UNIT})?(?P<q>左右|以上)?", respectively._ONE)
 
 
 def test_indicator_figure_amounts_and_rates_read_as_before():
@@ -306,8 +295,6 @@ def test_site_functions_read_years_as_before():
     assert facts._nearest_year("到2025年达到100亿元", 0, 10) is None
     header = ["指标", "2023年", "增长%", "2024"]
     assert [facts._column_year(header, h) for h in header[1:]] == [2023, 2023, 2024]
-    # track: the last year of the sentence, a horizon included
-    assert track._sentence_year("。2023年完成，到2035年达到", 15) == 2035
     # meta: the year a text speaks in most, a horizon or a decade not counted
     assert meta._context_year("2023年，2023年，到2025年，2024年，1990年代", None) == 2024
     assert meta._title_year("讲话", ["在2024年全市经济工作会议上的讲话"], None, None) == "2024"
