@@ -125,3 +125,11 @@ def test_every_slot_an_answerer_needs_is_read_by_the_parser():
     held = [Place("十堰市", ["a"], [2024], ["政府工作报告"], "湖北省", "湖北省"), Place("江苏省", ["b"], [2024], ["政府工作报告"])]
     assert parse("哪些城市2024年地区生产总值增速超过5%？", None, held).collection is not None
     assert parse("十堰市2024年地区生产总值增速是多少？", "十堰市", held).collection is None
+
+
+def test_an_indicator_named_with_guimo_yishang_is_not_a_level_asked():
+    """规模以上工业增加值 is the indicator's name: 增长多少 asks its growth only (the track helper found ask
+    asking both, level and growth, for it)."""
+    q = parse("某市2023年规模以上工业增加值增长多少？", "某市")
+    assert q.measure == "growth" and {p.measure for p in q.parts} == {"growth"}
+    assert {p.measure for p in parse("某市2023年地区生产总值规模是多少？", "某市").parts} == {"level"}

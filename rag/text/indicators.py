@@ -19,7 +19,7 @@ from rag.text.zh import NUMBER
 # asked measures
 LEVEL, GROWTH = "level", "growth"
 _GROWTH_Q = re.compile(r"增长|增速|增幅|涨幅|提高|下降|回落|百分之|百分点")
-_LEVEL_Q = re.compile(r"总量|规模|多少亿|多少万|多少元|多少人|达到多少|是多少|有多少|完成多少|实现多少")
+_LEVEL_Q = re.compile(r"总量|规模(?!以上)|多少亿|多少万|多少元|多少人|达到多少|是多少|有多少|完成多少|实现多少")
 _RATE = re.compile(rf"{NUMBER}\s*(?:{alternation(RATE_WRITTEN)})")
 _LEVEL_NUM = re.compile(rf"{NUMBER}\s*(?:{alternation(LEVEL_UNITS)})")
 

@@ -37,7 +37,8 @@ LIST_ANSWER = re.compile(r"哪些|哪几|分别|各是|有什么")  # evidence: 
 
 # --- headline indicator figures (Question.parts; rag.qa.question.figures) -------------------------------
 FIGURE_ASKED = re.compile(r"多少|几|增长|增速|增幅")
-LEVEL_WORD = re.compile(r"总量|规模|多少亿|多少万|多少元|多少人|多少家|达到多少|完成多少|实现多少|突破多少|站上多少|迈上多少")
+# 规模以上工业增加值 names an indicator (industry above the size line), it does not ask for a level
+LEVEL_WORD = re.compile(r"总量|规模(?!以上)|多少亿|多少万|多少元|多少人|多少家|达到多少|完成多少|实现多少|突破多少|站上多少|迈上多少")
 GROWTH_ASK = re.compile(r"(?:增长|增速|增幅|涨幅|提高|下降)[^，。？?、]{0,6}?多少|增长率|增长几|增速|增幅")
 GROWTH_NAMED = re.compile(r"增长|增速|增幅|下降")
 BARE_AMOUNT = re.compile(r"是多少|有多少|多少")
