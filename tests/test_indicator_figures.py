@@ -249,3 +249,18 @@ def test_a_range_target_is_answered_as_written():
     text, ev, abstained = figure_answer(parse(q, "某市"), [d], F, report_chosen=True)
     assert not abstained and "6%—6.5%" in text
     assert report[ev[0].start:ev[0].end] == ev[0].quote and "6.5%" in ev[0].quote
+
+
+def test_a_fact_answer_takes_the_asked_year_not_the_named_reports():
+    """c271 of the cities sample, found by the peer (issue 32): 儋州2022年的报告中，洋浦经济开发区2021年固定资产投资
+    增长多少 was answered with the 2022 report's own target (增长目标为10%): the fact layer filtered figures by the
+    first year written, the report's. The year asked is 2021; the report's 2022 target is no answer to it."""
+    from rag.qa.facts_answer import fact_answer
+
+    text = ("一、2021年工作回顾\n其中，2021年洋浦经济开发区地区生产总值、固定资产投资分别增长30%、115.7%。\n"
+            "二、2022年工作安排\n今年经济社会发展的主要预期目标是：地区生产总值增长9%，固定资产投资增长10%。\n")
+    d = _doc("r22", "2022-01-10", text)
+    got = fact_answer(parse("某市2022年的报告中，洋浦经济开发区2021年固定资产投资增长多少？", "某市"), [d], F)
+    assert got is None or ("10%" not in got[0] and "目标" not in got[0]), got
+    # the question without a named report still reads its one year
+    assert parse("某市2022年固定资产投资增长多少？", "某市").year == 2022

@@ -49,7 +49,8 @@ def fact_answer(question: Question, docs: list[DocRow], filters: Filters) -> tup
             return f"会议选举{e.name}为{e.post}[1]。", [fact_evidence(d, e.start, e.end, e.quote)]
     if not question.asks_amount or question.multi_part or len(set(question.indicators)) > 1:
         return None  # several values asked (分别, 和, two indicators): one fact would answer one part only
-    year, want_kind = question.first_year, question.fact_kind
+    # the year asked, not the year of a report the question names (儋州2022年的报告中，…2021年…增长多少: 2021)
+    year, want_kind = question.year or question.first_year, question.fact_kind
     cands = []
     for d in docs:
         for g in facts(d).figures:
