@@ -16,7 +16,7 @@ from rag.index.documents import facts
 from rag.index.filters import Filters
 from rag.index.rows import DocRow
 from rag.index.store import Store
-from rag.qa.figure_answer import _figures, figure_answer
+from rag.qa.figure_answer import figure_answer, report_figures
 from rag.qa.question import parse, pick_report
 from rag.qa.track import track
 from rag.text.indicators import GROWTH, LEVEL
@@ -52,7 +52,7 @@ def _question(place: str, year: int, indicator: str, unit: str, side: str) -> st
 
 
 def _typed_at(d: DocRow, start: int, end: int) -> IndicatorFigure | None:
-    return next((g for g in _figures(d) if (g.start, g.end) == (start, end)), None)
+    return next((g for g in report_figures(d) if (g.start, g.end) == (start, end)), None)
 
 
 def ask_side(place: str, year: int, indicator: str, unit: str, side: str,

@@ -25,7 +25,7 @@ from rag.index.places import Place, places
 from rag.index.store import Store
 from rag.index.rows import DocRow
 from rag.qa.facts_answer import fact_evidence
-from rag.qa.figure_answer import _figures, _pick
+from rag.qa.figure_answer import pick_figure, report_figures
 from rag.qa.question import Question
 from rag.qa.question.collection import (COUNT, COVERAGE, FILTER, LIST, MET_Q, MISSED_Q, RANK, TOP,  # noqa: F401 - the ops, named here too
                                         CollectionQuery)
@@ -36,7 +36,6 @@ from rag.text.units import YUAN, base_value
 from rag.text.zh import normalize_query, short_place
 
 _TO_YI = {u: base_value(1.0, u) / base_value(1.0, "亿元") for u in YUAN}  # amounts compare in 亿元
-_DOWN = ("下降", "回落", "减少", "降低")
 REPORT_TYPES = ("政府工作报告", "人代会")
 LEVEL_NAME = {"province": "省级", "city": "市", "prefecture": "自治州", "any": "地方"}
 
@@ -83,12 +82,8 @@ def _reports(p: Place, by_doc: dict[str, DocRow]) -> list[DocRow]:
     return [by_doc[d] for d in p.docs if by_doc[d].meta.get("doc_type") in REPORT_TYPES]
 
 
-def _signed(g: IndicatorFigure) -> float:
-    return -g.value if g.verb in _DOWN else g.value
-
-
 def _row(p: Place, d: DocRow, g: IndicatorFigure, kind: str) -> dict[str, Any]:
-    return {"place": p.name, "year": g.year, "indicator": g.indicator, "measure": g.measure, "value": _signed(g),
+    return {"place": p.name, "year": g.year, "indicator": g.indicator, "measure": g.measure, "value": g.signed,
             "unit": g.unit, "qualifier": g.approx, "text": g.phrase, "kind": kind, "estimate": g.kind == ESTIMATE,
             "doc": d.doc, "start": g.start, "end": g.end, "quote": d.raw[g.start:g.end]}
 
@@ -111,13 +106,13 @@ def _figure_rows(cq: CollectionQuery, docs: list[DocRow]) -> tuple[list[dict[str
     missing: list[dict[str, str]] = []
     for p in _places(cq, docs):
         reports = _reports(p, by_doc)
-        figs = [(d, g) for d in reports for g in _figures(d) if g.kind != PERIOD]
+        figs = [(d, g) for d in reports for g in report_figures(d) if g.kind != PERIOD]
         year = cq.year
         if year is None:  # no year asked: the latest year the place's reports state this for
             years = [g.year for d, g in figs if g.year and g.indicator == part.indicator and part.measure == g.measure
                      and (g.kind == TARGET) == (cq.kind == TARGET)]
             year = max(years) if years else None
-        hit = _pick(part, figs, year, None) if year else None
+        hit = pick_figure(part, figs, year, None) if year else None
         if hit:
             rows.append(_row(p, hit[0], hit[1], cq.kind))
         elif cq.year is not None and cq.year not in _covered_years(reports, cq.kind):

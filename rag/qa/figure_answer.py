@@ -35,15 +35,18 @@ def _kind_fits(fig: IndicatorFigure, kind: str | None) -> bool:
     return fig.kind != PERIOD
 
 
-def _figures(d: DocRow) -> list[IndicatorFigure]:
-    """The report's typed figures as stored; extracted afresh for a store written before they existed."""
-    if "indicators" in (d.facts or {}):
+def report_figures(d: DocRow, year: int | None = None) -> list[IndicatorFigure]:
+    """The report's typed figures as stored; extracted afresh for a store written before they existed, or
+    with ``year`` as the report's year when its date does not say it (rag track reads it from the outline)."""
+    ry = report_year(d.meta)
+    if (year is None or year == ry) and "indicators" in (d.facts or {}):
         return facts(d).indicators
-    return extract_indicator_figures(cleaned(d), report_year(d.meta))
+    return extract_indicator_figures(cleaned(d), ry if year is None else year)
 
 
-def _pick(part: Part, figs: list[tuple[DocRow, IndicatorFigure]], year: int | None,
+def pick_figure(part: Part, figs: list[tuple[DocRow, IndicatorFigure]], year: int | None,
           report: str | None) -> tuple[DocRow, IndicatorFigure] | None:
+    """The figure that answers ``part`` for ``year`` (rag ask, rag track and the collection questions pick alike)."""
     fits = [(d, g) for d, g in figs if g.indicator == part.indicator and part.measure in (None, g.measure)
             and _kind_fits(g, part.kind) and (year is None or part.kind == PERIOD or g.year == year)]
     # the chosen report first; an achieved value before an estimate, a value before a threshold (突破4000亿元),
@@ -118,13 +121,13 @@ def figure_answer(slots: Question, docs: list[DocRow], f: Filters,
         latest = max((report_year(d.meta) or 0) for d in mine)
         mine = [d for d in mine if d.doc == f.doc] if f.doc else \
             [d for d in mine if (report_year(d.meta) or 0) == latest]
-    figs = [(d, g) for d in mine for g in _figures(d)]
+    figs = [(d, g) for d in mine for g in report_figures(d)]
     place = f.place or mine[0].meta.get("place") or ""
     said: list[str] = []
     missing: list[str] = []
     evidence: list[Evidence] = []
     for part in parts:
-        hit = _pick(part, figs, slots.year, f.doc)
+        hit = pick_figure(part, figs, slots.year, f.doc)
         if hit is None:
             why, shown = _why_missing(part, figs, slots.year, place)
             if shown:  # cite what the report does give, so the reader can check the reason
@@ -157,7 +160,7 @@ def targets_answer(slots: Question, docs: list[DocRow], f: Filters) -> tuple[str
     items: list[str] = []
     evidence: list[Evidence] = []
     seen: set[str] = set()
-    for g in _figures(d):
+    for g in report_figures(d):
         if g.kind != TARGET or g.year != ry or g.indicator in seen:
             continue
         seen.add(g.indicator)

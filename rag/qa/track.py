@@ -18,12 +18,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rag.extract.indicator_figures import ACTUAL, TARGET, IndicatorFigure, extract_indicator_figures
+from rag.extract.indicator_figures import ACTUAL, TARGET, IndicatorFigure
 from rag.extract.meta import report_year
-from rag.index.documents import cleaned, facts
 from rag.index.store import Store
 from rag.index.rows import DocRow
-from rag.qa.figure_answer import _pick
+from rag.qa.figure_answer import pick_figure, report_figures
 from rag.qa.question.figures import Part
 from rag.text.indicators import indicators_in
 from rag.text.units import TRACK_UNITS
@@ -76,22 +75,14 @@ def status(target: dict | None, result: dict | None, indicator: str) -> str:
     return MET if r >= t - slack - 1e-9 else MISSED
 
 
-def _typed(d: DocRow, year: int) -> list[IndicatorFigure]:
-    """The report's typed figures: as stored at ingest, read afresh (with the year its outline names) for a
-    report whose date does not say its year, or a store written before they existed."""
-    if report_year(d.meta) == year and "indicators" in (d.facts or {}):
-        return facts(d).indicators
-    return extract_indicator_figures(cleaned(d), year)
-
-
 def _picks(d: DocRow, ry: int, kind: str, year: int) -> dict[tuple[str, str], IndicatorFigure]:
     """(indicator, unit) → the figure of ``kind`` for ``year`` that report ``d`` (of year ``ry``) states: the one
-    the figure answer gives (rag.qa.figure_answer._pick: an achieved value before an estimate, a value before a
+    the figure answer gives (rag.qa.figure_answer.pick_figure: an achieved value before an estimate, a value before a
     threshold, then the first the report states)."""
-    figs = [g for g in _typed(d, ry) if g.unit in _UNITS and g.year == year]
+    figs = [g for g in report_figures(d, ry) if g.unit in _UNITS and g.year == year]
     out: dict[tuple[str, str], IndicatorFigure] = {}
     for key in dict.fromkeys((g.indicator, g.unit) for g in figs):
-        hit = _pick(Part(key[0], None, kind), [(d, g) for g in figs if g.unit == key[1]], year, d.doc)
+        hit = pick_figure(Part(key[0], None, kind), [(d, g) for g in figs if g.unit == key[1]], year, d.doc)
         if hit:
             out[key] = hit[1]
     return out
