@@ -17,6 +17,7 @@ from rag.qa.question import Question
 from rag.qa.types import Evidence
 from rag.text.zh import defuse_markers, role_matches, short_place
 
+
 def fact_evidence(d: DocRow, start: int, end: int, fallback: str, n: int = 1) -> Evidence:
     """Evidence [n] for a fact's raw span: the cleaned sentence of that span."""
     text = defuse_markers(cleaned(d).text_of_raw(start, end) or fallback)

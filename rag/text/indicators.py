@@ -16,10 +16,8 @@ import yaml
 from rag.text.units import LEVEL_UNITS, RATE_WRITTEN, alternation
 from rag.text.zh import NUMBER
 
-# asked measures
+# the measures: an amount (level) or a rate (growth)
 LEVEL, GROWTH = "level", "growth"
-_GROWTH_Q = re.compile(r"增长|增速|增幅|涨幅|提高|下降|回落|百分之|百分点")
-_LEVEL_Q = re.compile(r"总量|规模(?!以上)|多少亿|多少万|多少元|多少人|达到多少|是多少|有多少|完成多少|实现多少")
 _RATE = re.compile(rf"{NUMBER}\s*(?:{alternation(RATE_WRITTEN)})")
 _LEVEL_NUM = re.compile(rf"{NUMBER}\s*(?:{alternation(LEVEL_UNITS)})")
 
@@ -65,15 +63,6 @@ def indicators_in(text: str) -> list[tuple[str, int, int]]:
     return [(canon[re.sub(r"\s", "", m.group(0))], m.start(), m.end()) for m in pat.finditer(text)]
 
 
-def asked_measure(question: str) -> str | None:
-    """``growth`` or ``level`` when the question asks for one of them, else None."""
-    if _GROWTH_Q.search(question):
-        return GROWTH
-    if _LEVEL_Q.search(question):
-        return LEVEL
-    return None
-
-
 def measure_near(text: str, indicator: str, window: int = 40) -> set[str]:
     """The measures ``text`` gives for ``indicator``: growth (a rate) and/or level (an amount) within ``window`` chars after a name of it."""
     found: set[str] = set()
@@ -93,7 +82,7 @@ def measure_near(text: str, indicator: str, window: int = 40) -> set[str]:
 def measure_mismatch(asked: str | None, named: list[str], evidence_text: str) -> str | None:
     """Why the evidence cannot answer the question's measure, or None.
 
-    ``asked``: the measure the question asks (:func:`asked_measure`); ``named``: the indicators it names.
+    ``asked``: the measure the question asks (rag.qa.question: ``Question.measure``); ``named``: the indicators it names.
     Asked the level of an indicator the evidence gives only as a growth rate (or the
     reverse): 原文只给出了增速，没有给出总量.
     """

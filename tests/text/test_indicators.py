@@ -2,6 +2,7 @@
 
 import pytest
 
+from rag.qa.question import parse
 from rag.text import indicators as ind
 
 
@@ -28,12 +29,13 @@ def test_synonyms_meet(text, canon):
     ("固定资产投资增速目标", "growth"), ("报告是谁作的", None),
 ])
 def test_asked_measure(q, m):
-    assert ind.asked_measure(q) == m
+    assert parse(q).measure == m
 
 
 def _mismatch(question: str, evidence: str) -> str | None:
     """measure_mismatch over the slots the question parser reads (measure, indicators)."""
-    return ind.measure_mismatch(ind.asked_measure(question), [c for c, _, _ in ind.indicators_in(question)], evidence)
+    q = parse(question)
+    return ind.measure_mismatch(q.measure, q.indicators, evidence)
 
 
 def test_level_asked_growth_given_is_a_mismatch_with_a_reason():

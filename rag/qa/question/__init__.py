@@ -18,7 +18,7 @@ from rag.qa.question import words as w
 from rag.qa.question.collection import CollectionQuery, parse_collection
 from rag.qa.question.figures import Part, asked_parts
 from rag.qa.question.report import pick_report
-from rag.text.indicators import asked_measure, indicators_in
+from rag.text.indicators import GROWTH, LEVEL, indicators_in
 from rag.text.who import asked_head_role, asked_title
 from rag.text.zh import normalize_query
 
@@ -58,10 +58,6 @@ class Question:
     places_named: list[str] = field(default_factory=list)  # gazetteer places the question names
     collection: CollectionQuery | None = None  # a question over places as a set
 
-    @property
-    def about_report(self) -> bool:
-        return "报告" in self.text
-
 
 def _year_slots(q: str, slot: Question) -> None:
     named = w.REPORT_OF_YEAR.search(q)
@@ -72,11 +68,15 @@ def _year_slots(q: str, slot: Question) -> None:
         slot.year = years[0]
     elif slot.report_year and w.LAST_YEAR.search(q):
         slot.year = slot.report_year - 1  # 2023年报告中，过去一年… = 2022
-    # "完成预期目标了吗" asks about results against a target: both words, no single kind
-    target, actual = bool(w.TARGET_Q.search(q)), bool(w.RESULT_WORD.search(q))
     first = w.YEAR_TIGHT.search(q)
     slot.first_year = int(first.group(1)) if first else None
+    # "完成预期目标了吗" asks about results against a target: both words, no single kind
+    target, actual = bool(w.TARGET_Q.search(q)), bool(w.RESULT_WORD.search(q))
     slot.kind = None if target and actual else TARGET if target else ACTUAL if w.ACTUAL_Q.search(q) else None
+
+
+def _measure(q: str) -> str | None:
+    return GROWTH if w.MEASURE_GROWTH.search(q) else LEVEL if w.MEASURE_LEVEL.search(q) else None
 
 
 def _section(q: str) -> str | None:
@@ -89,14 +89,14 @@ def parse(text: str, place: str | None = None, held: list[Place] | None = None) 
     """The slots of a question; ``place`` is the place filter already inferred, ``held`` the collection's
     places (for a question over places as a set; None: not read)."""
     q = normalize_query(text)
-    slot = Question(q, place=place, measure=asked_measure(q), indicators=[c for c, _, _ in indicators_in(q)])
+    slot = Question(q, place=place, measure=_measure(q), indicators=[c for c, _, _ in indicators_in(q)])
     _year_slots(q, slot)
     slot.parts = asked_parts(q, slot.kind)
     slot.targets_list = bool(w.TARGETS_LIST.search(q)) and not named_indicators(q)
     slot.section = _section(q)
     slot.asks_amount = bool(w.ASKS_AMOUNT.search(q))
     slot.multi_part = bool(w.MULTI_PART.search(q))
-    slot.fact_kind = "target" if w.FACT_TARGET.search(q) else "actual" if w.FACT_ACTUAL.search(q) else None
+    slot.fact_kind = TARGET if w.FACT_TARGET.search(q) else ACTUAL if w.FACT_ACTUAL.search(q) else None
     elected = w.ELECTED_Q.search(q)
     slot.elected_post = elected.group(1) if elected and not w.MANY.search(q) else None
     slot.title = asked_title(q, place)

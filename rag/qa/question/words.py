@@ -29,6 +29,11 @@ RESULT_WORD = re.compile(r"完成|实现|实际")  # with a target word: "完成
 FACT_TARGET = re.compile(r"目标|预期|计划|力争")
 FACT_ACTUAL = re.compile(r"完成|实现|达到|全年")
 
+# --- the measure asked (Question.measure): a rate when a growth word is asked, else an amount when one is --------
+MEASURE_GROWTH = re.compile(r"增长|增速|增幅|涨幅|提高|下降|回落|百分之|百分点")
+# unlike LEVEL_WORD below, a bare 是多少 counts: the measure slot is what the evidence must give, a part may take either
+MEASURE_LEVEL = re.compile(r"总量|规模(?!以上)|多少亿|多少万|多少元|多少人|达到多少|是多少|有多少|完成多少|实现多少")
+
 # --- one number or several (Question.asks_amount, .multi_part, .asks_number) ---------------------------
 ASKS_AMOUNT = re.compile(r"多少|几|数额|是多少")
 MULTI_PART = re.compile(r"分别|各(?:是|为|增长)|[、和与及][^，。？?]{0,12}(?:分别|各)|目标是多少[，,]\s*实际")
