@@ -34,8 +34,9 @@ FOLDER = {
 }
 PART_B = ("0306 0352 0555 0569 0656 0672 0754 0786 0788").split()
 
-QA = _load("firstlook2_qa.B.jsonl")
-BRIEFS = _load("firstlook2_briefs.B.jsonl")
+# part B's share of the set's files: questions sb001… and its reports' briefs
+QA = [q for q in _load("firstlook2_qa.jsonl") if q["id"].startswith("sb")]
+BRIEFS = [b for b in _load("firstlook2_briefs.jsonl") if b["doc"][:4] in PART_B]
 _RAW = {p.name: p.read_text("utf-8") for p in sorted(FIRSTLOOK2.glob("*.txt"))}
 _TEXTS = {name: normalize(clean(raw).text) for name, raw in _RAW.items()}
 _NUMBERS = {name: numbers_in(clean(raw).text) for name, raw in _RAW.items()}
@@ -72,8 +73,8 @@ def test_part_b_covers_the_question_classes():
     assert len(QA) >= 60
     assert kinds.count("list") >= len(QA) // 3 - 5 and kinds.count("list") >= 20
     assert kinds.count("abstain") >= 8
-    assert len({q["id"] for q in QA}) == len(QA) and all(re.fullmatch(r"s\d{3}", q["id"]) for q in QA)
-    assert [int(q["id"][1:]) for q in QA] == list(range(201, 201 + len(QA)))
+    assert len({q["id"] for q in QA}) == len(QA) and all(re.fullmatch(r"sb\d{3}", q["id"]) for q in QA)
+    assert [int(q["id"][2:]) for q in QA] == list(range(1, 1 + len(QA)))
     assert sum(to_simplified(q["question"]) != q["question"] for q in QA) >= 3  # typed in Traditional
     tasks = [q for q in QA if q["kind"] == "list" and re.search(r"重点工作|主要工作|工作安排|工作建议|重点抓好", q["question"])]
     assert {q["doc"] for q in tasks} == {f"{n}.txt" for n in PART_B}, "the coming year's tasks of every report"
