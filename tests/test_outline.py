@@ -162,3 +162,13 @@ def test_a_targets_block_is_headed_by_its_own_sentence_not_the_paragraph_before_
     raw = REPORT.replace("今年经济社会发展的主要预期目标是：", "今年是关键之年。要坚持稳中求进。全市主要预期目标是：")
     t = _outline(raw).of_role(TARGETS)[0]
     assert t.heading == "全市主要预期目标是：" and raw[t.start:t.end] == t.quote
+
+
+@pytest.mark.parametrize("heading, year", [
+    ("一、2021年及本届政府工作回顾", 2022),  # a term's review that names the last year (呼和浩特 2022: read as 2021)
+    ("一、2022年工作回顾和2023年工作安排", 2023),
+    ("一、2017年以来工作回顾", None),  # a year that starts a period dates nothing
+])
+def test_outline_year_from_a_review_heading(heading, year):
+    text = f"各位代表：\n现在，我代表市人民政府向大会报告工作。\n{heading}\n过去一年，全市经济平稳运行。\n"
+    assert outline_year(text)[0] == year

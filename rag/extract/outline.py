@@ -208,8 +208,15 @@ def outline_year(text: str) -> tuple[int | None, str | None]:
         if not ym:
             continue
         y = int(ym.group(1))
-        if _REVIEW.search(line) and not _FIVE_REVIEW.search(line):
-            return y + 1, f"“{line.strip()}”回顾{y}年"
+        review = _REVIEW.search(line)
+        if review:
+            # the last year the heading names before its review word (2021年及本届政府工作回顾 → 2021;
+            # 2022年工作回顾和2023年工作安排 → 2022), not a year that starts a period (2017年以来)
+            ends = [int(m.group(1)) for m in YEAR_SPACED.finditer(line, 0, review.start())
+                    if not line.startswith("以来", m.end())]
+            if ends:
+                return max(ends) + 1, f"“{line.strip()}”回顾{max(ends)}年"
+            continue
         if _TASKS.search(line) or _TARGETS_HEAD.search(line):
             return y, f"“{line.strip()}”安排{y}年"
     return None, None
