@@ -264,3 +264,15 @@ def test_a_fact_answer_takes_the_asked_year_not_the_named_reports():
     assert got is None or ("10%" not in got[0] and "目标" not in got[0]), got
     # the question without a named report still reads its one year
     assert parse("某市2022年固定资产投资增长多少？", "某市").year == 2022
+
+
+@pytest.mark.parametrize("heading", ["三、对2023年政府工作的建议", "三、2023年工作安排"])
+def test_the_years_targets_after_a_five_year_part_are_the_years(heading):
+    """A first report of a new term: 今后五年… then the year's part. Its 主要预期目标 are 2023 targets, not
+    period goals (重庆 2023: 地区生产总值增长6%以上 was read as a five-year goal and asked as 资料未提及)."""
+    text = ("二、今后五年政府工作的总体思路\n今后五年，经济实力显著提升。\n"
+            f"{heading}\n今年经济社会发展的主要预期目标是：地区生产总值增长6%以上、争取实现更好的结果，"
+            "固定资产投资、社会消费品零售总额分别增长10%、6%。\n")
+    got = {(f.indicator, f.value, f.kind, f.year) for f in _figs(text, 2023)}
+    assert ("地区生产总值", 6.0, "target", 2023) in got
+    assert ("固定资产投资", 10.0, "target", 2023) in got
