@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from rag.extract.outline import PROBLEMS, REVIEW, SELF_BUILDING, TARGETS, TASKS
+from rag.extract.outline import FIVE_YEAR_PLAN, FIVE_YEAR_REVIEW, PROBLEMS, REVIEW, SELF_BUILDING, TARGETS, TASKS
 from rag.text import years
 from rag.text.years import YEAR_DIGITS, YEAR_SPACED
 from rag.text.zh import ELECTED_POSTS
@@ -59,11 +59,15 @@ LIST_Q = re.compile(r"哪些|有什么|哪几(?:项|个|条|方面|件)?|哪些�
 FIGURE_IN_LIST = re.compile(r"多少|几(?:个)?百分点|增长率|增速")
 # what a list question asks for, in order of precedence (a 目标 question is not a 工作 one): outline role → words
 SECTION_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # the five years ahead or behind come first: 今后五年的主要目标/主要任务 is the five-year part, not the year's
+    (FIVE_YEAR_PLAN, re.compile(r"今后五年|未来五年|今后5年|未来5年")),
+    (FIVE_YEAR_REVIEW, re.compile(r"过去五年|五年来|过去5年|本届政府")),
     (TARGETS, re.compile(r"主要预期目标|预期目标|主要目标|发展目标")),
     (PROBLEMS, re.compile(r"困难|问题|不足|短板|挑战")),
     (SELF_BUILDING, re.compile(r"自身建设")),
     (TASKS, re.compile(r"重点工作|主要工作|重点任务|主要任务|工作安排|工作部署|重点抓好|重点做好|工作重点|重点做")),
-    (REVIEW, re.compile(r"工作回顾|主要成绩|哪些成绩|成效|做了哪些")),
+    # a past year's work: 2024年主要抓了哪些工作, 做了哪几件事 (asked of a year before the report)
+    (REVIEW, re.compile(r"工作回顾|主要成绩|哪些成绩|成效|做了哪|抓了哪")),
 )
 
 # --- people and meetings (Question.elected_post, .speaker, .role_of, .date, .deputies) --------------------
