@@ -119,6 +119,15 @@ class Outline:
     def of_role(self, role: str) -> list[Section]:
         return [s for s in self.sections if s.role == role]
 
+    def main_section(self, role: str) -> Section | None:
+        """The section of ``role`` with items that a reader means by it: the first one, except that among
+        several tasks sections one whose heading names the tasks (三、2024年重点工作) wins over a general one
+        (二、2024年工作, whose items are principles: 紧盯高质量发展不动摇…)."""
+        found = [s for s in self.of_role(role) if s.top_items()]
+        if role == TASKS:
+            found = [s for s in found if _STRONG_TASKS.search(s.heading or "")] or found
+        return found[0] if found else None
+
 
 def _raw_at(cleaned: Cleaned, pos: int) -> int:
     """The raw offset of cleaned position ``pos`` (the raw end past the last character)."""
@@ -405,7 +414,5 @@ def outline_lines(outline: Outline | None) -> list[str]:
 
 def task_items(outline: Outline | None) -> list[OutlineItem]:
     """The top-level items of the coming year's tasks section (empty when the outline has none)."""
-    for s in (outline.of_role(TASKS) if outline else []):
-        if s.top_items():
-            return s.top_items()
-    return []
+    sec = outline.main_section(TASKS) if outline else None
+    return sec.top_items() if sec else []
