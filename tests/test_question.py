@@ -145,3 +145,14 @@ def test_an_indicator_named_with_guimo_yishang_is_not_a_level_asked():
 ])
 def test_a_list_question_names_its_section(question, section):
     assert parse(question, None, ["阜阳市", "呼和浩特市", "淮北市", "黄冈市", "南京市"]).section == section
+
+
+@pytest.mark.parametrize("question, section", [
+    ("鸡西市2022年重点工作安排有哪八个方面？", "tasks"),
+    ("辽宁省2025年要重点抓好哪十个方面工作？", "tasks"),
+    ("陕西2023年主要做了哪6个方面工作？", "review"),
+])
+def test_a_list_question_may_give_the_count(question, section):
+    """哪八个方面 is a list question like 哪些 (it was read as a fact question and answered with excerpts)."""
+    slots = parse(question, None, ["鸡西市", "辽宁省", "陕西省"])
+    assert slots.section == section and slots.asks_list

@@ -38,7 +38,7 @@ MEASURE_LEVEL = re.compile(r"总量|规模(?!以上)|多少亿|多少万|多少�
 ASKS_AMOUNT = re.compile(r"多少|几|数额|是多少")
 MULTI_PART = re.compile(r"分别|各(?:是|为|增长)|[、和与及][^，。？?]{0,12}(?:分别|各)|目标是多少[，,]\s*实际")
 WANTS_NUMBER = re.compile(r"多少|几|数额|金额|增长|目标|比例|%|亿|万")  # evidence: prefer clauses with a number
-LIST_ANSWER = re.compile(r"哪些|哪几|分别|各是|有什么")  # evidence: whole sentences, a longer budget
+LIST_ANSWER = re.compile(r"哪些|哪几|哪[二两三四五六七八九十\d][一二两三四五六七八九十\d]*(?:个|项|条|大|件|方面)|分别|各是|有什么")  # evidence: whole sentences, a longer budget
 
 # --- headline indicator figures (Question.parts; rag.qa.question.figures) -------------------------------
 FIGURE_ASKED = re.compile(r"多少|几|增长|增速|增幅")
@@ -54,7 +54,9 @@ PERIOD_WORD = re.compile(r"年均|过去五年|五年来|五年间")
 TARGETS_LIST = re.compile(r"(?:主要|预期|发展)目标(?:有哪些|是什么|包括|都有|有什么)|目标(?:有哪些|包括哪些)")
 
 # --- a report's sections (Question.section) -------------------------------------------------------------
-LIST_Q = re.compile(r"哪些|有什么|哪几(?:项|个|条|方面|件)?|哪些方面|包括哪些|包括什么|是什么|主要内容|列出|列举")
+# 哪八个方面, 哪6个方面, 哪五大, 哪十项: a count the report gives is asked as a list too
+LIST_Q = re.compile(r"哪些|有什么|哪几(?:项|个|条|方面|件)?|哪[二两三四五六七八九十\d][一二两三四五六七八九十\d]*(?:个|项|条|大|件|方面)|哪些方面|包括哪些|包括什么|"
+                    r"是什么|主要内容|列出|列举")
 # a question about one figure or one indicator inside a list is the figure roads' (分别增长多少)
 FIGURE_IN_LIST = re.compile(r"多少|几(?:个)?百分点|增长率|增速")
 # what a list question asks for, in order of precedence (a 目标 question is not a 工作 one): outline role → words
