@@ -82,3 +82,26 @@ def test_brief_priorities_come_from_the_tasks_section_with_spans(report_store):
     raw = report_store.get_doc(b["doc"]).raw
     assert [raw[s["start"]:s["end"]] == s["quote"] for s in b["priority_sources"]] == [True] * 3
     assert not any("产业结构" in p or "稳住经济" in p for p in b["priorities"])  # not the problems, not the review
+
+
+def _term_report(year: int, five_year: bool) -> str:
+    plan = ("二、今后五年政府工作奋斗目标和重点任务\n（一）大力发展实体经济\n壮大产业。\n（二）持续扩大有效投资\n抓好项目。\n"
+            if five_year else "")
+    return (f"抚州市政府工作报告\n——{year}年1月10日在抚州市第八届人民代表大会第{year - 2021}次会议上\n各位代表：\n"
+            f"一、{year - 1}年工作回顾\n过去一年，全市经济平稳运行。\n{plan}"
+            f"三、{year}年工作安排\n（一）全力稳增长\n扩大需求。\n（二）纵深推进改革\n激发活力。\n")
+
+
+def test_a_five_year_list_with_no_year_comes_from_the_report_that_has_the_part(tmp_path):
+    """A term's five-year plan is in its first report only: 今后五年的重点任务 with no year is answered from it,
+    not abstained on the latest report, which has none (本溪 2022/2023 in the second first look)."""
+    (tmp_path / "a.txt").write_text(_term_report(2022, five_year=True), "utf-8")
+    (tmp_path / "b.txt").write_text(_term_report(2023, five_year=False), "utf-8")
+    store = Store(Settings(data_dir=tmp_path / "data", llm="extractive"))
+    try:
+        assert not ingest_paths(store, [tmp_path / "a.txt", tmp_path / "b.txt"]).failed
+        ans = _qa(store).answer("抚州今后五年的重点任务有哪些？")
+        assert [ln.split("[")[0] for ln in ans.text.split("\n")[1:]] == ["（一）大力发展实体经济", "（二）持续扩大有效投资"]
+        assert {c.doc for c in ans.citations} == {"a.txt"}
+    finally:
+        store.close()

@@ -52,6 +52,10 @@ def section_answer(slots: Question, docs: list[DocRow], filters: Filters) -> tup
     mine = [d for d in docs if filters.matches(d.meta, d.doc) and d.meta.get("doc_type") == "政府工作报告"]
     if not mine or (not filters.place and not filters.doc and len(mine) > 1):
         return None  # no place asked: not this road's to guess among reports
+    if (slots.report_year or slots.year) is None:
+        # no year asked: the latest report that has such a section (a term's five-year plan is in its first
+        # report only: 本溪今后五年的重点任务 is in the 2022 report, not the 2023 one)
+        mine = [d for d in mine if _section(d, role)] or mine
     d = _report(role, slots, mine)
     sec = _section(d, role) if d else None
     if d is None or sec is None:
