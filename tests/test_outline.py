@@ -186,3 +186,14 @@ def test_the_tasks_are_the_section_that_names_them_when_two_sections_plan_the_ye
     c = clean(text)
     titles = [i.title for i in task_items(extract_outline(c, 2024))]
     assert titles[0].startswith("强化创新引领") and len(titles) == 3
+
+
+def test_a_problems_paragraph_without_numbering_gives_one_problem_a_sentence():
+    """主要是：经济总量不大，…。财政刚性支出压力大，…。 (鸡西 2022): each sentence a problem, the closing promise none."""
+    text = ("各位代表：\n一、2021年工作回顾\n过去一年，全市经济平稳运行。\n"
+            "在肯定成绩的同时，我们也清醒看到面临的困难和问题，主要是：经济总量不大，产业层次不高，创新能力弱。"
+            "财政刚性支出压力大，收支矛盾突出。民生领域历史欠账多，公共服务供给不足。对此，我们将采取有力措施，认真加以解决。\n"
+            "二、2022年工作安排\n（一）稳增长\n扩大需求。\n")
+    sec = extract_outline(clean(text), 2022).main_section(PROBLEMS)
+    assert sec is not None
+    assert [i.title[:6] for i in sec.top_items()] == ["经济总量不大", "财政刚性支出", "民生领域历史"]

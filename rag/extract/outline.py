@@ -326,6 +326,10 @@ def _targets_end(text: str, a: int, b: int) -> int:
     return end
 
 
+# the sentence that closes a problems paragraph is a promise, not a problem
+_PROBLEMS_CLOSE = re.compile(r"(?:对此|针对|对于?(?:上述|以上|这些)|(?:上述|以上|这些)问题|我们(?:将|要|一定|必须|会)|必须高度重视|要采取)")
+
+
 def _problems_start(line: str, m: re.Match[str]) -> int:
     """Where a problems list starts in its paragraph: after 主要是： / 表现在：, else after the sentence's lead clause."""
     lead = _LIST_LEAD.search(line)
@@ -355,6 +359,11 @@ def _blocks(cleaned: Cleaned, sec: Section, a: int, b: int, index: int) -> list[
             if not items:
                 stop = text.find("。", lead_end, le)
                 items = _clause_items(cleaned, lead_end, stop if stop > 0 else le)
+                if len(items) < 2:  # one problem a sentence (主要是：经济总量不大，…。财政刚性支出压力大，…。)
+                    # after the lead's own sentence when it only announces them (…还存在一些困难和问题。)
+                    first = text[lead_end:stop] if stop > 0 else ""
+                    start = stop + 1 if stop > 0 and _PROBLEMS_HEAD.search(first) else lead_end
+                    items = [i for i in _clause_items(cleaned, start, le, "。") if not _PROBLEMS_CLOSE.match(i.title)]
                 items = items if len(items) >= 2 else []
             role, reason = PROBLEMS, pm.group(0)
         else:
