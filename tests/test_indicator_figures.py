@@ -344,3 +344,12 @@ def test_town_figures_keep_the_claims_words_and_whole_labels():
     assert (figs["产值"].value, figs["产值"].qualifier) == (80, "以上")
     assert (figs["固定资产投资"].value, figs["固定资产投资"].threshold) == (1000, "突破")
     assert all(c.raw[f.start:f.end] == f.quote for f in figs.values())
+
+
+def test_a_fact_answer_states_the_threshold_and_qualifier_as_written():
+    """c041 of the cities set read 外贸规模目标为2100亿元 for 力争外贸规模突破2100亿元: a threshold is no value."""
+    from rag.qa.facts_answer import fact_answer
+
+    d = _doc("r24", "2024-01-10", "二、2024年工作安排\n力争外贸规模突破2100亿元，服务业增加值增长6%左右。\n")
+    text, ev = fact_answer(parse("某市2024年外贸规模目标是多少？", "某市"), [d], F)
+    assert "外贸规模目标突破2100亿元[1]" in text and d.raw[ev[0].start:ev[0].end] == ev[0].quote
