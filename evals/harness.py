@@ -219,9 +219,20 @@ def _eval_questions(qa_items: list[dict], store, backend, report: dict, items: l
     for i, q in enumerate(qa_items):
         if cfg.progress:
             cfg.progress("qa", i, len(qa_items))
-        ans = qa.answer(q["question"]).as_dict() if qa else _retrieve_only(retriever, q, tally)
+        if qa:
+            ans = qa.answer(q["question"]).as_dict()
+            # retrieval is scored on the retriever's own ranking, whichever road answered: an answer code
+            # wrote from the fact layer searches nothing (its retrieved_docs are the documents it cites)
+            ans["retrieved_docs"] = _ranked(retriever, q) if q.get("doc") else []
+        else:
+            ans = _retrieve_only(retriever, q, tally)
         items.append(tally.add(q, ans, scored=qa is not None))
     tally.report(report, scored=qa is not None)
+
+
+def _ranked(retriever, q: dict) -> list[str]:
+    """The documents of the retriever's top 20 chunks for the question, filters inferred from it as ask does."""
+    return [h.chunk.doc for h in retriever.search(q["question"], retriever.infer_filters(q["question"]), k=20)]
 
 
 def _retrieve_only(retriever, q: dict, tally: "_QATally") -> dict:
@@ -229,8 +240,7 @@ def _retrieve_only(retriever, q: dict, tally: "_QATally") -> dict:
     from rag.index.filters import Filters
 
     t = time.perf_counter()
-    f = retriever.infer_filters(q["question"])
-    retrieved = [h.chunk.doc for h in retriever.search(q["question"], f, k=20)]
+    retrieved = _ranked(retriever, q)
     if q.get("doc"):
         dense_docs = [cid.rsplit("::", 2)[0] for cid in retriever.dense(q["question"], Filters(), 20)]
         h, r = retrieval_ranks(q["doc"], dense_docs)

@@ -353,3 +353,15 @@ def test_a_fact_answer_states_the_threshold_and_qualifier_as_written():
     d = _doc("r24", "2024-01-10", "二、2024年工作安排\n力争外贸规模突破2100亿元，服务业增加值增长6%左右。\n")
     text, ev = fact_answer(parse("某市2024年外贸规模目标是多少？", "某市"), [d], F)
     assert "外贸规模目标突破2100亿元[1]" in text and d.raw[ev[0].start:ev[0].end] == ev[0].quote
+
+
+@pytest.mark.parametrize("heading", ["三、对2023年政府工作的建议", "三、2023年工作安排"])
+def test_the_years_targets_after_a_five_year_part_are_the_years(heading):
+    """A first report of a new term: 今后五年… then the year's part. Its 主要预期目标 are 2023 targets, not
+    period goals (重庆 2023: 地区生产总值增长6%以上 was read as a five-year goal and asked as 资料未提及)."""
+    text = ("二、今后五年政府工作的总体思路\n今后五年，经济实力显著提升。\n"
+            f"{heading}\n今年经济社会发展的主要预期目标是：地区生产总值增长6%以上、争取实现更好的结果，"
+            "固定资产投资、社会消费品零售总额分别增长10%、6%。\n")
+    got = {(f.indicator, f.value, f.kind, f.year) for f in _figs(text, 2023)}
+    assert ("地区生产总值", 6.0, "target", 2023) in got
+    assert ("固定资产投资", 10.0, "target", 2023) in got

@@ -50,3 +50,23 @@ def test_city_and_province_parents():
 def test_short_prefecture_name_is_made_full():
     m = extract_meta(clean("恩施州政府工作报告（2023年1月5日 夏锡璠）\n——2023年1月5日在州九届人大二次会议上\n各位代表：\n现在，我代表州人民政府向大会报告工作。"))
     assert m.place == "恩施土家族苗族自治州" and m.province == "湖北省"
+
+
+def test_a_report_naming_only_its_governments_level_is_about_a_place_of_that_level():
+    """我代表省人民政府 with no place in a title: the province, though its capital is named more often
+    (河南 2024 was filed under 郑州市 and its questions answered from another province's report)."""
+    body = ("各位代表：\n现在，我代表省人民政府，向大会报告工作，请予审议。\n"
+            "过去一年，河南经济回升向好。郑州市航空港建设提速，郑州市都市圈扩容，郑州市国家中心城市建设加快，"
+            "郑州市、洛阳市双核带动。建设法治河南、平安河南。\n")
+    meta = extract_meta(clean(body))
+    assert meta.place == "河南省"
+    city = body.replace("我代表省人民政府", "我代表市人民政府")
+    assert extract_meta(clean(city)).place == "郑州市"
+
+
+def test_a_meeting_line_naming_only_the_level_gives_no_place_named_自治州():
+    """在自治州第十五届人民代表大会 names the level: the place comes from the text, not "自治州"."""
+    body = ("——2022年1月10日在自治州第十五届人民代表大会第一次会议上\n各位代表：\n"
+            "现在，我代表自治州人民政府，向大会报告工作。巴音郭楞蒙古自治州经济稳中有进，巴音郭楞蒙古自治州"
+            "库尔勒市建设提速，巴音郭楞蒙古自治州各族群众团结奋斗。\n")
+    assert extract_meta(clean(body)).place == "巴音郭楞蒙古自治州"

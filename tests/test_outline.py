@@ -162,3 +162,27 @@ def test_a_targets_block_is_headed_by_its_own_sentence_not_the_paragraph_before_
     raw = REPORT.replace("今年经济社会发展的主要预期目标是：", "今年是关键之年。要坚持稳中求进。全市主要预期目标是：")
     t = _outline(raw).of_role(TARGETS)[0]
     assert t.heading == "全市主要预期目标是：" and raw[t.start:t.end] == t.quote
+
+
+@pytest.mark.parametrize("heading, year", [
+    ("一、2021年及本届政府工作回顾", 2022),  # a term's review that names the last year (呼和浩特 2022: read as 2021)
+    ("一、2022年工作回顾和2023年工作安排", 2023),
+    ("一、2017年以来工作回顾", None),  # a year that starts a period dates nothing
+])
+def test_outline_year_from_a_review_heading(heading, year):
+    text = f"各位代表：\n现在，我代表市人民政府向大会报告工作。\n{heading}\n过去一年，全市经济平稳运行。\n"
+    assert outline_year(text)[0] == year
+
+
+def test_the_tasks_are_the_section_that_names_them_when_two_sections_plan_the_year():
+    """二、2024年工作 holds principles, 三、2024年重点工作 the tasks (陕西 2024, and 2 more of the 795 reports
+    whose 工作思路 section came first): list questions and the brief read the second."""
+    from rag.extract.outline import task_items
+
+    text = ("各位代表：\n一、2023年工作回顾\n过去一年，全省经济回升向好。\n"
+            "二、2024年工作\n（一）紧盯高质量发展不动摇。坚持高质量发展。\n（二）增强政策协同性有效性。政策贵在管用。\n"
+            "三、2024年重点工作\n（一）强化创新引领，加快构建现代化产业体系\n推进产业升级。\n"
+            "（二）坚持综合施策，着力扩大有效需求\n扩大投资。\n（三）深化改革开放，进一步激发内生动力\n深化改革。\n")
+    c = clean(text)
+    titles = [i.title for i in task_items(extract_outline(c, 2024))]
+    assert titles[0].startswith("强化创新引领") and len(titles) == 3

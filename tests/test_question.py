@@ -133,3 +133,26 @@ def test_an_indicator_named_with_guimo_yishang_is_not_a_level_asked():
     q = parse("某市2023年规模以上工业增加值增长多少？", "某市")
     assert q.measure == "growth" and {p.measure for p in q.parts} == {"growth"}
     assert {p.measure for p in parse("某市2023年地区生产总值规模是多少？", "某市").parts} == {"level"}
+
+
+@pytest.mark.parametrize("question, section", [
+    ("阜阳今后五年经济社会发展的主要目标有哪几个方面？", "five_year_plan"),  # was the year's targets
+    ("呼和浩特今后五年的主要任务有哪些？", "five_year_plan"),  # was the year's tasks
+    ("过去五年主要取得了哪些成效？", "five_year_review"),
+    ("淮北2024年主要抓了哪些工作？", "review"),  # was no section: a model road excerpt
+    ("黄冈2022年政府工作报告回顾刚刚过去的一年，做了哪几件事？", "review"),
+    ("南京市2025年重点工作有哪些？", "tasks"),
+])
+def test_a_list_question_names_its_section(question, section):
+    assert parse(question, None, ["阜阳市", "呼和浩特市", "淮北市", "黄冈市", "南京市"]).section == section
+
+
+@pytest.mark.parametrize("question, section", [
+    ("鸡西市2022年重点工作安排有哪八个方面？", "tasks"),
+    ("辽宁省2025年要重点抓好哪十个方面工作？", "tasks"),
+    ("陕西2023年主要做了哪6个方面工作？", "review"),
+])
+def test_a_list_question_may_give_the_count(question, section):
+    """哪八个方面 is a list question like 哪些 (it was read as a fact question and answered with excerpts)."""
+    slots = parse(question, None, ["鸡西市", "辽宁省", "陕西省"])
+    assert slots.section == section and slots.asks_list

@@ -18,7 +18,7 @@ from rag.index.store import Store
 from rag.index.rows import DocRow
 from rag.extract.meta import report_year, with_town_alias
 from rag.llm.backends import Backend
-from rag.llm.errors import ENDPOINT_ERRORS, backend_error
+from rag.llm.errors import backend_error, endpoint_errors
 from rag.llm.prompts import load_prompt
 from rag.brief.summary import clean_priorities, compose, ground_llm, priority_sentences
 from rag.extract.facts import Election, Figure, Person
@@ -267,7 +267,7 @@ def llm_summary(b: dict, d: DocRow, backend: Backend) -> tuple[str, list[str], b
     try:
         pri = clean_priorities(b.get("priorities") or []) or priority_sentences(d.text)
         text = chain.invoke({"facts": facts, "priorities": "；".join(pri[:4])}).strip()
-    except ENDPOINT_ERRORS as e:
+    except endpoint_errors() as e:
         raise backend_error(backend, e) from e
     return ground_llm(text, b, d.text, d.raw)
 

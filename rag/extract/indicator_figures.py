@@ -60,7 +60,7 @@ _ESTIMATE_CUE = re.compile(r"预计")
 _PERIOD_CUE = re.compile(r"年均|累计|过去五年|五年来|五年间|十[三四五]五.{0,3}(?:以来|期间)")
 PART_YEAR = re.compile(r"上半年|前三季度|一季度|二季度|三季度|[1１一]\s*[-—至~]\s*\d{1,2}\s*月|前\d{1,2}个?月")
 _PAST = re.compile(r"去年|上年|过去一年|一年来|回顾")
-_PLAN_HEADING = re.compile(r"安排|目标|计划|任务|部署|今年|总体要求|重点工作|主要工作建议")
+_PLAN_HEADING = re.compile(r"安排|目标|计划|任务|部署|今年|总体要求|重点工作|建议")  # 对2023年政府工作的建议
 _FIVE_YEAR_HEADING = re.compile(r"今后五年|未来五年|过去五年|五年来|十[三四五]五")
 _BOUND = re.compile(r"(?:突破|超过|超|迈上|跨上|站上|跃上|接近|近|约)$")
 _REVIEW_HEADING = re.compile(r"回顾|过去一年|过去的一年|工作总结|成效|成绩")
@@ -353,7 +353,8 @@ def _sentence_kind(s: str, upto: int, section: str | None, in_target_block: bool
     if _PERIOD_CUE.search(before):
         return PERIOD
     if _TARGET_CUE.search(before) or in_target_block:  # a goal of the five years ahead (今后五年…力争) is no year's
-        return PERIOD if section == "period" else TARGET
+        # 今年…主要预期目标 is the year's, even where a five-year part's heading still stands
+        return PERIOD if section == "period" and "今年" not in before else TARGET
     if _ESTIMATE_CUE.search(before):
         return ESTIMATE
     if _PAST.search(s):

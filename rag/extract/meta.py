@@ -87,6 +87,10 @@ def _trim_place(run: str) -> str | None:
     for prefix in ("中国共产党", "中共", "召开", "胜利"):
         if run.startswith(prefix):
             run = run[len(prefix):]
+    if re.search(r"自治[区州县旗]$", run):
+        # every autonomous region, prefecture, county and banner is in the gazetteer: a run it does not know
+        # (自治州第十五届…, 工作回顾自治区第十三届…) names the level, not the place
+        return None
     return run if len(run) >= 2 and re.search(rf"{ADMIN_END}$", run) else None
 
 
@@ -103,11 +107,11 @@ def canonical_place(name: str) -> str:
     return name
 
 
-def _most_named_place(text: str) -> str | None:
-    """Last resort: the city or province the text names most (at least 3 times)."""
+def _most_named_place(text: str, levels: tuple[str, ...] = ("city", "province")) -> str | None:
+    """Last resort: the place of one of ``levels`` the text names most (at least 3 times)."""
     gz = gazetteer()
     counts = [(n, c) for n, c in gz.mentions(text).items()
-              if c >= 3 and any(p.level in ("city", "province") for p in gz.lookup(n))]
+              if c >= 3 and any(p.level in levels for p in gz.lookup(n))]
     return max(counts, key=lambda t: t[1])[0] if counts else None
 
 
@@ -145,6 +149,11 @@ def _title_place(lines: list[str]) -> str | None:
                 return p
     return None
 
+
+# a report that names only its government's level (我代表省人民政府…): the place is the most named one of that level
+_UNNAMED_GOVERNMENT = re.compile(r"我代表(省|自治区|市|州|自治州|盟)人民政府")
+_LEVEL_OF = {"省": ("province",), "自治区": ("province",), "市": ("city",), "州": ("city",), "自治州": ("city",),
+             "盟": ("city",)}
 
 # a government's work report opens this way, with or without a title line
 REPORT_OPENING = re.compile(r"我代表[\u4e00-\u9fff]{0,20}?人民政府[，,]?向(?:大会|本次大会|本次会议|会议)(?:作)?报告(?:政府)?工作")
@@ -336,6 +345,9 @@ def extract_meta(cleaned: Cleaned) -> DocMeta:
     if place is None:
         m = re.search(rf"我代表([\u4e00-\u9fff]{{2,12}}?{ADMIN_END})人民政府", text[:3000])
         place = _trim_place(m.group(1)) if m else None
+    if place is None and (unnamed := _UNNAMED_GOVERNMENT.search(text[:3000])):
+        # 我代表省人民政府: a province's report, though its capital is named more often than the province
+        place = _most_named_place(text, _LEVEL_OF[unnamed.group(1)])
     if place is None:
         place = _most_named_place(text)
     if place:

@@ -119,6 +119,15 @@ class Outline:
     def of_role(self, role: str) -> list[Section]:
         return [s for s in self.sections if s.role == role]
 
+    def main_section(self, role: str) -> Section | None:
+        """The section of ``role`` with items that a reader means by it: the first one, except that among
+        several tasks sections one whose heading names the tasks (三、2024年重点工作) wins over a general one
+        (二、2024年工作, whose items are principles: 紧盯高质量发展不动摇…)."""
+        found = [s for s in self.of_role(role) if s.top_items()]
+        if role == TASKS:
+            found = [s for s in found if _STRONG_TASKS.search(s.heading or "")] or found
+        return found[0] if found else None
+
 
 def _raw_at(cleaned: Cleaned, pos: int) -> int:
     """The raw offset of cleaned position ``pos`` (the raw end past the last character)."""
@@ -208,8 +217,15 @@ def outline_year(text: str) -> tuple[int | None, str | None]:
         if not ym:
             continue
         y = int(ym.group(1))
-        if _REVIEW.search(line) and not _FIVE_REVIEW.search(line):
-            return y + 1, f"“{line.strip()}”回顾{y}年"
+        review = _REVIEW.search(line)
+        if review:
+            # the last year the heading names before its review word (2021年及本届政府工作回顾 → 2021;
+            # 2022年工作回顾和2023年工作安排 → 2022), not a year that starts a period (2017年以来)
+            ends = [int(m.group(1)) for m in YEAR_SPACED.finditer(line, 0, review.start())
+                    if not line.startswith("以来", m.end())]
+            if ends:
+                return max(ends) + 1, f"“{line.strip()}”回顾{max(ends)}年"
+            continue
         if _TASKS.search(line) or _TARGETS_HEAD.search(line):
             return y, f"“{line.strip()}”安排{y}年"
     return None, None
@@ -398,7 +414,5 @@ def outline_lines(outline: Outline | None) -> list[str]:
 
 def task_items(outline: Outline | None) -> list[OutlineItem]:
     """The top-level items of the coming year's tasks section (empty when the outline has none)."""
-    for s in (outline.of_role(TASKS) if outline else []):
-        if s.top_items():
-            return s.top_items()
-    return []
+    sec = outline.main_section(TASKS) if outline else None
+    return sec.top_items() if sec else []

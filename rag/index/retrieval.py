@@ -64,8 +64,18 @@ def corpus_words(docs: list[DocRow]) -> list[str]:
 
 
 @dataclass
+class _Lexical:
+    """The BM25 half of an index: jieba with this corpus's own words, and BM25 over the chunks' tokens."""
+
+    bm25: Any
+    tokenizer: Tokenizer
+
+
+@dataclass
 class _Index:
-    """One consistent version of the store, as retrieval sees it; never changed once built."""
+    """One consistent version of the store, as retrieval sees it; never changed once built, except that its
+    lexical half is built on the first search (a typed answer reads documents, never BM25: a cold
+    ``rag ask`` then skips building jieba's dictionary and the BM25 index)."""
 
     gen: str | None = None
     docs: list[DocRow] = field(default_factory=list)
@@ -77,10 +87,8 @@ class _Index:
     versions: dict[str, str] = field(default_factory=dict)
     doc_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))  # chunk → document index
     by_id: dict[str, int] = field(default_factory=dict)
-    bm25: Any = None
-    # jieba with this corpus's own words; the empty index before the first build has none (building a
-    # Tokenizer copies jieba's whole dictionary: not for an index no question reads)
-    tokenizer: Tokenizer | None = None
+    # built on first use (Retriever.lexical): building a Tokenizer copies jieba's whole dictionary
+    lexical: _Lexical | None = None
 
 
 class Retriever:
@@ -95,6 +103,7 @@ class Retriever:
     def __init__(self, store: Store):
         self.store = store
         self._lock = threading.Lock()
+        self._lexical_lock = threading.Lock()
         self._ix = _Index()
         self._recent: dict[str | None, _Index] = {}  # the last two indexes, by generation
         self._pinned = threading.local()  # the generation of this thread's last search
@@ -107,9 +116,27 @@ class Retriever:
     @property
     def tokenizer(self) -> Tokenizer:
         """The current index's tokenizer (built with the index on first use)."""
-        tok = self._ensure_index().tokenizer
-        assert tok is not None  # every built index has one
-        return tok
+        return self.lexical().tokenizer
+
+    def lexical(self, ix: _Index | None = None) -> _Lexical:
+        """The BM25 half of ``ix`` (default: the current index), built on first use."""
+        ix = ix or self._ensure_index()
+        if ix.lexical is None:
+            with self._lexical_lock:
+                if ix.lexical is None:
+                    ix.lexical = self._build_lexical(ix)
+        return ix.lexical
+
+    def _build_lexical(self, ix: _Index) -> _Lexical:
+        import bm25s
+
+        words = corpus_words(ix.docs)
+        tokenizer = Tokenizer(words)
+        corpus_tokens = self._chunk_tokens(ix.gen or "", words, tokenizer, ix.chunks, ix.metas)
+        bm = bm25s.BM25()
+        if corpus_tokens:
+            bm.index(corpus_tokens, show_progress=False)
+        return _Lexical(bm, tokenizer)
 
     def _ensure_index(self) -> _Index:
         ix = self._ix
@@ -118,25 +145,17 @@ class Retriever:
         with self._lock:
             if self.store.generation() == self._ix.gen:
                 return self._ix
-            import bm25s
-
             gen, docs, chunks = self.store.snapshot()
             where = {d.doc: i for i, d in enumerate(docs)}
             chunks = [c for c in chunks if c.doc in where]  # (one snapshot: all of them)
             metas = {d.doc: d.meta for d in docs}
-            words = corpus_words(docs)
-            tokenizer = Tokenizer(words)
-            corpus_tokens = self._chunk_tokens(gen, words, tokenizer, chunks, metas)
-            bm = bm25s.BM25()
-            if corpus_tokens:
-                bm.index(corpus_tokens, show_progress=False)
             self._recent = {self._ix.gen: self._ix}  # kept for answers under way on it
             self._ix = _Index(
                 gen=gen, docs=docs, doc_by_name={d.doc: d for d in docs}, metas=metas,
                 places=sorted({d.meta["place"] for d in docs if d.meta.get("place")}, key=len, reverse=True),
                 chunks=chunks, doc_names=[d.doc for d in docs], versions={d.doc: d.version for d in docs},
                 doc_of=np.array([where[c.doc] for c in chunks], dtype=np.int32),
-                by_id={c.id: i for i, c in enumerate(chunks)}, bm25=bm, tokenizer=tokenizer,
+                by_id={c.id: i for i, c in enumerate(chunks)},
             )
             self._recent[gen] = self._ix
             return self._ix
@@ -186,8 +205,8 @@ class Retriever:
         ix = ix or self._ensure_index()
         if not ix.chunks:
             return []
-        assert ix.tokenizer is not None
-        q = ix.tokenizer.tokenize(question)
+        lex = self.lexical(ix)
+        q = lex.tokenizer.tokenize(question)
         if not q:
             return []
         mask = None
@@ -198,7 +217,7 @@ class Retriever:
             if not mask.any():
                 return []
         n = min(k, len(ix.chunks))
-        res, scores = ix.bm25.retrieve([q], k=n, show_progress=False, weight_mask=mask)
+        res, scores = lex.bm25.retrieve([q], k=n, show_progress=False, weight_mask=mask)
         return [int(i) for i, s in zip(res[0], scores[0], strict=True) if s > 0]
 
     def dense(self, question: str, filters: Filters, k: int, ix: _Index | None = None) -> list[str]:

@@ -7,10 +7,8 @@ so ``--debug`` shows it. The original exception stays the ``__cause__``.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
-
-import httpx
-import openai
 
 from rag.errors import BackendError
 
@@ -21,11 +19,23 @@ if TYPE_CHECKING:
 # the client's errors, the transport's, and LangChain's ValueError for a reply that held no
 # message at all ("No generation chunks were returned": a 200 with garbage). A prompt
 # template's KeyError is none of these, and so is never reported as an endpoint failure.
-ENDPOINT_ERRORS: tuple[type[BaseException], ...] = (openai.APIError, httpx.HTTPError, ValueError)
+# The clients are imported on first need, not with this module: `import openai` alone costs a cold
+# `rag ask` 1–3 s, and a typed answer never talks to an endpoint (issue 31). `except endpoint_errors():`
+# evaluates the call only when an exception reaches the handler.
+@lru_cache(maxsize=1)
+def endpoint_errors() -> tuple[type[BaseException], ...]:
+    """The exception types of a failed call to an OpenAI-compatible endpoint."""
+    import httpx
+    import openai
+
+    return (openai.APIError, httpx.HTTPError, ValueError)
 
 
 def backend_message(backend: "Backend", e: BaseException) -> str:
     """One line that says what went wrong with the LLM endpoint and what to do."""
+    import httpx
+    import openai
+
     where = backend.base_url or backend.name
     if isinstance(e, (openai.APITimeoutError, httpx.TimeoutException)):
         return f"the {backend.name} LLM at {where} timed out; raise RAG_LLM_TIMEOUT_S or use a smaller model"

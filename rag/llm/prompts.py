@@ -12,12 +12,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import yaml
-from langchain_core.prompts import ChatPromptTemplate
 
 from rag.errors import ConfigError
 
 from rag.resources import prompts_dir
+
+if TYPE_CHECKING:
+    from langchain_core.prompts import ChatPromptTemplate
 
 PROMPTS_DIR = prompts_dir()
 
@@ -35,7 +39,10 @@ class PromptSpec:
     def fingerprint(self) -> str:
         return f"{self.id}@v{self.version}#{self.sha256[:12]}"
 
-    def template(self) -> ChatPromptTemplate:
+    def template(self) -> "ChatPromptTemplate":
+        # imported here: langchain's prompt module costs a cold `rag ask` 1–3 s, and a typed answer uses no prompt
+        from langchain_core.prompts import ChatPromptTemplate
+
         return ChatPromptTemplate.from_messages([("system", self.system), ("human", self.user)])
 
 

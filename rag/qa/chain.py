@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from typing import Any, Iterator
 
@@ -27,7 +28,7 @@ from rag.ingest.clean import Cleaned
 from rag.ingest.formats.base import page_of
 from rag.llm.backends import Backend, make_backend
 from rag.llm.deadline import AnswerDeadline, answer_limits, bounded_stream
-from rag.llm.errors import ENDPOINT_ERRORS, backend_error
+from rag.llm.errors import backend_error, endpoint_errors
 from rag.llm.prompts import load_prompt
 from rag.qa.limits import check_input
 from rag.qa import checks
@@ -55,6 +56,10 @@ class QA:
         self.backend = backend if isinstance(backend, Backend) else make_backend(self.settings, backend)
         self.prompt = load_prompt("qa")
         self.condense_prompt = load_prompt("condense")
+        # the road needs_model found, kept for the stream that follows it (the same question and store
+        # version): a cold ``rag ask`` and the server's queue then take each road once, not twice
+        self._routed: tuple[tuple[str, str, str | None], Route] | None = None
+        self._routed_lock = threading.Lock()
 
     def warm_model(self) -> float | None:
         """Have a local model read the answer prompt's fixed opening (its rules and example) once.
@@ -106,20 +111,28 @@ class QA:
                     filters: Filters | None = None) -> bool:
         """Whether :meth:`stream` would call a generating model for this question, whatever
         the configured backend: a follow-up is condensed by it; masked, fact-layer and
-        abstained answers return before it. Costs one retrieval, no model call.
+        abstained answers return before it. Costs the road's steps (a search only for a question that reaches the evidence), no model call.
 
         The server queues on it, cold ``rag ask`` loads on it; it asks the same
-        :meth:`route` that :meth:`stream` follows.
+        :meth:`route` that :meth:`stream` follows, and leaves the road it found for that stream.
         """
         check_input(question, history, self.settings.max_question_chars, self.settings.max_history_turns,
                     self.settings.max_history_chars)  # caps first (rag/qa/limits.py)
         if history:
             return True
         q = normalize_query(question)
-        return self.route(q, self.retriever.infer_filters(q, filters)).kind == "model"
+        f = self.retriever.infer_filters(q, filters)
+        road = self.route(q, f)
+        with self._routed_lock:
+            self._routed = ((q, repr(f), self.store.generation()), road)
+        return road.kind == "model"
 
     def route(self, standalone: str, f: Filters) -> Route:
         """Which road a (standalone, normalised) question takes, decided before any model call (rag.qa.road)."""
+        with self._routed_lock:
+            kept, self._routed = self._routed, None
+        if kept and kept[0] == (standalone, repr(f), self.store.generation()):
+            return kept[1]
         return take_road(Asked(standalone, f, self.retriever.documents(), self.store, self.retriever,
                                self.settings.top_k, self.select_evidence))
 
@@ -193,7 +206,7 @@ class QA:
             self._cite(ans)
             yield from self._finish(ans, t0)
             return
-        except ENDPOINT_ERRORS as e:
+        except endpoint_errors() as e:
             raise backend_error(self.backend, e) from e
         ans.text = "".join(parts).strip()
         if _REFUSAL.search(ans.text) and not numbers(CITATION_MARKER.sub("", ans.text)):

@@ -71,6 +71,13 @@ class Asked:
         return [h.chunk.doc for h in self.hits]
 
 
+def cited(evidence: list[Evidence]) -> list[str]:
+    """The documents an answer code wrote rests on, in order: its "retrieved" list. A typed answer reads the
+    fact layer and the documents, not a search; searching only to fill this list cost a cold ``rag ask`` the
+    embedder's load (issue 31). Retrieval quality is measured by the eval harness's own search."""
+    return list(dict.fromkeys(e.doc for e in evidence))
+
+
 def _abstain(why: str, evidence: list[Evidence] | None = None, retrieved: list[str] | None = None) -> Route:
     return Route("abstain", f"{ABSTAIN_TEXT}：{why}", evidence or [], retrieved or [])
 
@@ -112,7 +119,7 @@ def masked_figure(q: Asked) -> Route | None:
 
 def main_targets(q: Asked) -> Route | None:
     targets = targets_answer(q.slots, q.docs, q.filters)
-    return Route("facts", targets[0], targets[1], q.retrieved) if targets else None
+    return Route("facts", targets[0], targets[1], cited(targets[1])) if targets else None
 
 
 def indicator_figure(q: Asked) -> Route | None:
@@ -122,12 +129,12 @@ def indicator_figure(q: Asked) -> Route | None:
     if not typed:
         return None
     text, evidence, abstained = typed
-    return _abstain(text, evidence, q.retrieved) if abstained else Route("facts", text, evidence, q.retrieved)
+    return _abstain(text, evidence, cited(evidence)) if abstained else Route("facts", text, evidence, cited(evidence))
 
 
 def no_speaker(q: Asked) -> Route | None:
     why = speaker_missing(q.slots, q.docs, q.filters)
-    return _abstain(f"{why}。", [], q.retrieved) if why else None
+    return _abstain(f"{why}。") if why else None
 
 
 def typed_fact(q: Asked) -> Route | None:
@@ -135,12 +142,12 @@ def typed_fact(q: Asked) -> Route | None:
     for answerer in (speaker_answer, date_answer, fact_answer, role_answer, deputies_answer):
         found = answerer(q.slots, q.docs, q.filters)
         if found:
-            return Route("facts", found[0], found[1], q.retrieved)
+            return Route("facts", found[0], found[1], cited(found[1]))
     return None
 
 
 def post_not_named(q: Asked) -> Route | None:
-    return _abstain("所检索的文件没有写明此职务的人选。", [], q.retrieved) if role_known(q.slots, q.docs, q.filters) is False else None
+    return _abstain("所检索的文件没有写明此职务的人选。") if role_known(q.slots, q.docs, q.filters) is False else None
 
 
 def from_the_evidence(q: Asked) -> Route:

@@ -37,11 +37,11 @@ def _report(role: str, slots: Question, docs: list[DocRow]) -> DocRow | None:
 
 
 def _section(d: DocRow, role: str) -> Section | None:
-    """The report's section of ``role`` that has items (the first one: a report has one tasks section)."""
+    """The report's section of ``role`` that has items (Outline.main_section)."""
     outline = facts(d).outline
     if outline is None:
         return None
-    return next((s for s in outline.of_role(role) if s.top_items()), None)
+    return outline.main_section(role)
 
 
 def section_answer(slots: Question, docs: list[DocRow], filters: Filters) -> tuple[str, list[Evidence]] | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from rag.extract.outline import PROBLEMS, REVIEW, SELF_BUILDING, TARGETS, TASKS
+from rag.extract.outline import FIVE_YEAR_PLAN, FIVE_YEAR_REVIEW, PROBLEMS, REVIEW, SELF_BUILDING, TARGETS, TASKS
 from rag.text import years
 from rag.text.years import YEAR_DIGITS, YEAR_SPACED
 from rag.text.zh import ELECTED_POSTS
@@ -38,7 +38,7 @@ MEASURE_LEVEL = re.compile(r"总量|规模(?!以上)|多少亿|多少万|多少�
 ASKS_AMOUNT = re.compile(r"多少|几|数额|是多少")
 MULTI_PART = re.compile(r"分别|各(?:是|为|增长)|[、和与及][^，。？?]{0,12}(?:分别|各)|目标是多少[，,]\s*实际")
 WANTS_NUMBER = re.compile(r"多少|几|数额|金额|增长|目标|比例|%|亿|万")  # evidence: prefer clauses with a number
-LIST_ANSWER = re.compile(r"哪些|哪几|分别|各是|有什么")  # evidence: whole sentences, a longer budget
+LIST_ANSWER = re.compile(r"哪些|哪几|哪[二两三四五六七八九十\d][一二两三四五六七八九十\d]*(?:个|项|条|大|件|方面)|分别|各是|有什么")  # evidence: whole sentences, a longer budget
 
 # --- headline indicator figures (Question.parts; rag.qa.question.figures) -------------------------------
 FIGURE_ASKED = re.compile(r"多少|几|增长|增速|增幅")
@@ -54,16 +54,22 @@ PERIOD_WORD = re.compile(r"年均|过去五年|五年来|五年间")
 TARGETS_LIST = re.compile(r"(?:主要|预期|发展)目标(?:有哪些|是什么|包括|都有|有什么)|目标(?:有哪些|包括哪些)")
 
 # --- a report's sections (Question.section) -------------------------------------------------------------
-LIST_Q = re.compile(r"哪些|有什么|哪几(?:项|个|条|方面|件)?|哪些方面|包括哪些|包括什么|是什么|主要内容|列出|列举")
+# 哪八个方面, 哪6个方面, 哪五大, 哪十项: a count the report gives is asked as a list too
+LIST_Q = re.compile(r"哪些|有什么|哪几(?:项|个|条|方面|件)?|哪[二两三四五六七八九十\d][一二两三四五六七八九十\d]*(?:个|项|条|大|件|方面)|哪些方面|包括哪些|包括什么|"
+                    r"是什么|主要内容|列出|列举")
 # a question about one figure or one indicator inside a list is the figure roads' (分别增长多少)
 FIGURE_IN_LIST = re.compile(r"多少|几(?:个)?百分点|增长率|增速")
 # what a list question asks for, in order of precedence (a 目标 question is not a 工作 one): outline role → words
 SECTION_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # the five years ahead or behind come first: 今后五年的主要目标/主要任务 is the five-year part, not the year's
+    (FIVE_YEAR_PLAN, re.compile(r"今后五年|未来五年|今后5年|未来5年")),
+    (FIVE_YEAR_REVIEW, re.compile(r"过去五年|五年来|过去5年|本届政府")),
     (TARGETS, re.compile(r"主要预期目标|预期目标|主要目标|发展目标")),
     (PROBLEMS, re.compile(r"困难|问题|不足|短板|挑战")),
     (SELF_BUILDING, re.compile(r"自身建设")),
     (TASKS, re.compile(r"重点工作|主要工作|重点任务|主要任务|工作安排|工作部署|重点抓好|重点做好|工作重点|重点做")),
-    (REVIEW, re.compile(r"工作回顾|主要成绩|哪些成绩|成效|做了哪些")),
+    # a past year's work: 2024年主要抓了哪些工作, 做了哪几件事 (asked of a year before the report)
+    (REVIEW, re.compile(r"工作回顾|主要成绩|哪些成绩|成效|做了哪|抓了哪")),
 )
 
 # --- people and meetings (Question.elected_post, .speaker, .role_of, .date, .deputies) --------------------
