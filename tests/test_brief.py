@@ -114,3 +114,36 @@ def test_a_range_target_reads_as_a_range_everywhere_the_brief_shows_it(tmp_path)
     assert any("6%—6.5%" in c.text for t in doc.tables for r in t.rows for c in r.cells)
     assert "6%—6.5%" in b["summary"]
     store.close()
+
+
+QUALIFIED_REPORT = """某市政府工作报告
+——2024年1月10日在某市第十届人民代表大会第三次会议上
+一、2023年工作回顾
+全年地区生产总值突破千亿元，增长5.5%。社会消费品零售总额与上年持平。固定资产投资下降3.1%。
+二、2024年工作安排
+今年主要预期目标是：地区生产总值增长6.5%以上；固定资产投资增长6%左右；社会消费品零售总额增长8%。
+"""
+
+
+def test_brief_rows_state_the_words_of_the_claim():
+    """Issue 28 item 2: 6.5%以上 was shown as 6.5% and 6%左右 as 6%, a threshold (突破千亿元) was left out and
+    与上年持平 not read; the rows, the table and the summary now say what the report says."""
+    from rag.brief.build import doc_brief, fact_summary, value_text
+    from rag.extract.facts import extract_facts
+    from rag.extract.meta import DocMeta
+    from rag.index.rows import DocRow
+    from rag.ingest.clean import clean
+
+    meta = DocMeta(place="某市", doc_type="政府工作报告", date="2024-01-10")
+    text = QUALIFIED_REPORT
+    d = DocRow("q24", "v", "sha", None, "utf-8", text, text, meta.as_dict(), [], [],
+               extract_facts(clean(text), meta), 0, 0.0)
+    b = doc_brief(d)
+    shown = {(f["label"], f["kind"]): value_text(f) for f in b["figures"]}
+    assert shown[("地区生产总值增长", "target")] == "6.5%以上"
+    assert shown[("固定资产投资增长", "target")] == "6%左右"
+    assert shown[("地区生产总值", "actual")] == "突破1000亿元"
+    assert shown[("社会消费品零售总额增长", "actual")] == "与上年持平"
+    assert all(text[f["source"]["start"]:f["source"]["end"]] == f["source"]["quote"] for f in b["figures"])
+    summary = fact_summary(b, text, text)
+    assert "地区生产总值增长6.5%以上" in summary and "固定资产投资增长6%左右" in summary

@@ -266,6 +266,95 @@ def test_a_fact_answer_takes_the_asked_year_not_the_named_reports():
     assert parse("某市2022年固定资产投资增长多少？", "某市").year == 2022
 
 
+# --- issue 28 item 2: qualifier, comparison, part-of, Chinese numerals ------------------------------------
+
+def test_amounts_in_chinese_numerals_are_read():
+    figs = _figs("一、2023年工作回顾\n城镇新增就业三万五千人，全年地区生产总值一千二百亿元。\n")
+    assert (_one(figs, "城镇新增就业", "level").value, _one(figs, "城镇新增就业", "level").unit) == (35000, "人")
+    gdp = _one(figs, "地区生产总值", "level")
+    assert (gdp.value, gdp.unit, gdp.quote) == (1200, "亿元", "地区生产总值一千二百亿元")
+
+
+def test_a_bare_thousand_after_a_threshold_verb_is_one_thousand_and_keeps_its_verb():
+    figs = _figs("一、2023年工作回顾\n全市地区生产总值突破千亿元，千方百计稳就业。\n")
+    gdp = _one(figs, "地区生产总值", "level")
+    assert (gdp.value, gdp.unit, gdp.bound, gdp.threshold, gdp.phrase) == (1000, "亿元", True, "突破", "突破1000亿元")
+    assert len(figs) == 1
+
+
+@pytest.mark.parametrize("written,verb", [("与上年持平", "与上年持平"), ("同比持平", "同比持平"),
+                                          ("与去年基本持平", "与去年基本持平")])
+def test_no_change_on_the_year_before_is_a_growth_of_zero(written, verb):
+    figs = _figs(f"一、2023年工作回顾\n地区生产总值增长3%，社会消费品零售总额{written}，固定资产投资下降3.1%。\n")
+    g = _one(figs, "社会消费品零售总额", "growth")
+    assert (g.value, g.signed, g.verb, g.phrase, g.year, g.kind) == (0, 0, verb, verb, 2023, "actual")
+    assert g.quote == f"社会消费品零售总额{written}"
+    assert _one(figs, "固定资产投资", "growth").signed == -3.1
+
+
+@pytest.mark.parametrize("sentence", ["规上工业增加值增速与上年持平。", "地区生产总值增速与全国持平。"])
+def test_a_rate_equal_to_another_rate_is_no_growth_of_zero(sentence):
+    """增速与上年持平: the same rate as the year before (not 0); 与全国持平: another basis."""
+    assert [g for g in _figs(f"一、2023年工作回顾\n{sentence}\n") if g.measure == "growth"] == []
+
+
+def test_a_flat_growth_answers_the_question_in_the_reports_words():
+    report = REPORT.replace("前三季度社会消费品零售总额增长7%。", "社会消费品零售总额与上年持平。")
+    d = _doc("r24", "2024-01-10", report)
+    text, ev, abstained = figure_answer(parse("某市2023年社会消费品零售总额比上年增长多少？", "某市"), [d], F, True)
+    assert not abstained and "与上年持平[1]" in text
+    assert report[ev[0].start:ev[0].end] == ev[0].quote == "社会消费品零售总额与上年持平"
+
+
+@pytest.mark.parametrize("sentence", [
+    "电动载人汽车、锂电材料、太阳能电池等外贸“新三样”进出口分别增长77.6%、44.5%、22.2%。",
+    "其中，电动载人汽车进出口增长77.6%。",
+    "民营企业进出口增长7%。",
+    "对东盟进出口增长16.5%。",
+    "三大综保区进出口总额增长12.5%。",
+    "县域地区生产总值增长5%。",
+    "园区工业固定资产投资增长12%以上。",
+    "呼和浩特市和包头市地区生产总值均增长10%以上、规上工业增加值均增长20%以上。",
+    "所辖县（市、区）经济总量均超千亿元。",
+])
+def test_a_part_is_not_given_as_the_whole(sentence):
+    assert _figs(f"一、2023年工作回顾\n{sentence}\n") == []
+
+
+@pytest.mark.parametrize("sentence,indicator", [
+    ("全年进出口增长5%。", "进出口总额"), ("我市外贸进出口总额1000亿元。", "进出口总额"),
+    ("“十四五”以来地区生产总值年均增长6%。", "地区生产总值"), ("城镇调查失业率均值5.2%。", "城镇调查失业率"),
+])
+def test_the_whole_is_still_read(sentence, indicator):
+    assert [g.indicator for g in _figs(f"一、2023年工作回顾\n{sentence}\n")] == [indicator]
+
+
+def test_town_figures_keep_the_claims_words_and_whole_labels():
+    """The figure layer of town reports: the qualifier and threshold are carried, goal words, 稳定在 and a
+    list's members are no part of a label, and a list's 分别 numbers are not the whole's."""
+    from rag.extract.facts import extract_figures
+
+    text = ("某镇政府工作报告\n——2024年1月10日在某镇人民代表大会上\n一、2023年工作回顾\n"
+            "新引进步长、万祥、金骏安等优强企业250家。电动载人汽车、锂电材料、太阳能电池等外贸“新三样”进出口分别增长77.6%、44.5%、22.2%。\n"
+            "二、2024年工作安排\n力争完成投资1000亿元左右，产值稳定在80亿元以上，固定资产投资力争突破千亿元。\n")
+    c = clean(text)
+    figs = {f.label: f for f in extract_figures(c, DocMeta(place="某镇", doc_type="政府工作报告", date="2024-01-10"))}
+    assert {"优强企业", "投资", "产值", "固定资产投资"} <= set(figs) and not any("进出口" in k for k in figs)
+    assert (figs["投资"].qualifier, figs["投资"].kind) == ("左右", "target")
+    assert (figs["产值"].value, figs["产值"].qualifier) == (80, "以上")
+    assert (figs["固定资产投资"].value, figs["固定资产投资"].threshold) == (1000, "突破")
+    assert all(c.raw[f.start:f.end] == f.quote for f in figs.values())
+
+
+def test_a_fact_answer_states_the_threshold_and_qualifier_as_written():
+    """c041 of the cities set read 外贸规模目标为2100亿元 for 力争外贸规模突破2100亿元: a threshold is no value."""
+    from rag.qa.facts_answer import fact_answer
+
+    d = _doc("r24", "2024-01-10", "二、2024年工作安排\n力争外贸规模突破2100亿元，服务业增加值增长6%左右。\n")
+    text, ev = fact_answer(parse("某市2024年外贸规模目标是多少？", "某市"), [d], F)
+    assert "外贸规模目标突破2100亿元[1]" in text and d.raw[ev[0].start:ev[0].end] == ev[0].quote
+
+
 @pytest.mark.parametrize("heading", ["三、对2023年政府工作的建议", "三、2023年工作安排"])
 def test_the_years_targets_after_a_five_year_part_are_the_years(heading):
     """A first report of a new term: 今后五年… then the year's part. Its 主要预期目标 are 2023 targets, not

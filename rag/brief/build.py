@@ -79,26 +79,34 @@ def headline_figures(meta: dict, figures: list[dict]) -> list[dict]:
 def typed_headline_figures(meta: dict, indicators: list[IndicatorFigure], d: DocRow) -> list[dict]:
     """A city's or province's headline figures from the typed indicator figures (rag.extract.indicator_figures):
     the year reviewed (actual, estimates included) and the year planned (target), one per indicator, measure,
-    kind and year, first stated first; [] when the report is no such report or states fewer than three."""
+    kind and year, first stated first — a value before a threshold (突破1000亿元), which stands only where the
+    report gives nothing else; [] when the report is no such report or states fewer than three."""
     place, ry = meta.get("place") or "", report_year(meta)
     if not place.endswith(_CITY_OR_PROVINCE) or ry is None:
         return []
-    out, seen = [], set()
+    picked: dict[tuple, IndicatorFigure] = {}
     for g in indicators:
         kind = "actual" if g.kind in ("actual", "estimate") else g.kind
-        if kind not in ("actual", "target") or g.year != (ry - 1 if kind == "actual" else ry) or g.bound \
+        if kind not in ("actual", "target") or g.year != (ry - 1 if kind == "actual" else ry) \
                 or g.indicator not in headline_indicators():
             continue
         key = (g.indicator, g.measure, kind, g.year)
-        if key in seen:
-            continue
-        seen.add(key)
-        growth = g.measure == "growth"
-        verb = (g.verb if g.verb in DOWN_VERBS else "增长") if growth else ""  # 同口径下降0.6%: a fall, not a rise
-        label = re.sub(r"^(?:全[省市区州]|全年|其中)", "", g.label) + verb
-        out.append({"label": label, "value": g.value, "unit": g.unit, "year": g.year, "kind": kind,
-                    "growth": growth, "source": _prov(d, g), **({"low": g.low} if g.low is not None else {})})
+        if key not in picked or picked[key].bound and not g.bound:
+            picked[key] = g
+    out = [_typed_row(g, d) for g in picked.values()]
     return out if len(out) >= 3 else []
+
+
+def _typed_row(g: IndicatorFigure, d: DocRow) -> dict:
+    """A typed figure as a brief row, with what the report writes around its number: the qualifier (以上, 左右),
+    the threshold word (突破) and the words of a flat growth (与上年持平)."""
+    growth = g.measure == "growth"
+    verb = (g.verb if g.verb in DOWN_VERBS else "增长") if growth else ""  # 同口径下降0.6%: a fall, not a rise
+    label = re.sub(r"^(?:全[省市区州]|全年|其中)", "", g.label) + verb
+    return {"label": label, "value": g.value, "unit": g.unit, "year": g.year,
+            "kind": "actual" if g.kind in ("actual", "estimate") else g.kind, "growth": growth, "source": _prov(d, g),
+            **({"low": g.low} if g.low is not None else {}), **({"qualifier": g.approx} if g.approx else {}),
+            **({"threshold": g.threshold} if g.threshold else {}), **({"flat": g.verb} if g.flat else {})}
 
 
 def _span(d: DocRow, value: str | None) -> dict | None:
@@ -205,6 +213,9 @@ def doc_brief(d: DocRow) -> dict[str, Any]:
         seen.add(key)
         all_figures.append({"label": g.label, "value": g.value, "unit": g.unit, "year": g.year,
                             "kind": g.kind, "growth": g.growth, "source": _prov(d, g),
+                            **({"low": g.low} if g.low is not None else {}),
+                            **({"qualifier": g.qualifier} if g.qualifier else {}),
+                            **({"threshold": g.threshold} if g.threshold else {}),
                             **({"low_confidence": True} if g.low_confidence else {})})
     figures = typed_headline_figures(m, f.indicators, d) or headline_figures(m, all_figures)
     redacted: list[str] = []
@@ -232,12 +243,15 @@ def _fmt(v: float) -> str:
 
 
 def value_text(f: dict[str, Any]) -> str:
-    """A brief figure's value as the report sets it: 5315亿元, 6.6%, a range 6%—6.5% (``low`` is its lower bound)."""
+    """A brief figure's value as the report sets it: 5315亿元, 6.6%, a range 6%—6.5% (``low`` is its lower bound),
+    with the words that are part of the claim: 6.5%以上, 6%左右, 突破1000亿元, 与上年持平."""
     unit = f.get("unit") or ""
     if f.get("value") is None:
         return "—"
+    if f.get("flat"):
+        return str(f["flat"])
     low = f"{_fmt(f['low'])}{unit}—" if f.get("low") is not None else ""
-    return f"{low}{_fmt(f['value'])}{unit}"
+    return f"{f.get('threshold') or ''}{low}{_fmt(f['value'])}{unit}{f.get('qualifier') or ''}"
 
 
 def llm_summary(b: dict, d: DocRow, backend: Backend) -> tuple[str, list[str], bool]:

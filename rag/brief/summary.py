@@ -108,7 +108,10 @@ def _figure_phrases(figs: list[dict], text: str = "") -> list[str]:
             continue
         v = abs(f["value"]) if re.search(r"下降|回落", name) else f["value"]
         low = f"{_fmt(f['low'])}{f.get('unit') or ''}—" if f.get("low") is not None else ""  # a range: 增长6%—6.5%
-        phrase = f"{name}{low}{_fmt(v)}{f.get('unit') or ''}{_qualifier(f, text)}"
+        qualifier = f.get("qualifier") or _qualifier(f, text)  # the row's own, else what the report writes after it
+        phrase = f"{name}{f.get('threshold') or ''}{low}{_fmt(v)}{f.get('unit') or ''}{qualifier}"
+        if f.get("flat"):  # 社会消费品零售总额与上年持平: no number to state
+            phrase = re.sub(r"(增长|下降|涨幅|回落)$", "", name) + f["flat"]
         if phrase in seen:
             continue
         seen.add(phrase)

@@ -13,27 +13,37 @@ from typing import Any
 
 from rag.ingest.clean import Cleaned
 from rag.extract.meta import DocMeta, report_year
-from rag.extract.indicator_figures import IndicatorFigure, extract_indicator_figures, stored_indicator_figures
+from rag.extract.indicator_figures import IndicatorFigure, extract_indicator_figures, names_a_part, stored_indicator_figures
 from rag.extract.outline import Outline, extract_outline
 from rag.extract.spans import Span
 from rag.extract.speaker import find_speaker
+from rag.text.indicators import indicators_in
 from rag.text.units import COUNT_UNITS, RATE_UNITS, RATE_WRITTEN, alternation, base_value, canonical
 from rag.text.years import COLUMN_YEAR, HORIZON, YEAR, YEAR_DIGITS
-from rag.text.zh import (CN_NUMERAL, MASK_MARK, ROLE_RE, SUSPECT, UNIT_RE, clause_spans, cn_int, cn_number, heading_lookup,
-                         valid_name)
+from rag.text.zh import (BARE_NUMERAL, CN_NUMERAL, MASK_MARK, ROLE_RE, SUSPECT, UNIT_RE, clause_spans, cn_int, figure_number,
+                         heading_lookup, valid_name)
 
 # --- numbers -------------------------------------------------------------------
 
 # The numeral is lazy so that 三万元 reads 三 + 万元 (the unit as written), while
-# 一千二百亩 reads 一千二百 + 亩: the shortest numeral after which a unit stands.
-NUMBER = re.compile(rf"(?P<num>\d+(?:\.\d+)?|{CN_NUMERAL[:-1]}*?)\s*(?P<approx>余|多)?\s*(?P<unit>{UNIT_RE})")
+# 一千二百亩 reads 一千二百 + 亩: the shortest numeral after which a unit stands; a bare 千 after 突破 is 一千
+# (突破千亿元, zh.BARE_NUMERAL).
+NUMBER = re.compile(rf"(?P<num>\d+(?:\.\d+)?|{BARE_NUMERAL}|{CN_NUMERAL[:-1]}*?)\s*(?P<approx>余|多)?\s*(?P<unit>{UNIT_RE})")
 _MASKED = re.compile(rf"{MASK_MARK}\s?(?P<unit>{UNIT_RE})")
 _TARGET = re.compile(r"目标|预期|力争|确保|争取|计划(?!的)|要|将|拟|不少于|不低于|达到.*以上")
 # in a review section only these mean a plan (要 / 将 there are about what was done)
 _STRONG_TARGET = re.compile(r"目标|预期|力争|争取|计划(?!的)")
 _GROWTH = re.compile(r"(?:同比|比上年|年均)?(?:增长|下降|提高|减少|增幅)$")
 _LEAD_VERBS = re.compile(r"^(?:其中|全年|全镇|全县|全市|今年|去年|共|累计|实现|完成|达到|达|为|新增|新建|建设|完成了|落实了|成功|获得|引进|拓展|发放|投入|打造了?|安装|拆除|清理|打捞|关闭|整改提升|设立|化解|排查出?|受理|收集办理|开展|招录|协助企业解决|代办|培育|提升|年均|同比|比上年|约|超过?|突破|近)+")
-_TAIL_VERBS = re.compile(r"(?:完成|实现|达到|达|为|共|累计|约|超过?|突破|近|达到了)+$")
+_TAIL_VERBS = re.compile(r"(?:完成|实现|达到|达|为|共|累计|约|超过?|突破|近|达到了|稳定在|保持在|控制在|提高到|提高至|提升到|"
+                         r"提升至|增加到|增加至|增至|力争|争取|确保)+$")
+# a goal word before the noun (力争完成投资 → 投资): the figure is a target, the word no part of its name
+_GOAL_LEAD = re.compile(r"^(?:力争|争取|确保|努力)")
+# the members of a list before its class noun (步长、万祥、金骏安等优强企业250家 → 优强企业); not 平等, 均等, 同等, 一等奖
+_ENUM_HEAD = re.compile(r"^.*(?<![平均同对高中初优相何])等(?![级次候待于同奖])(?=[\u4e00-\u9fff]{2,}$)")
+# the words around a number that are part of the claim: after its unit (以上, 左右 …) and right before it (突破, 超过 …)
+_QUALIFIER_AFTER = re.compile(r"\s*(左右|以上|以内|以下|上下)")
+_THRESHOLD_BEFORE = re.compile(r"(突破|超过|超|接近|近|约)\s*$")
 # a "label" that is really a verb, a connective or a relative clause: the
 # noun comes after the number (成立14个招商小分队, 各条战线的82名人大代表)
 _WEAK_LABEL = re.compile(r"(?:的|成立|确立|利用|定位|以|和|与|从|一批|也是|走在前|抓好|目前|盘点|创造|推进|抢占|壮大|选出|实施|打造|建立|开展|聚焦|围绕|\*)$|^[\u4e00-\u9fff]?$|[\d*]")
@@ -74,6 +84,8 @@ class Figure(_Spanned):
     quote: str  # raw[start:end]: the sentence holding the figure
     low_confidence: bool = False  # read from low-confidence OCR lines (rag.extract.confidence)
     low: float | None = None  # a range's lower bound (增长6%—6.5%: low 6, value 6.5)
+    qualifier: str | None = None  # written after the unit: 以上 / 左右 / 以内 / 以下 / 上下
+    threshold: str | None = None  # written right before the number: 突破 / 超过 / 超 / 近 / 约
 
 
 @dataclass
@@ -124,8 +136,8 @@ def _label_before(text: str, start: int, floor: int) -> str:
     """The noun phrase before a number: 全年完成财政税收 → 财政税收."""
     seg = text[floor:start]
     parts = _CLAUSE_SPLIT.split(seg)
-    lab = parts[-1] if parts else ""
-    lab = _LEAD_VERBS.sub("", lab)
+    lab = _ENUM_HEAD.sub("", parts[-1] if parts else "")
+    lab = _LEAD_VERBS.sub("", _GOAL_LEAD.sub("", _LEAD_VERBS.sub("", lab)))  # 全年力争完成投资 → 投资
     lab = _TAIL_VERBS.sub("", lab)
     return lab.strip()
 
@@ -206,7 +218,7 @@ def _number(text: str, a: int, b: int, m: re.Match[str], unit: str) -> tuple[flo
     num = m.group("num")
     if re.fullmatch(YEAR_DIGITS, num) or text[max(a, m.start() - 1):m.start()] == "第":
         return None
-    value = cn_number(num)
+    value = figure_number(num)
     if value is None:
         return None
     rng = _range(text, a, b, m, value, unit)
@@ -254,7 +266,7 @@ def extract_figures(cleaned: Cleaned, meta: DocMeta) -> list[Figure]:
                 label = prev_label + (label or "")
             if not label and unit in COUNT_UNITS:
                 label = _label_after(text, m.end(), b)
-            if not label or len(label) > 24 or re.search(r"\d", label):
+            if not label or len(label) > 24 or re.search(r"\d", label) or _part_as_whole(text, a, start, label):
                 continue
             year = _nearest_year(text, a, m.start()) or sent_year
             kind = _kind(explicit_target, past, year, meta)
@@ -265,10 +277,24 @@ def extract_figures(cleaned: Cleaned, meta: DocMeta) -> list[Figure]:
                 base_value=base_value(value, unit) if value is not None else None,
                 year=year, kind=kind, growth=growth, masked=masked, approx=bool(m.groupdict().get("approx")),
                 start=sa, end=sb, quote=cleaned.raw[sa:sb], low=low,
+                qualifier=q.group(1) if (q := _QUALIFIER_AFTER.match(text, end, b)) else None,
+                threshold=th.group(1) if (th := _THRESHOLD_BEFORE.search(text, a, start)) else None,
             ))
             if not _GROWTH.fullmatch(label):
                 prev_label = re.sub(r"(?:同比)?(?:增长|下降)$", "", label)
     return figures
+
+
+def _part_as_whole(text: str, a: int, start: int, label: str) -> bool:
+    """Whether a label names a headline indicator while its clause makes the number a part's: the part is
+    outside the label (…等外贸“新三样”进出口分别增长77.6%、44.5%) or the label's 分别 hands the numbers to a list's
+    members (锂电材料等进出口分别增长…); 电动载人汽车进出口增长5% names its part and stands."""
+    named = indicators_in(label)
+    i = text.rfind(label, a, start)
+    if not named or i < 0:
+        return False
+    at = named[0][1]
+    return names_a_part(text[a:i + at]) and (at == 0 or "分别" in label)
 
 
 _CELL_NUMBER = re.compile(r"^[-−+]?\d+(?:\.\d+)?$")

@@ -24,7 +24,7 @@ from rag.ingest.clean import Cleaned
 from rag.text.indicators import GROWTH, LEVEL, indicator_pairs, indicators_in
 from rag.text.units import AMOUNT_UNITS, PERCENT_SIGNS, RATE_WRITTEN, alternation
 from rag.text.years import FIGURE_YEAR, HORIZON, YEAR, YEAR_NOT_SINCE_RE, YEAR_RE
-from rag.text.zh import SUSPECT, heading_level, sentences
+from rag.text.zh import BARE_NUMERAL, CN_NUMERAL, SUSPECT, figure_number, heading_level, sentences
 
 ACTUAL, TARGET, ESTIMATE, PERIOD = "actual", "target", "estimate", "period"
 # indicators whose own value is a rate: a rate right after the name is their figure with no growth word
@@ -35,13 +35,22 @@ _NUM = r"\d+(?:\.\d+)?"
 # a range target (增长8%—8.5%, 7-7.5%, 5.8%~6%, 5%至5.5%): ``low`` is its first number, ``num`` its last
 _RATE = re.compile(rf"(?:(?P<low>{_NUM})\s*(?:{alternation(PERCENT_SIGNS)})?\s*(?:—|–|－|-|～|~|至|到)\s*)?"
                    rf"(?P<num>{_NUM})\s*(?P<unit>{alternation(RATE_WRITTEN)})(?P<approx>左右|以上|以内|以下|上下)?")
-_AMOUNT = re.compile(rf"(?P<num>{_NUM})\s*(?P<unit>{alternation(AMOUNT_UNITS)})(?P<approx>左右|以上|以内|以下|上下)?")
+# an amount in Arabic or Chinese numerals (5315亿元, 一千二百亿元, 三万五千人: the shortest numeral a unit follows), or
+# a bare 千/百/万 after a threshold or level verb (突破千亿元, 稳定在千亿元以上: 千 is 一千 there, a word elsewhere)
+_CN_NUM = rf"(?<![零〇一二两三四五六七八九十百千万亿]){CN_NUMERAL[:-1]}*?(?:点[零〇一二三四五六七八九]+)?"
+_AMOUNT = re.compile(rf"(?P<num>{_NUM}|{BARE_NUMERAL}|{_CN_NUM})\s*(?P<unit>{alternation(AMOUNT_UNITS)})"
+                     rf"(?P<approx>左右|以上|以内|以下|上下)?")
+# a comparison that states no number: 与上年持平 is a growth of 0 (基本持平: about 0). The rate's own
+# comparison (增速与上年持平: the same rate as the year before) and another basis (与全国持平) are none.
+_FLAT = re.compile(r"(?:与(?:上年|去年|上一年)(?:同期)?(?:相比)?|同比|比上年|较上年)(?P<approx>基本)?持平")
+_RATE_BEFORE_FLAT = re.compile(r"增速|增幅|增长率|速度|涨幅|降幅")
 # a rate is a growth rate when a growth word stands before it in its piece
 DOWN_VERBS = ("下降", "回落", "减少", "降低")  # the growth words that make a rate negative
 _GROWTH_WORD = re.compile(r"增长|增速|增幅|下降|回落|提高|上涨|涨幅|减少|降低")
 # pieces after the first that still speak of the same indicator: 5315亿元，增长6.6%
 _CONTINUES = re.compile(rf"^(?:{YEAR_RE})?(?:首次|再次|顺利|成功|奋力|力争|历史性)?(?:同比|比上年|可比|现价|名义|实际|年均|分别|均|总量|预计)?"
-                        r"(?:增长|增速|下降|回落|提高|上涨|达到?|突破|超过|为|实现|站上|迈上|跨上|跃上|增加到)")
+                        r"(?:增长|增速|下降|回落|提高|上涨|达到?|突破|超过|为|实现|站上|迈上|跨上|跃上|增加到|"
+                        r"与(?:上年|去年|上一年)(?:同期)?(?:相比)?(?:基本)?持平|(?:基本)?持平)")
 _PIECE_CUT = re.compile(r"[，,、：:]")
 # the basis a continuing piece may name first (地方一般公共预算收入4012亿元，同口径下降0.6%)
 _BASIS = re.compile(r"^(?:剔除[^，。；、]{0,12}?后)?(?:同口径|可比口径)?")
@@ -53,7 +62,7 @@ PART_YEAR = re.compile(r"上半年|前三季度|一季度|二季度|三季度|[1
 _PAST = re.compile(r"去年|上年|过去一年|一年来|回顾")
 _PLAN_HEADING = re.compile(r"安排|目标|计划|任务|部署|今年|总体要求|重点工作|建议")  # 对2023年政府工作的建议
 _FIVE_YEAR_HEADING = re.compile(r"今后五年|未来五年|过去五年|五年来|十[三四五]五")
-_BOUND = re.compile(r"(?:突破|超过|迈上|跨上|站上|跃上|接近|近|约)$")
+_BOUND = re.compile(r"(?:突破|超过|超|迈上|跨上|站上|跃上|接近|近|约)$")
 _REVIEW_HEADING = re.compile(r"回顾|过去一年|过去的一年|工作总结|成效|成绩")
 # a heading or the line before a paragraph that names one year (2021年, 过去一年), not a period's
 _ONE_YEAR_HEADING = re.compile(rf"{YEAR_RE}|过去一年|今年")
@@ -62,6 +71,13 @@ _ONE_YEAR_BEFORE = re.compile(rf"{YEAR_NOT_SINCE_RE}|过去一年|去年|一年�
 _NOT_SUBJECT_BEFORE = re.compile(r"占(?:全[省市区州国])?$|对$|单位$|万元$|(?:脱贫|贫困|易地搬迁)[县区村户]?(?:人口)?$|"
                                  r"(?:开发区|园区|新区|试验区|示范区)$|(?<!对外)(?<!货物)贸易$|电商$|(?:国家|成员国|经济体)$|"
                                  r"[\u4e00-\u9fff]{1,4}[市县区旗盟州](?:和|、)[\u4e00-\u9fff]{1,5}[市县区旗盟州]$")
+# a part of the indicator, not the whole: a product, an owner, a trade regime, a quoted group or the
+# members of a list named right before it (电动载人汽车进出口, 民营企业进出口, 外贸“新三样”进出口, 锂电材料等进出口,
+# 民间固定资产投资, 县域地区生产总值); a “十四五” before a name is a plan's, not a group's
+_PART_BEFORE = re.compile(r"(?:产品|商品|汽车|企业|综保区|保税区|口岸|(?<![三四五]五)[”\"]|(?<![平均同对高中初优相])等|"
+                          r"民营|民间|外资|外商|国有|加工|跨境|县域|农村|工业|制造业|服务)$")
+# a partner named first in the clause (对东盟进出口, 与共建“一带一路”国家进出口)
+_PARTNER_BEFORE = re.compile(r"^(?:其中)?[对与][^，,、；;。]{1,14}$")
 _NOT_SUBJECT_AFTER = re.compile(r"^(?:的)?(?:比重|占比|比例|之比|的\d|总量的|能耗|增长贡献|贡献率|倍差|收入比|之比)")
 
 
@@ -74,8 +90,8 @@ class IndicatorFigure:
     measure: str  # level | growth
     value: float
     unit: str
-    approx: str | None  # 左右 / 以上 / 以内 / 以下 / None
-    verb: str | None  # 增长 / 下降 … for a growth rate
+    approx: str | None  # 左右 / 以上 / 以内 / 以下 / 上下 / None (基本持平: 左右)
+    verb: str | None  # 增长 / 下降 … for a growth rate; the words of a flat one (与上年持平)
     year: int | None
     kind: str  # actual | target | estimate | period
     start: int
@@ -83,6 +99,7 @@ class IndicatorFigure:
     quote: str
     bound: bool = False  # 突破4000亿元: a threshold passed, not the value itself
     low: float | None = None  # a range's lower bound (增长8%—8.5%: low 8, value 8.5)
+    threshold: str | None = None  # the word of a bound as written (突破, 超过, 近 …): part of the claim
 
     @property
     def signed(self) -> float:
@@ -90,11 +107,19 @@ class IndicatorFigure:
         return -self.value if self.verb in DOWN_VERBS else self.value
 
     @property
+    def flat(self) -> bool:
+        """A growth the report states as no change (与上年持平: 0, its words in ``verb``)."""
+        return bool(self.verb and self.verb.endswith("持平"))
+
+    @property
     def phrase(self) -> str:
-        """How the figure reads: 增长6.6%, 5315亿元, 增长6%左右."""
+        """How the figure reads: 增长6.6%, 5315亿元, 增长6%左右, 与上年持平."""
+        if self.flat:
+            return self.verb or ""
         num = f"{self.value:g}{self.unit}{self.approx or ''}"
         if self.low is not None:
             num = f"{self.low:g}{self.unit}—{num}"
+        num = f"{self.threshold or ''}{num}"
         return f"{self.verb or '增长'}{num}" if self.measure == GROWTH else num
 
     @property
@@ -116,7 +141,8 @@ def named_indicators(s: str) -> list[tuple[list[str], str, int, int]]:
     """
     out: list[tuple[list[str], str, int, int]] = []
     for canon, a, b in indicators_in(s):
-        if _NOT_SUBJECT_BEFORE.search(s[max(0, a - 14):a]) or _NOT_SUBJECT_AFTER.search(s[b:b + 4]):
+        if _NOT_SUBJECT_BEFORE.search(s[max(0, a - 14):a]) or _NOT_SUBJECT_AFTER.search(s[b:b + 4]) \
+                or names_a_part(s[:a]):
             continue
         names = indicator_pairs().get(canon, [canon])
         m = re.search(r"([\u4e00-\u9fff]{2,4})[、和与]$", s[:a])
@@ -124,6 +150,13 @@ def named_indicators(s: str) -> list[tuple[list[str], str, int, int]]:
             names, a = _enumerated(m, s[a:b], canon, a)
         out.append((names, s[a:b], a, b))
     return out
+
+
+def names_a_part(before: str) -> bool:
+    """Whether what a sentence writes before an indicator's name makes the figure a part's (电动载人汽车进出口,
+    对东盟进出口, …等外贸“新三样”进出口分别增长77.6%、…): the whole is then not what the number measures."""
+    clause = re.split(r"[，,；;。：:]", before)[-1]
+    return bool(_PART_BEFORE.search(before[-14:]) or _PARTNER_BEFORE.match(clause))
 
 
 def _enumerated(m: re.Match[str], surface: str, canon: str, a: int) -> tuple[list[str], int]:
@@ -177,10 +210,11 @@ def _goal_after(kind: str, window: str) -> str:
 
 def _unpaired(names: list[str], surface: str, window: str) -> bool:
     """Whether the window's numbers cannot be told apart between the names: one indicator before a 分别 list
-    (对RCEP成员国进出口分别增长16%和10%: the numbers are of what the list names), or several with one number
-    and no 分别/均 (固定资产投资、社零总额增长6%: which one grew is not said)."""
+    (对RCEP成员国进出口分别增长16%和10%: the numbers are of what the list names) or a 均 (所辖县（市、区）经济总量均超
+    千亿元: each place's, not the whole's), or several with one number and no 分别/均 (固定资产投资、社零总额增长6%:
+    which one grew is not said)."""
     if len(names) == 1:
-        return bool(re.match(r"(?:同比|比上年)?分别", window))
+        return bool(re.match(r"(?:同比|比上年)?(?:分别|均(?!值|衡))", window))
     return not re.match(r"(?:同比|比上年)?(?:分别|均|达到?\d|\d)", window) and len(named_indicators(surface)) > 1
 
 
@@ -193,7 +227,7 @@ def _paired(by_measure: Iterable[list[_Value]], n: int, shared: bool) -> Iterato
             yield [next((v for v in found if not v.bound), found[0])]
         elif shared:
             yield found[:1] * n
-        elif sum(v.match.group("unit") == found[0].match.group("unit") for v in found) <= n:
+        elif sum(v.unit == found[0].unit for v in found) <= n:
             yield found[:n]
 
 
@@ -206,16 +240,43 @@ def _low(m: re.Match[str]) -> float | None:
 
 @dataclass
 class _Value:
+    """One number of a window, read: its value, unit and qualifier, and ``text``, the words that state it."""
+
     measure: str
-    match: re.Match[str]
+    text: str
+    value: float
+    unit: str
+    approx: str | None
     verb: str | None
     period: bool
     year: int | None  # a year written right before the number (2022年达到8.74万亿元)
-    bound: bool  # a threshold (突破4000亿元), not the value itself
+    bound: str | None  # the word of a threshold (突破4000亿元), not the value itself
+    low: float | None = None  # a range's lower bound
+
+
+def _read(m: re.Match[str], measure: str, verb: str | None, period: bool, year: int | None,
+          bound: str | None = None) -> _Value | None:
+    """An amount or rate match as a value; None for a numeral that is no figure (a lone 一 or 两 before a
+    unit is an article: 一户一策; 一万亿元 and 两万亿元 are figures)."""
+    num, unit = m.group("num"), m.group("unit")
+    value = figure_number(num)
+    if value is None or num in ("一", "两") and not unit.startswith(("万", "亿")):
+        return None
+    return _Value(measure, m.group(0), value, "%" if unit == "％" else unit, m.group("approx"), verb, period, year,
+                  bound, _low(m))
+
+
+def _flat(piece: str, year: int | None) -> _Value | None:
+    """与上年持平 (同比持平, 与去年基本持平) in a piece that states no rate: a growth of 0, its words as the verb."""
+    m = _FLAT.search(piece)
+    if m is None or _RATE_BEFORE_FLAT.search(piece[: m.start()]) or re.search(r"\d", piece[: m.start()]):
+        return None
+    return _Value(GROWTH, m.group(0), 0.0, "%", "左右" if m.group("approx") else None, m.group(0), False, year, None)
 
 
 def _values(window: str, rate: str | None = None) -> Iterator[_Value]:
-    """The numbers of the window: amounts are levels, rates after a growth word are growth (年均增长: a period's).
+    """The numbers of the window: amounts are levels, rates after a growth word are growth (年均增长: a period's),
+    与上年持平 a growth of 0.
 
     ``rate``: the measure of an indicator whose value is a rate (RATE_INDICATORS): the window's first rate,
     with no number or growth word before it, is that (控制在5.5%以内)."""
@@ -228,18 +289,24 @@ def _values(window: str, rate: str | None = None) -> Iterator[_Value]:
             piece = last_verb + piece  # 分别增长3.8%、4.5%: the second rate grows too
         y = YEAR.search(piece)
         year = int(y.group(1)) if y else None
+        found: list[_Value | None] = []
         for m in _AMOUNT.finditer(piece):
             before = piece[: m.start()]
             if not _GROWTH_WORD.search(before) and not re.search(r"[第前位由]$", before):
-                yield _Value(LEVEL, m, None, bool(re.search(r"年均|累计", before)), year, bool(_BOUND.search(before)))
-        for m in _RATE.finditer(piece):
+                bound = _BOUND.search(before)
+                found.append(_read(m, LEVEL, None, bool(re.search(r"年均|累计", before)), year, bound.group(0) if bound else None))
+        rates = list(_RATE.finditer(piece))
+        for m in rates:
             verbs = list(_GROWTH_WORD.finditer(piece[: m.start()]))
             if rate and i == 0 and not verbs and not re.search(r"\d", piece[: m.start()]):
-                yield _Value(rate, m, "涨幅" if rate == GROWTH else None, False, year, False)
+                found.append(_read(m, rate, "涨幅" if rate == GROWTH else None, False, year))
             elif verbs:
                 last_verb = verbs[-1].group(0)
                 period = period or bool(re.search(r"年均|累计", piece[: m.start()]))
-                yield _Value(GROWTH, m, last_verb, period, year, False)
+                found.append(_read(m, GROWTH, last_verb, period, year))
+        if not rates and not rate:
+            found.append(_flat(piece, year))
+        yield from (v for v in found if v is not None)
 
 
 def _part_year(text: str) -> bool:
@@ -352,21 +419,20 @@ def extract_indicator_figures(cleaned: Cleaned, report_year: int | None) -> list
             for found in _paired(by_measure.values(), len(names), shared):
                 woff = b  # each number is found after the previous one
                 # a list's closing 左右/以上 covers its every number (分别增长5%、7%左右)
-                closing = found[-1].match.group("approx") if len(names) > 1 else None
+                closing = found[-1].approx if len(names) > 1 else None
                 for name, v in zip(names, found):
-                    pos = s.find(v.match.group(0), woff)
+                    pos = s.find(v.text, woff)
                     if pos < 0:
                         continue
                     if not shared:
-                        woff = pos + len(v.match.group(0))
+                        woff = pos + len(v.text)
                     year = v.year or _year(kind, s, a, report_year)
-                    ra, rb = cleaned.raw_span(base + a, base + pos + len(v.match.group(0)))
+                    ra, rb = cleaned.raw_span(base + a, base + pos + len(v.text))
                     out.append(IndicatorFigure(
-                        indicator=name, name=surface, measure=v.measure, value=float(v.match.group("num")),
-                        unit="%" if v.match.group("unit") == "％" else v.match.group("unit"),
-                        approx=v.match.group("approx") or closing, verb=v.verb, year=year,
+                        indicator=name, name=surface, measure=v.measure, value=v.value, unit=v.unit,
+                        approx=v.approx or closing, verb=v.verb, year=year,
                         kind=ACTUAL if v.year and kind == PERIOD else PERIOD if v.period else kind,
-                        start=ra, end=rb, quote=cleaned.raw[ra:rb], bound=v.bound, low=_low(v.match)))
+                        start=ra, end=rb, quote=cleaned.raw[ra:rb], bound=bool(v.bound), low=v.low, threshold=v.bound))
         # an item of a target list keeps the list open; a sentence of prose closes it
         target_block = target_block and len(s) < 120
     return out

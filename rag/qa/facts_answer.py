@@ -65,11 +65,11 @@ def fact_answer(question: Question, docs: list[DocRow], filters: Filters) -> tup
     if len({(g.value, g.unit) for _, g in cands}) != 1:
         return None
     d, g = cands[0]
-    value = f"{g.value:g}{g.unit}"
+    value = f"{g.value:g}{g.unit}{g.qualifier or ''}"  # the claim as written: 为6%左右, 突破2100亿元
     ev = fact_evidence(d, g.start, g.end, g.quote)
     when = f"{g.year}年" if g.year else ""
     what = "目标" if g.kind == "target" else ""
-    return f"{d.meta.get('place') or ''}{when}{g.label}{what}为{value}[1]（原文：“{ev.text}”）。", [ev]
+    return f"{d.meta.get('place') or ''}{when}{g.label}{what}{g.threshold or '为'}{value}[1]（原文：“{ev.text}”）。", [ev]
 
 
 def role_known(question: Question, docs: list[DocRow], filters: Filters) -> bool | None:

@@ -95,8 +95,8 @@ def _sentence(place: str, part: Part, g: IndicatorFigure, n: int) -> str:
     when = "" if g.kind == PERIOD else f"{g.year}年" if g.year else ""
     name = g.label
     kind = "" if part.kind == PERIOD else _KIND_WORD.get(g.kind, "")
-    if g.measure == LEVEL:
-        return f"{place}{when}{name}{kind}为{g.phrase}[{n}]"
+    if g.measure == LEVEL:  # 为5315亿元; a threshold says its own verb (突破5000亿元)
+        return f"{place}{when}{name}{kind}{'' if g.threshold else '为'}{g.phrase}[{n}]"
     return f"{place}{when}{name}{kind + ('为' if kind == '目标' else '')}{g.phrase}[{n}]"
 
 

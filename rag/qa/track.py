@@ -53,11 +53,13 @@ def report_year_of(d: DocRow) -> int | None:
 
 
 def _side(d: DocRow, g: IndicatorFigure) -> dict[str, Any]:
-    """One side of a row: the value (signed: 下降 is negative), how the report words it, and its raw span
-    (the typed figure's: from the indicator's name to the number and its 左右/以上/以内)."""
+    """One side of a row: the value (signed: 下降 is negative), how the report words it (with its 突破, 左右, 以上,
+    以内; 与上年持平 for a growth of 0), and its raw span (the typed figure's: from the indicator's name to the
+    number and its qualifier)."""
     qualifier = g.approx or ("以内" if "控制在" in g.quote else "")
     low = g.low
     text = f"{low:g}{g.unit}—{g.signed:g}{g.unit}{qualifier}" if low is not None else f"{g.signed:g}{g.unit}{qualifier}"
+    text = g.verb or text if g.flat else f"{g.threshold or ''}{text}"  # 与上年持平; 突破1000亿元
     return {"value": g.signed, "text": text, "qualifier": qualifier, "doc": d.doc, "start": g.start, "end": g.end,
             "quote": d.raw[g.start:g.end], **({"low": low} if low is not None else {})}
 

@@ -4,7 +4,7 @@ The one parser behind the claim check (rag.qa.checks): a stated number is suppor
 the same quantity in the source, so 5公里 ≠ 15公里 (numbers are read whole, never as a
 substring), 24% ≠ 24座 ≠ 2024年 (the unit is part of the value), 1.5万亿元 = 15000亿元
 (scale words multiply), 二〇二三年 = 2023年 and 三座 = 3座 (Chinese numerals read by
-rag.text.zh.cn_number), 6%—7% is a range and 以上 / 左右 / 突破 a qualifier carried with it.
+rag.text.zh.cn_number; 突破千亿元 = 突破1000亿元), 6%—7% is a range and 以上 / 左右 / 突破 a qualifier carried with it.
 Citation markers ([3]) are no numbers. Nothing here knows about answers or sources.
 """
 
@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from rag.text.units import CLAIM_UNITS, alternation, canonical
 from rag.text.years import ISO_DATE
-from rag.text.zh import CITATION_MARKER, CN_NUMERAL, cn_number
+from rag.text.zh import BARE_NUMERAL, CITATION_MARKER, CN_NUMERAL, cn_number, figure_number
 
 # units as written after a number (and its scale word), longest first when one starts another
 UNITS = CLAIM_UNITS
@@ -34,7 +34,7 @@ _PRE_RE = "|".join(sorted(_PRE, key=len, reverse=True))
 _POST_RE = "以上|左右|上下|以下|以内"  # after the unit (多 / 余 stand before it: 100余家, 3万多人)
 _ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _CN_YEAR = r"[〇零一二三四五六七八九]{4}"
-_CN = rf"{_CN_YEAR}(?=年)|{CN_NUMERAL}(?:点[零〇一二三四五六七八九]+)?"
+_CN = rf"{_CN_YEAR}(?=年)|{CN_NUMERAL}(?:点[零〇一二三四五六七八九]+)?|{BARE_NUMERAL}"  # 突破千亿元: 一千亿元
 _ONE = (rf"(?:(?P<pct>百分之)(?P<pnum>{_ARABIC}|{CN_NUMERAL}(?:点[零〇一二三四五六七八九]+)?)"
         rf"|(?P<num>{_ARABIC}|{_CN})(?!\d|\.\d)(?P<scale>[十百千万亿]*)(?P<post1>多|余)?(?P<unit>{_UNIT})?)")
 QUANTITY = re.compile(
@@ -74,7 +74,7 @@ def _value(num: str, scale: str) -> float | None:
     if re.fullmatch(_ARABIC, num):
         v: float | None = float(num.replace(",", ""))
     else:
-        v = cn_number(num)
+        v = figure_number(num)
         while v is None and len(num) > 1 and num[-1] in "万亿":  # 一万万元: the numeral 一万, then the scale 万
             num, scale = num[:-1], num[-1] + scale
             v = cn_number(num)

@@ -82,6 +82,19 @@ def cn_number(s: str) -> float | None:
         return None
 
 
+# A bare 千/百/万 before a scale and a unit is 一千/一百/一万 after a verb of passing or reaching a level
+# (突破千亿元, 超百亿元, 稳定在百亿斤以上); elsewhere it is a word (千方百计, 千家万户). The verbs are lookbehinds, so a
+# pattern may consume them (a qualifier 突破) before the numeral.
+_BARE_AFTER = ("突破", "超过", "达到", "迈上", "跨上", "站上", "跃上", "稳定在", "保持在", "超", "达")
+BARE_NUMERAL = "(?:" + "|".join(f"(?<={w})" for w in _BARE_AFTER) + ")[千百万](?=[亿万])"
+_BARE_VALUE = {"千": 1e3, "百": 1e2, "万": 1e4}
+
+
+def figure_number(s: str) -> float | None:
+    """A figure's numeral → its value: :func:`cn_number`, and a bare 千/百/万 (BARE_NUMERAL) as 一千/一百/一万."""
+    return _BARE_VALUE.get(s.strip()) or cn_number(s)
+
+
 def cn_int(s: str) -> int | None:
     """A numeral that is a whole number → int (八 → 8, 一百零六 → 106); else None."""
     v = cn_number(s)

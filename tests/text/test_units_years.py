@@ -185,7 +185,9 @@ def test_indicator_measures_read_as_before():
 
 
 def test_indicator_figure_amounts_and_rates_read_as_before():
-    _same(OLD_AMOUNT, indicator_figures._AMOUNT)
+    """Amounts in Arabic numerals read as before; Chinese numerals are read too since issue 28 item 2
+    (三万亩以上, tested in tests/test_indicator_figures.py), so those texts are left out here."""
+    _same(OLD_AMOUNT, indicator_figures._AMOUNT, [t for t in UNIT_TEXTS if not t.startswith("三")])
     _same(OLD_FIGURE_RATE, indicator_figures._RATE)
 
 
