@@ -14,6 +14,7 @@ from typing import Any
 from rag.ingest.clean import Cleaned
 from rag.extract.meta import DocMeta, report_year
 from rag.extract.indicator_figures import IndicatorFigure, extract_indicator_figures, stored_indicator_figures
+from rag.extract.labels import clean_label
 from rag.extract.outline import Outline, extract_outline
 from rag.extract.spans import Span
 from rag.extract.speaker import find_speaker
@@ -32,8 +33,6 @@ _TARGET = re.compile(r"目标|预期|力争|确保|争取|计划(?!的)|要|将|
 # in a review section only these mean a plan (要 / 将 there are about what was done)
 _STRONG_TARGET = re.compile(r"目标|预期|力争|争取|计划(?!的)")
 _GROWTH = re.compile(r"(?:同比|比上年|年均)?(?:增长|下降|提高|减少|增幅)$")
-_LEAD_VERBS = re.compile(r"^(?:其中|全年|全镇|全县|全市|今年|去年|共|累计|实现|完成|达到|达|为|新增|新建|建设|完成了|落实了|成功|获得|引进|拓展|发放|投入|打造了?|安装|拆除|清理|打捞|关闭|整改提升|设立|化解|排查出?|受理|收集办理|开展|招录|协助企业解决|代办|培育|提升|年均|同比|比上年|约|超过?|突破|近)+")
-_TAIL_VERBS = re.compile(r"(?:完成|实现|达到|达|为|共|累计|约|超过?|突破|近|达到了)+$")
 # a "label" that is really a verb, a connective or a relative clause: the
 # noun comes after the number (成立14个招商小分队, 各条战线的82名人大代表)
 _WEAK_LABEL = re.compile(r"(?:的|成立|确立|利用|定位|以|和|与|从|一批|也是|走在前|抓好|目前|盘点|创造|推进|抢占|壮大|选出|实施|打造|建立|开展|聚焦|围绕|\*)$|^[\u4e00-\u9fff]?$|[\d*]")
@@ -121,13 +120,9 @@ class Facts:
 
 
 def _label_before(text: str, start: int, floor: int) -> str:
-    """The noun phrase before a number: 全年完成财政税收 → 财政税收."""
-    seg = text[floor:start]
-    parts = _CLAUSE_SPLIT.split(seg)
-    lab = parts[-1] if parts else ""
-    lab = _LEAD_VERBS.sub("", lab)
-    lab = _TAIL_VERBS.sub("", lab)
-    return lab.strip()
+    """The noun phrase before a number: 全年完成财政税收 → 财政税收 (rag.extract.labels)."""
+    parts = _CLAUSE_SPLIT.split(text[floor:start])
+    return clean_label(parts[-1]) if parts and parts[-1].strip() else ""
 
 
 _AFTER_STOP = re.compile(r"(?:为|作为|的|和|等|提升|推进|加快|实现|完成|开展|建设|正在|已|将|在|是|实施)")
