@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from rag.text.indicators import indicators_in
 from rag.text.zh import pos_cut
 
 _LEAD_FLAGS = ("v", "vd", "vg", "d", "ad", "p", "r", "c", "t", "u", "ul", "uj", "uz", "ud", "ug", "uv")
@@ -46,18 +47,33 @@ def _verb(words: tuple[tuple[str, str], ...], i: int) -> bool:
     return flag in _VERB_FLAGS or nxt[0] == "了"
 
 
+def _keeps_verb(words: tuple[tuple[str, str], ...], i: int) -> bool:
+    """Verb ``i`` is the noun phrase's modifier rather than its predicate: an indicator's name starts with
+    it (进出口总额: the vocabulary, rag/text/indicators.yaml), a bare noun of two characters alone follows it (信访事项,
+    报销比例, 死亡人数), or the word cut split a word (瞪|羚企业)."""
+    rest = "".join(w for w, _ in words[i:])
+    if any(a == 0 for _c, a, _e in indicators_in(rest)):
+        return True
+    if len(words) - i == 2 and len(words[i + 1][0]) <= 2 and words[i + 1][1] in _NOMINAL:
+        return True
+    return len(words[i][0]) == 1 and i + 1 < len(words) and len(words[i + 1][0]) == 1
+
+
 def strip_lead(label: str, predicate: bool = True) -> str:
     """The label without the function words and the one predicate before its noun phrase; "" when it
     has none (确定, 落实了). One verb only: the next verb-tagged word is read as part of the noun phrase
     (发放低保资金 → 低保资金, not 资金); only a verb that states an amount (完成, 实现) when ``predicate`` is
-    False (the clause has its predicate after the noun phrase: 脱贫人口人均收入达 keeps 脱贫)."""
+    False (the clause has its predicate after the noun phrase: 脱贫人口人均收入达, …人均纯收入增长 keep 脱贫).
+    A verb that states an amount always goes; another stays when it modifies the noun (``_keeps_verb``)."""
     words = pos_cut(label)
+    if predicate and _MEASURE.search(words[-1][0] if words else ""):
+        predicate = False  # a growth's measure (增长) is its clause's predicate
     i, verbs = 0, 0 if predicate else 1
     while i < len(words) and not _MEASURE.fullmatch(words[i][0]):
         word, flag = words[i]
         if _LEAD_WORDS.fullmatch(word) or word == "了" or (flag in _LEAD_FLAGS and flag not in _VERB_FLAGS):
             i += 1
-        elif _verb(words, i) and (verbs == 0 or _STATING.fullmatch(word)):
+        elif _verb(words, i) and (_STATING.fullmatch(word) or (verbs == 0 and not _keeps_verb(words, i))):
             verbs, i = 1, i + 1
         else:
             break
