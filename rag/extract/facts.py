@@ -447,7 +447,7 @@ def extract_elections(cleaned: Cleaned) -> list[Election]:
     return out
 
 
-_DEPUTIES = re.compile(rf"(?P<n>\d+|{CN_NUMERAL})名(?:人大|党|出席)?代表(?:出席|参加|参会|到会|牢记)?")
+_DEPUTIES = re.compile(rf"(?P<n>\d+|{CN_NUMERAL})名(?:人大|党|出席)?代表(?:出席|参加|参会|到会)?")
 
 
 def extract_deputies(cleaned: Cleaned) -> dict[str, Any] | None:
