@@ -22,6 +22,8 @@ from rag.ingest.clean import clean
     ("脱贫人口人均收入达", "脱贫人口人均收入"),  # the clause's predicate is 达: 脱贫 stays
     ("同比增长", "增长"),  # a measure is kept
     ("落实了", ""),  # a verb alone is no label
+    ("新能源全产业链要力争完成投资", "投资"),  # a modal inside ends the topic: the predicate's object is the label
+    ("确保基本医疗保险参保率稳定在", "基本医疗保险参保率"),  # only the one predicate before the preposition goes
 ])
 def test_label_is_the_noun_phrase(segment, label):
     assert clean_label(segment) == label

@@ -84,8 +84,10 @@ def strip_tail(label: str) -> str:
     """The label without a trailing predicate: 产值稳定在 → 产值, 营业收入达 → 营业收入."""
     words = list(pos_cut(label))
     if len(words) >= 2 and words[-1][0] in _TAIL_PREP and words[-1][1] in ("p", "v"):
-        words.pop()
-        while len(words) >= 2 and words[-1][1] in _TAIL_FLAGS:
+        words.pop()  # the preposition, then the one predicate that governs it, then its adverbs
+        if len(words) >= 2 and words[-1][1] in _TAIL_FLAGS:
+            words.pop()
+        while len(words) >= 2 and words[-1][1] in ("d", "ad"):
             words.pop()
     return _TAIL_VERBS.sub("", "".join(w for w, _ in words))
 
@@ -98,9 +100,22 @@ def enumerated_category(label: str) -> str:
     return tail if len(tail) >= 2 else label
 
 
+# a modal inside a label ends its topic and starts its predicate (新能源全产业链要力争完成投资)
+_MODAL = re.compile(r"(?:要|力争|确保|争取)")
+
+
+def after_modal(label: str) -> str:
+    """What follows the last modal word (要, 力争 …) the word cut reads inside the label, when a noun
+    phrase precedes it; the label itself otherwise."""
+    words = pos_cut(label)
+    at = [i for i, (w, _f) in enumerate(words) if _MODAL.fullmatch(w) and 0 < i < len(words) - 1
+          and any(f in _NOMINAL for _w, f in words[:i])]
+    return "".join(w for w, _ in words[at[-1] + 1:]) if at else label
+
+
 def clean_label(segment: str) -> str:
     """The label of a figure from the clause piece before its number."""
-    segment = segment.strip()
+    segment = after_modal(segment.strip())
     tail = strip_tail(segment)  # a predicate after the noun phrase (…达, …稳定在) is the clause's one
     return strip_tail(enumerated_category(strip_lead(segment, predicate=tail == segment))).strip()
 
