@@ -27,7 +27,7 @@ def test_docs_json_has_eval_format_keys(seeded_dir):
     got = {k: (d["place"], d["parent"], d["province"], d["doc_type"], d["date"]) for k, d in rows.items()}
     assert got[SEED_IDS["gangkou"]] == ("港口镇", "中山市", "广东省", "人代会", "2024-02-05")
     assert got[SEED_IDS["houjie"]] == ("厚街镇", "东莞市", "广东省", "党代会", "2024-02")
-    assert got[SEED_IDS["jinfeng"]] == ("锦丰镇", "张家港市", "江苏省", "人代会", "2024-08-08")
+    assert got[SEED_IDS["jinfeng"]] == ("锦丰镇", "张家港市", "江苏省", "人代会", "2024-08")  # "88日": no such day, the publication month
     assert got[SEED_IDS["xinjiebu"]] == ("新界埠镇", "上高县", "江西省", "政府工作报告", "2024-03-31")
     assert got[SEED_IDS["speech"]][0] is None
 

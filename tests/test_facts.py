@@ -148,3 +148,10 @@ def test_raised_by_to_is_no_range():
     c = clean("一、2023年工作回顾\n参保人在镇街医院普通门诊就诊，报销比例提高10%至40%。\n")
     figs = extract_figures(c, DocMeta(place="某市", date="2024-01-10", doc_type="政府工作报告"))
     assert all(f.low is None for f in figs)
+
+
+def test_deputies_span_ends_at_the_deputies_not_at_a_seed_verb():
+    from rag.extract.facts import extract_deputies
+
+    d = extract_deputies(clean("来自全镇各条战线的82名人大代表牢记使命，依法履职。"))
+    assert d["value"] == 82 and d["quote"] == "82名人大代表"

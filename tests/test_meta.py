@@ -7,7 +7,7 @@ from tests.conftest import SEED_IDS
 EXPECTED = {
     "gangkou": ("港口镇", "中山市", "广东省", "人代会", "港口镇第十七届人民代表大会第七次会议", "2024-02-05"),
     "houjie": ("厚街镇", "东莞市", "广东省", "党代会", "中国共产党厚街镇第十五届代表大会第三次会议", "2024-02"),
-    "jinfeng": ("锦丰镇", "张家港市", "江苏省", "人代会", "锦丰镇第二十一届人民代表大会第五次会议", "2024-08-08"),
+    "jinfeng": ("锦丰镇", "张家港市", "江苏省", "人代会", "锦丰镇第二十一届人民代表大会第五次会议", "2024-08"),  # "88日" has no such day: the publication month (issue 28)
     "xinjiebu": ("新界埠镇", "上高县", "江西省", "政府工作报告", "新界埠镇第三届人民代表大会第六次会议", "2024-03-31"),
     "speech": (None, None, None, "讲话", None, "2023"),
 }
@@ -19,9 +19,26 @@ def test_seed_metadata(seed_raw, key):
     assert (m.place, m.parent, m.province, m.doc_type, m.meeting, m.date) == EXPECTED[key]
 
 
-def test_garbled_day_repaired_from_publication_date():
+def test_impossible_day_gives_the_publication_month_with_the_reason():
     raw = "来源:某市 发布时间:2024-08-09 13:58:03\n88日,某某镇第二届人民代表大会第三次会议胜利召开。"
-    assert extract_meta(clean(raw)).date == "2024-08-08"
+    m = extract_meta(clean(raw))
+    assert m.date == "2024-08" and "88日" in m.reasons["date"] and "2024-08-09" in m.reasons["date"]
+    # not guessed from the digits: 35日 is no 3月5日 either
+    raw = "发布时间:2023-06-20 09:00\n35日，某县第五届人民代表大会第二次会议召开。"
+    assert extract_meta(clean(raw)).date == "2023-06"
+
+
+def test_impossible_day_without_publication_date_is_left_unknown_with_the_reason():
+    m = extract_meta(clean("45日,某某镇第二届人民代表大会第三次会议胜利召开。\n会议听取了工作报告。"))
+    assert m.date is None or len(m.date) == 4  # no day or month is made up
+    assert "45日" in m.reasons["date"]
+
+
+def test_day_alone_is_that_day_of_the_publication_month():
+    raw = "发布时间:2025-03-12 10:00\n8日，某某镇第三届人民代表大会第四次会议召开。"
+    assert extract_meta(clean(raw)).date == "2025-03-08"
+    raw = "发布时间:2025-03-02 10:00\n28日，某某镇第三届人民代表大会第四次会议召开。"
+    assert extract_meta(clean(raw)).date == "2025-02-28"  # a day still to come is last month's
 
 
 def test_month_after_publication_means_previous_year():

@@ -31,7 +31,7 @@ from rag.text.zh import normalize_query, short_place
 
 BRIEF_KEYS = ("doc", "place", "parent", "province", "doc_type", "meeting", "date", "deputies",
               "officials", "elected", "figures", "redacted_labels")
-_KEY_LABEL = re.compile(r"收入|投资|产值|税收|增长|总额|增加值|营业|资金|农田|种植|人均|GDP|生产总值|消费|财政|预算|改造|建设|企业|民生实事|产业集群|补助|救助")
+_SHARE = re.compile(r"占比|比重|占[^比]*比例")  # a share of a total: 民营经济增加值占比
 _VALUE_UNITS = MONEY_UNITS | RATE_UNITS | AREA_UNITS
 _CITY_OR_PROVINCE = ("市", "州", "盟", "地区", "省", "自治区")
 
@@ -40,15 +40,26 @@ LOW_CONF_MARK = " ⚠识别置信度低"  # a figure OCR read from a low-confide
 
 
 def key_figure(f: Figure) -> bool:
-    """The figures a reader of a brief wants: money, rates and areas of named indicators."""
+    """The figures a reader of a brief wants, by general rules (no list of labels):
+
+    * an indicator of the vocabulary (rag/text/indicators.yaml) in a money, rate, area or count unit;
+    * money in 亿元 or 万元, by its unit alone (not small sums in 元);
+    * a growth rate: a rate whose label ends in its measure (增长, 下降 …: ``Figure.growth``);
+    * a per-head amount in 元 (人均收入).
+    A share (…占比, …比重) is no key figure; a count or an area only as a named indicator.
+    """
     if f.masked or f.value is None:
         return False
     label = f.label or ""
-    if len(label) < 2 or len(label) > 16:
+    if len(label) < 2 or len(label) > 16 or _SHARE.search(label):
         return False
-    if f.unit in _VALUE_UNITS:
-        return bool(_KEY_LABEL.search(label)) or f.unit in KEY_MONEY_UNITS
-    return bool(_KEY_LABEL.search(label)) and f.unit in KEY_COUNT_UNITS and len(label) >= 3
+    if indicators_in(label):
+        return f.unit in _VALUE_UNITS or f.unit in KEY_COUNT_UNITS
+    if f.unit in KEY_MONEY_UNITS:
+        return True
+    if f.unit in RATE_UNITS:
+        return f.growth
+    return f.unit in MONEY_UNITS and "人均" in label
 
 
 def headline_figures(meta: dict, figures: list[dict]) -> list[dict]:

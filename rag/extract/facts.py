@@ -14,6 +14,7 @@ from typing import Any
 from rag.ingest.clean import Cleaned
 from rag.extract.meta import DocMeta, report_year
 from rag.extract.indicator_figures import IndicatorFigure, extract_indicator_figures, names_a_part, stored_indicator_figures
+from rag.extract.labels import clean_label
 from rag.extract.outline import Outline, extract_outline
 from rag.extract.spans import Span
 from rag.extract.speaker import find_speaker
@@ -34,13 +35,6 @@ _TARGET = re.compile(r"目标|预期|力争|确保|争取|计划(?!的)|要|将|
 # in a review section only these mean a plan (要 / 将 there are about what was done)
 _STRONG_TARGET = re.compile(r"目标|预期|力争|争取|计划(?!的)")
 _GROWTH = re.compile(r"(?:同比|比上年|年均)?(?:增长|下降|提高|减少|增幅)$")
-_LEAD_VERBS = re.compile(r"^(?:其中|全年|全镇|全县|全市|今年|去年|共|累计|实现|完成|达到|达|为|新增|新建|建设|完成了|落实了|成功|获得|引进|拓展|发放|投入|打造了?|安装|拆除|清理|打捞|关闭|整改提升|设立|化解|排查出?|受理|收集办理|开展|招录|协助企业解决|代办|培育|提升|年均|同比|比上年|约|超过?|突破|近)+")
-_TAIL_VERBS = re.compile(r"(?:完成|实现|达到|达|为|共|累计|约|超过?|突破|近|达到了|稳定在|保持在|控制在|提高到|提高至|提升到|"
-                         r"提升至|增加到|增加至|增至|力争|争取|确保)+$")
-# a goal word before the noun (力争完成投资 → 投资): the figure is a target, the word no part of its name
-_GOAL_LEAD = re.compile(r"^(?:力争|争取|确保|努力)")
-# the members of a list before its class noun (步长、万祥、金骏安等优强企业250家 → 优强企业); not 平等, 均等, 同等, 一等奖
-_ENUM_HEAD = re.compile(r"^.*(?<![平均同对高中初优相何])等(?![级次候待于同奖])(?=[\u4e00-\u9fff]{2,}$)")
 # the words around a number that are part of the claim: after its unit (以上, 左右 …) and right before it (突破, 超过 …)
 _QUALIFIER_AFTER = re.compile(r"\s*(左右|以上|以内|以下|上下)")
 _THRESHOLD_BEFORE = re.compile(r"(突破|超过|超|接近|近|约)\s*$")
@@ -133,13 +127,9 @@ class Facts:
 
 
 def _label_before(text: str, start: int, floor: int) -> str:
-    """The noun phrase before a number: 全年完成财政税收 → 财政税收."""
-    seg = text[floor:start]
-    parts = _CLAUSE_SPLIT.split(seg)
-    lab = _ENUM_HEAD.sub("", parts[-1] if parts else "")
-    lab = _LEAD_VERBS.sub("", _GOAL_LEAD.sub("", _LEAD_VERBS.sub("", lab)))  # 全年力争完成投资 → 投资
-    lab = _TAIL_VERBS.sub("", lab)
-    return lab.strip()
+    """The noun phrase before a number: 全年完成财政税收 → 财政税收 (rag.extract.labels)."""
+    parts = _CLAUSE_SPLIT.split(text[floor:start])
+    return clean_label(parts[-1]) if parts and parts[-1].strip() else ""
 
 
 _AFTER_STOP = re.compile(r"(?:为|作为|的|和|等|提升|推进|加快|实现|完成|开展|建设|正在|已|将|在|是|实施)")
@@ -478,7 +468,7 @@ def extract_elections(cleaned: Cleaned) -> list[Election]:
     return out
 
 
-_DEPUTIES = re.compile(rf"(?P<n>\d+|{CN_NUMERAL})名(?:人大|党|出席)?代表(?:出席|参加|参会|到会|牢记)?")
+_DEPUTIES = re.compile(rf"(?P<n>\d+|{CN_NUMERAL})名(?:人大|党|出席)?代表(?:出席|参加|参会|到会)?")
 
 
 def extract_deputies(cleaned: Cleaned) -> dict[str, Any] | None:

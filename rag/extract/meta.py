@@ -25,7 +25,8 @@ PARTY = re.compile(rf"中国共产党(?P<run>[\u4e00-\u9fff]{{2,15}}?)第(?P<ter
 _STOP_CHARS = set("在于日了的和与及是为、届年月由向对从")
 _FULL_DATE_AT_MEETING = re.compile(rf"{DATE_GROUPS_RE}\s*在[^。\n]{{0,60}}?(?:会议|大会)")
 _LEAD_DATE = re.compile(rf"^(?:(?P<y>{YEAR_DIGITS})年)?(?P<m>\d{{1,2}})月(?P<d>\d{{1,2}})日(?:上午|下午|晚)?\s*[,，、]?")
-_GARBLED_LEAD = re.compile(r"^(?P<md>\d{2,4})日\s*[,，]")
+# a paragraph led by a day alone (8日，…召开): news dates the event in the month it is published
+_LEAD_DAY = re.compile(r"^(?P<d>\d{1,4})日(?:上午|下午|晚)?\s*[,，、]")
 _TITLE_DATE = re.compile(rf"[（(]{DATE_GROUPS_RE}")
 _PUB_DATE = re.compile(rf"(?P<y>{YEAR_DIGITS})\s*[-/年.]\s*(?P<m>\d{{1,2}})\s*[-/月.]\s*(?P<d>\d{{1,2}})")
 
@@ -197,31 +198,25 @@ def _context_year(text: str, published: date | None) -> int | None:
     return max(cands)
 
 
-def _repair_garbled(md: str, published: date | None, year: int | None) -> date | None:
-    """"88日" lost its 月: try every split of the digits, keep the latest date
-    not after the publication date (publication usually follows the meeting)."""
-    y = published.year if published else year
-    if y is None:
+def day_in_publication_month(day: int, published: date) -> date | None:
+    """The date a news item means by "8日": that day of the month it is published, or of the month
+    before when the day is still to come; None when no month has that day (a garbled "88日")."""
+    y, m = published.year, published.month
+    if day > published.day:
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    try:
+        return date(y, m, day)
+    except ValueError:
         return None
-    best = None
-    for i in range(1, len(md)):
-        try:
-            d = date(y, int(md[:i]), int(md[i:]))
-        except ValueError:
-            continue
-        if published and d > published:
-            continue
-        if best is None or d > best:
-            best = d
-    return best
 
 
 def _fmt(d: date) -> str:
     return d.isoformat()
 
 
-def find_date(cleaned: Cleaned, doc_type: str, title_lines: list[str]) -> tuple[str | None, str | None]:
-    """(date, publication date) — date as YYYY-MM-DD, YYYY-MM or YYYY.
+def find_date(cleaned: Cleaned, doc_type: str, title_lines: list[str]) -> tuple[str | None, str | None, str | None]:
+    """(date, publication date, why the date is less than the text wrote or None) — date as YYYY-MM-DD,
+    YYYY-MM or YYYY.
 
     In order of trust: a full date at the meeting or in the title; a date that
     leads one of the first paragraphs; the year a speech's title names; the
@@ -234,18 +229,20 @@ def find_date(cleaned: Cleaned, doc_type: str, title_lines: list[str]) -> tuple[
     m = _FULL_DATE_AT_MEETING.search(head) or _TITLE_DATE.search(head)
     if m:
         try:
-            return _fmt(date(int(m["y"]), int(m["m"]), int(m["d"]))), pub
+            return _fmt(date(int(m["y"]), int(m["m"]), int(m["d"]))), pub, None
         except ValueError:
             pass
     for para in text.split("\n")[:6]:
-        found = _paragraph_date(para, text, published)
-        if found:
-            return found, pub
-    return _title_year(doc_type, title_lines, cleaned.front_title, published), pub
+        found, why = _paragraph_date(para, text, published)
+        if found or why:
+            return found, pub, why
+    return _title_year(doc_type, title_lines, cleaned.front_title, published), pub, None
 
 
-def _paragraph_date(para: str, text: str, published: date | None) -> str | None:
-    """A date leading a paragraph about a meeting (2月5日，…召开), a garbled "88日", or 近日 → the publication month."""
+def _paragraph_date(para: str, text: str, published: date | None) -> tuple[str | None, str | None]:
+    """(date, reason) from a date leading a paragraph about a meeting (2月5日，…召开), a day alone (8日，…:
+    that day of the publication month), or 近日 (the publication month). A day no month has (a garbled
+    "88日") gives the publication month, or no date without one, with the reason."""
     lead = _LEAD_DATE.match(para)
     if lead and (re.search(r"会议|大会|召开|开幕|举行", para[:200])):
         y = int(lead["y"]) if lead["y"] else None
@@ -256,17 +253,22 @@ def _paragraph_date(para: str, text: str, published: date | None) -> str | None:
                 y = _context_year(text, None)
         if y:
             try:
-                return _fmt(date(y, int(lead["m"]), int(lead["d"])))
+                return _fmt(date(y, int(lead["m"]), int(lead["d"]))), None
             except ValueError:
                 pass
-    g = _GARBLED_LEAD.match(para)
-    if g:
-        d = _repair_garbled(g["md"], published, _context_year(text, published))
-        if d:
-            return _fmt(d)
+    day = _LEAD_DAY.match(para)
+    if day and re.search(r"会议|大会|召开|开幕|举行", para[:200]):
+        found = day_in_publication_month(int(day["d"]), published) if published else None
+        if found:
+            return _fmt(found), None
+        written = day.group(0).rstrip(",，、 ")
+        if published is None:
+            return None, f"原文日期“{written}”没有月份，也没有发布日期可据"
+        return (f"{published.year:04d}-{published.month:02d}",
+                f"原文日期“{written}”不成立（没有这一天），取发布日期 {published.isoformat()} 的年月")
     if para.startswith("近日") and published:
-        return f"{published.year:04d}-{published.month:02d}"
-    return None
+        return f"{published.year:04d}-{published.month:02d}", None
+    return None, None
 
 
 def _title_year(doc_type: str, title_lines: list[str], front_title: str | None, published: date | None) -> str | None:
@@ -356,7 +358,9 @@ def extract_meta(cleaned: Cleaned) -> DocMeta:
     reasons: dict[str, str] = {}
     if doc_type == "政府工作报告" and "政府工作报告" not in "\n".join(title_lines) and (op := REPORT_OPENING.search(text[:3000])):
         reasons["doc_type"] = f"开场白“{op.group(0)}”"
-    dt, pub = find_date(cleaned, doc_type, title_lines)
+    dt, pub, date_why = find_date(cleaned, doc_type, title_lines)
+    if date_why:
+        reasons["date"] = date_why
     if doc_type == "政府工作报告" and (dt is None or (pub and dt == pub[:7])):
         year, why = outline_year(text)
         if year and (dt is None or int(dt[:4]) != year):

@@ -331,6 +331,12 @@ def _posseg(text: str) -> list[tuple[str, str]]:
     return [(p.word, p.flag) for p in _pos_tokenizer().cut(text)]
 
 
+@lru_cache(maxsize=65536)
+def pos_cut(text: str) -> tuple[tuple[str, str], ...]:
+    """(word, jieba part-of-speech flag) of a short text such as a figure's label; cached."""
+    return tuple(_posseg(text))
+
+
 @lru_cache(maxsize=1)
 def _pos_tokenizer():
     import jieba.posseg
