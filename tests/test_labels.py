@@ -55,15 +55,3 @@ def _f(label: str, value: float, unit: str, growth: bool = False) -> Figure:
 ])
 def test_key_figure_by_unit_growth_and_vocabulary(fig, key):
     assert key_figure(fig) is key
-
-
-@pytest.mark.parametrize("fig, key", [
-    (_f("高标准农田", 1300, "亩"), True),  # what a town built and counted
-    (_f("民生实事", 10, "件"), True),
-    (_f("危房改造", 11, "户"), True),
-    (_f("水库", 46, "个"), False),  # too short a label to say what was counted
-    (_f("民营经济增加值占比", 55, "%"), False),
-])
-def test_a_towns_brief_keeps_its_counts_and_areas(fig, key):
-    """A town's report names few indicators: its counts and areas with a noun-phrase label are its key figures."""
-    assert key_figure(fig, town=True) is key

@@ -39,16 +39,14 @@ _CITY_OR_PROVINCE = ("市", "州", "盟", "地区", "省", "自治区")
 LOW_CONF_MARK = " ⚠识别置信度低"  # a figure OCR read from a low-confidence line (rag.extract.confidence)
 
 
-def key_figure(f: Figure, town: bool = False) -> bool:
+def key_figure(f: Figure) -> bool:
     """The figures a reader of a brief wants, by general rules (no list of labels):
 
     * an indicator of the vocabulary (rag/text/indicators.yaml) in a money, rate, area or count unit;
     * money in 亿元 or 万元, by its unit alone (not small sums in 元);
     * a growth rate: a rate whose label ends in its measure (增长, 下降 …: ``Figure.growth``);
     * a per-head amount in 元 (人均收入).
-    A share (…占比, …比重) is no key figure; a count or an area only as a named indicator — except in a town's
-    report (``town``), which names few indicators and reports what it built and counted: there a count or an area
-    with a noun-phrase label of three or more characters is one (高标准农田1300亩, 民生实事10件, 危房改造11户).
+    A share (…占比, …比重) is no key figure; a count or an area only as a named indicator.
     """
     if f.masked or f.value is None:
         return False
@@ -61,15 +59,7 @@ def key_figure(f: Figure, town: bool = False) -> bool:
         return True
     if f.unit in RATE_UNITS:
         return f.growth
-    if town and (f.unit in KEY_COUNT_UNITS or f.unit in AREA_UNITS):
-        return len(label) >= 3
     return f.unit in MONEY_UNITS and "人均" in label
-
-
-def is_town_report(meta: dict) -> bool:
-    """Whether a document is about a place below a city (a town, a township, a county's street): its brief
-    keeps counts and areas (key_figure's ``town``)."""
-    return not (meta.get("place") or "").endswith(_CITY_OR_PROVINCE)
 
 
 def headline_figures(meta: dict, figures: list[dict]) -> list[dict]:
@@ -225,9 +215,8 @@ def doc_brief(d: DocRow) -> dict[str, Any]:
     elected = [{"name": e.name, "post": e.post, "source": _prov(d, e)} for e in f.elected]
     all_figures: list[dict] = []
     seen: set[tuple] = set()
-    town = is_town_report(d.meta)
     for g in f.figures:
-        if not key_figure(g, town):
+        if not key_figure(g):
             continue
         key = (g.label, g.value, g.unit, g.year, g.kind)
         if key in seen:
@@ -385,9 +374,8 @@ def compare(store: Store, label: str) -> list[dict[str, Any]]:
     want = normalize_query(label)
     rows = []
     for d in store.list_docs():
-        town = is_town_report(d.meta)
         for g in facts(d).figures:
-            if not (key_figure(g, town) or g.masked):
+            if not (key_figure(g) or g.masked):
                 continue
             if want in g.label or (len(g.label) >= 2 and g.label in want):
                 rows.append({"place": d.meta.get("place"), "year": g.year, "kind": g.kind, "label": g.label,
