@@ -15,10 +15,11 @@ import re
 
 import pytest
 
-from evals.metrics import normalize, numbers_in, same_number, scale_value
+from evals.metrics import normalize, numbers_in, scale_value
 from rag.ingest.clean import clean, to_simplified
 from tests.conftest import ROOT
 from tests.test_gold_cities import _load, _shared_corpus
+from tests.test_gold_firstlook import _BARE_NUMBER, _answer_in, _same  # the first look's own value checks
 
 FIRSTLOOK2 = ROOT / "corpora" / "firstlook2"
 # part A's reports and their years (the shared corpus's manifest)
@@ -38,24 +39,6 @@ _TEXTS = {name: _ALL_TEXTS[name] for name in _RAW}
 _NUMBERS = {name: numbers_in(clean(raw).text) for name, raw in _RAW.items()}
 _TOWN = {q["doc"]: q["town"] for q in QA if q["doc"]}
 _MEASURE = re.compile(r"(?:可比|同比|同口径|现价)?(?:增长|下降|增速)$")
-
-
-def _same(want: tuple[float, str], got: tuple[float, str]) -> bool:
-    """Equal value; a percentage must be written as one (a unit-less 6 of 6大片区 is not 6%)."""
-    return same_number(want, got) and (got[1] == want[1] or (want[1] != "%" and got[1] == ""))
-
-
-_BARE_NUMBER = re.compile(r"-?[\d.]+(?:万亿|亿|万|千)?(?:元|%|人|美元)?")
-
-
-def _answer_in(text: str, answer: str) -> bool:
-    """A bare number is compared by value (and unit) with the document's numbers; any other answer
-    must occur with no number glued before it ("6%以上" not inside "16%以上")."""
-    a = normalize(answer)
-    if _BARE_NUMBER.fullmatch(a) and "万亿" not in a:
-        want = numbers_in(a)
-        return len(want) == 1 and any(_same(want[0], n) for n in numbers_in(text))
-    return re.search(r"(?<!\d)(?<!\d\.)" + re.escape(a), text) is not None
 
 
 # --- the documents --------------------------------------------------------------------
