@@ -30,9 +30,10 @@ from rag.llm.deadline import AnswerDeadline, answer_limits, bounded_stream
 from rag.llm.errors import ENDPOINT_ERRORS, backend_error
 from rag.llm.prompts import load_prompt
 from rag.qa.limits import check_input
-from rag.qa import checks
+from rag.qa import checks, claims
 from rag.qa.evidence import select_evidence
 from rag.qa.question import Question
+from rag.qa.refusal import held_answer, quoted
 from rag.qa.road import Asked, Route, take_road
 from rag.qa.support import evidence_text, support
 from rag.qa.types import ABSTAIN_TEXT, Answer, Citation, Evidence
@@ -53,7 +54,9 @@ class QA:
         self.store = store or Store(self.settings)
         self.retriever = Retriever(self.store)
         self.backend = backend if isinstance(backend, Backend) else make_backend(self.settings, backend)
-        self.prompt = load_prompt("qa")
+        # a local llama.cpp model answers as JSON claims its grammar holds it to (rag.qa.claims); others in text
+        self.json_road = self.backend.name == "local"
+        self.prompt = load_prompt("qa_json" if self.json_road else "qa")
         self.condense_prompt = load_prompt("condense")
 
     def warm_model(self) -> float | None:
@@ -178,14 +181,20 @@ class QA:
         evidence_block = "\n".join(f"[{e.n}] {e.text}" for e in ans.evidence)
         from langchain_core.output_parsers import StrOutputParser
 
-        chain = self.prompt.template() | self.backend.chat | StrOutputParser()
+        chat = self.backend.chat
+        if self.json_road:  # the grammar: n names an evidence, each claim quotes it
+            fmt = claims.response_format([e.n for e in ans.evidence])
+            chat = chat.bind(extra_body={"response_format": fmt})  # type: ignore[union-attr]
+        chain = self.prompt.template() | chat | StrOutputParser()
         parts: list[str] = []
         try:
             for tok in bounded_stream(lambda: chain.stream({"evidence": evidence_block, "question": standalone}),
                                       answer_limits(self.settings, t0)):
+                parts.append(tok)
+                if self.json_road:
+                    continue  # JSON is no text to show: the verified answer is shown once it is complete
                 if ans.ttft_s is None:
                     ans.ttft_s = time.perf_counter() - t0
-                parts.append(tok)
                 yield {"type": "token", "text": tok}
         except AnswerDeadline as e:  # out of time: the evidence itself (the same trust check), instead of nothing
             ans.text = e.fallback([x for x in ans.evidence if not SUSPECT.search(x.text)])
@@ -195,14 +204,61 @@ class QA:
             return
         except ENDPOINT_ERRORS as e:
             raise backend_error(self.backend, e) from e
-        ans.text = "".join(parts).strip()
+        raw = "".join(parts).strip()
+        if self.json_road:
+            self._from_claims(ans, raw, road.question)
+            ans.ttft_s = time.perf_counter() - t0
+            yield {"type": "token", "text": ans.text}
+            yield from self._finish(ans, t0)
+            return
+        ans.text = raw
         if _REFUSAL.search(ans.text) and not numbers(CITATION_MARKER.sub("", ans.text)):
-            ans.abstained = True
-            ans.text = ABSTAIN_TEXT
+            self._refused(ans, road.question)
         else:
             self._ground(ans)
             self._cite(ans)
         yield from self._finish(ans, t0)
+
+    def _refused(self, ans: Answer, question: Question | None, text: str = ABSTAIN_TEXT) -> None:
+        """The model refused (or nothing it said held): abstain — unless an evidence sentence answers the asked
+        indicator and year exactly (rag.qa.refusal), which is then quoted instead."""
+        held = held_answer(question, [e for e in ans.evidence if not SUSPECT.search(e.text)])
+        if held is None:
+            ans.text, ans.abstained = text, True
+            return
+        ans.text, ans.abstained = quoted(held), False
+        self._cite(ans)
+
+    def _from_claims(self, ans: Answer, raw: str, question: Question | None) -> None:
+        """The answer from the model's JSON claims: each quote verified in the evidence, each answer grounded
+        (one that is not gives way to its quote), rendered as text with [n]; none left is a refusal."""
+        parsed = claims.parse(raw)
+        year, measure = (question.year, question.measure) if question else (None, None)
+        kept, dropped = claims.verify(parsed or [], ans.evidence, year)
+        if parsed is None:
+            dropped.append(f"模型的回答不是完整的JSON：{raw[:80]}")
+        sources = {e.n: evidence_text(e) for e in ans.evidence}
+        asked = set(numbers(normalize_query(ans.standalone or ans.question)))
+        sentences = []
+        for c in kept:
+            text = claims.render([c], measure)
+            if checks.ground(text, sources, asked)[1]:  # the answer states what the evidence does not: its quote
+                dropped.append(text)
+                text = claims.render([claims.Claim(c.n, c.quote, c.quote)])
+            sentences.append(text)
+        if not sentences:
+            self._refused(ans, question, ABSTAIN_TEXT if parsed == [] else
+                          f"{ABSTAIN_TEXT}（模型的回答未能在原文中核实，已删除）")
+            ans.removed = dropped
+            return
+        ans.text = "".join(sentences)
+        self._ground(ans)
+        ans.removed = dropped + ans.removed
+        ans.verified = ans.verified and not dropped
+        if ans.abstained:
+            self._refused(ans, question, ans.text)
+            return
+        self._cite(ans)
 
     def _finish(self, ans: Answer, t0: float) -> Iterator[dict[str, Any]]:
         ans.total_s = time.perf_counter() - t0

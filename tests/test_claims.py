@@ -1,0 +1,83 @@
+"""The model's JSON claims (rag.qa.claims) and the refusal that is not taken (rag.qa.refusal): verified by code."""
+
+from __future__ import annotations
+
+import json
+
+from rag.qa import claims
+from rag.qa.claims import Claim
+from rag.qa.question import parse
+from rag.qa.refusal import held_answer, quoted
+from rag.qa.types import Evidence
+
+
+def _ev(n: int, text: str, date: str | None = None) -> Evidence:
+    return Evidence(n, f"d{n}.txt", text, 0, len(text), text, date=date)
+
+
+ELECTED = [_ev(1, "会议选举孙曙涛为港口镇人民政府副镇长。"),
+           _ev(2, "会议投票选举杜锁军同志为锦丰镇人民政府镇长,秦嘉恺、陈凌霄同志为锦丰镇人民政府副镇长。"),
+           _ev(3, "镇长 陈 曦")]
+
+
+def test_schema_lets_n_name_only_the_evidence_given():
+    s = claims.schema([1, 2, 3])
+    item = s["properties"]["claims"]["items"]
+    assert item["properties"]["n"]["enum"] == [1, 2, 3] and item["required"] == ["n", "quote", "answer"]
+    fmt = claims.response_format([1, 2])
+    assert fmt["type"] == "json_schema" and fmt["json_schema"]["schema"]["required"] == ["claims"]
+
+
+def test_parse_reads_claims_and_rejects_what_is_not_the_object():
+    raw = json.dumps({"claims": [{"n": 1, "quote": "选举孙曙涛", "answer": "港口镇"}]}, ensure_ascii=False)
+    assert claims.parse(raw) == [Claim(1, "选举孙曙涛", "港口镇")]
+    assert claims.parse('{"claims": []}') == []
+    assert claims.parse('{"claims": [{"n": 1, "quo') is None  # cut short
+    assert claims.parse("港口镇[1]。") is None
+
+
+def test_a_list_keeps_every_item_that_quotes_its_evidence():
+    """A list question is an array of claims: each item stands alone (two towns, two claims, both kept)."""
+    got = [Claim(1, "选举孙曙涛为港口镇人民政府副镇长", "港口镇"), Claim(2, "秦嘉恺、陈凌霄同志为锦丰镇人民政府副镇长", "锦丰镇")]
+    kept, dropped = claims.verify(got, ELECTED)
+    assert kept == got and not dropped
+    text = claims.render(kept)
+    assert text == "港口镇[1]。锦丰镇[2]。"
+
+
+def test_a_quote_is_re_pointed_to_the_evidence_that_holds_it_or_dropped():
+    kept, dropped = claims.verify([Claim(1, "秦嘉恺、陈凌霄同志为锦丰镇人民政府副镇长", "秦嘉恺、陈凌霄"),
+                                   Claim(2, "选举王五为副镇长", "王五")], ELECTED)
+    assert [(c.n, c.answer) for c in kept] == [(2, "秦嘉恺、陈凌霄")]
+    assert len(dropped) == 1 and "王五" in dropped[0]
+
+
+def test_a_quote_of_another_year_is_dropped_when_a_year_is_asked():
+    ev = [_ev(1, "2022年地区生产总值增长5.1%,2023年地区生产总值增长6.2%。"), _ev(2, "2022年全市地区生产总值增长5.1%。")]
+    kept, dropped = claims.verify([Claim(2, "2022年全市地区生产总值增长5.1%", "5.1%")], ev, year=2023)
+    assert not kept and dropped
+    kept, _ = claims.verify([Claim(1, "2023年地区生产总值增长6.2%", "6.2%")], ev, year=2023)
+    assert [c.n for c in kept] == [1]
+
+
+def test_an_answer_that_drops_the_unit_or_states_the_other_measure_gives_way_to_its_quote():
+    assert claims.answer_text(Claim(1, "新建污水管网12公里", "12")) == "新建污水管网12公里"
+    quote = "固定资产投资完成85亿元,增长115.7%"
+    assert claims.answer_text(Claim(1, quote, "85亿元"), measure="growth") == quote
+    assert claims.answer_text(Claim(1, quote, "增长115.7%"), measure="growth") == "增长115.7%"
+    assert claims.answer_text(Claim(1, quote, "115.7%"), measure="level") == quote
+    # an appended "（原文：…）" fragment is no part of the answer
+    assert claims.answer_text(Claim(1, quote, "增长115.7%（原文：增长115.7）")) == "增长115.7%"
+
+
+def test_a_refusal_is_not_taken_while_the_evidence_answers_the_asked_indicator_and_year():
+    q = parse("儋州2022年的报告中，洋浦经济开发区2021年固定资产投资增长多少？", None, [])
+    ev = [_ev(1, "全年接待游客超过1000万人次。", "2022-01-20"),
+          _ev(2, "洋浦经济开发区地区生产总值增长22.6%,固定资产投资增长115.7%。", "2022-01-20")]
+    held = held_answer(q, ev)
+    assert held is not None and held.n == 2
+    assert quoted(held).endswith("固定资产投资增长115.7%。[2]")
+    # another year's report, or only the level, is no match
+    assert held_answer(q, [_ev(2, ev[1].text, "2019-01-20")]) is None
+    assert held_answer(q, [_ev(2, "固定资产投资完成85亿元。", "2022-01-20")]) is None
+    assert held_answer(parse("洋浦今年的工作重点是什么？", None, []), ev) is None
