@@ -81,3 +81,53 @@ def test_a_refusal_is_not_taken_while_the_evidence_answers_the_asked_indicator_a
     assert held_answer(q, [_ev(2, ev[1].text, "2019-01-20")]) is None
     assert held_answer(q, [_ev(2, "固定资产投资完成85亿元。", "2022-01-20")]) is None
     assert held_answer(parse("洋浦今年的工作重点是什么？", None, []), ev) is None
+
+
+def test_the_draft_shows_the_answers_as_the_json_grows_and_only_grows():
+    raw = json.dumps({"claims": [{"n": 1, "quote": "选举孙曙涛为副镇长", "answer": "港口镇\"新\""},
+                                 {"n": 2, "quote": "锦丰镇人民政府副镇长", "answer": "锦丰镇"}]}, ensure_ascii=False)
+    drafts = [claims.draft(raw[:i]) for i in range(len(raw) + 1)]
+    assert drafts[-1] == '港口镇"新"[1]。锦丰镇[2]。'
+    assert all(b.startswith(a) for a, b in zip(drafts, drafts[1:]))
+
+
+GROUNDING_Q = "锦丰镇人民代表大会出席会议的人大代表情况"
+
+
+def _json_qa(store, raw: str):
+    """The chain's JSON road with a scripted model (Tier 2: our verification code, not the model)."""
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+
+    from rag.llm.backends import Backend
+    from rag.llm.prompts import load_prompt
+    from rag.qa.chain import QA
+
+    qa = QA(store.settings, backend=Backend("fake", "scripted", GenericFakeChatModel(messages=iter([raw]))), store=store)
+    qa.json_road, qa.prompt = True, load_prompt("qa_json")
+    return qa
+
+
+def test_chain_keeps_a_verified_claim_with_its_unit_and_drops_an_invented_one(seeded_store):
+    raw = json.dumps({"claims": [{"n": 1, "quote": "106名人大代表出席会议", "answer": "106"},
+                                 {"n": 1, "quote": "120名人大代表出席会议", "answer": "120名"}]}, ensure_ascii=False)
+    events = list(_json_qa(seeded_store, raw).stream(GROUNDING_Q))
+    a = events[-1]["answer"]
+    assert not a.abstained and "106名人大代表出席会议" in a.text and "120" not in a.text
+    assert any("120" in r for r in a.removed) and not a.verified
+    assert a.citations and "106" in a.citations[0].quote
+    assert [e for e in events if e["type"] == "token"]  # the page is shown text, never JSON
+    assert all("{" not in e["text"] for e in events if e["type"] == "token")
+
+
+def test_chain_abstains_when_no_claim_holds_and_no_evidence_answers_the_asked_figure(seeded_store):
+    a = _json_qa(seeded_store, '{"claims": []}').answer(GROUNDING_Q)
+    assert a.abstained and a.text.startswith("资料未提及")
+    a = _json_qa(seeded_store, '{"claims": [{"n": 1, "quote": "无此句", "answer": "120名"}]}').answer(GROUNDING_Q)
+    assert a.abstained and "120" not in a.text and a.removed
+
+
+def test_the_json_prompt_formats_and_shows_the_object_it_asks_for():
+    from rag.llm.prompts import load_prompt
+
+    system, user = load_prompt("qa_json").template().format_messages(evidence="[1] 甲。", question="乙？")
+    assert '{"claims": [{"n"' in system.content and "[1] 甲。" in user.content

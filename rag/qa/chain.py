@@ -187,12 +187,17 @@ class QA:
             chat = chat.bind(extra_body={"response_format": fmt})  # type: ignore[union-attr]
         chain = self.prompt.template() | chat | StrOutputParser()
         parts: list[str] = []
+        streamed = ""  # the JSON road's draft shown so far
         try:
             for tok in bounded_stream(lambda: chain.stream({"evidence": evidence_block, "question": standalone}),
                                       answer_limits(self.settings, t0)):
                 parts.append(tok)
-                if self.json_road:
-                    continue  # JSON is no text to show: the verified answer is shown once it is complete
+                if self.json_road:  # JSON is no text to show: the answers in it, as they come
+                    shown = len(streamed)
+                    streamed = claims.draft("".join(parts))
+                    tok = streamed[shown:]
+                    if not tok:
+                        continue
                 if ans.ttft_s is None:
                     ans.ttft_s = time.perf_counter() - t0
                 yield {"type": "token", "text": tok}
@@ -207,8 +212,9 @@ class QA:
         raw = "".join(parts).strip()
         if self.json_road:
             self._from_claims(ans, raw, road.question)
-            ans.ttft_s = time.perf_counter() - t0
-            yield {"type": "token", "text": ans.text}
+            if not streamed:  # nothing was shown while the model wrote: the answer itself
+                ans.ttft_s = time.perf_counter() - t0
+                yield {"type": "token", "text": ans.text}
             yield from self._finish(ans, t0)
             return
         ans.text = raw

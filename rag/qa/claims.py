@@ -145,3 +145,29 @@ def render(claims: list[Claim], measure: str | None = None) -> str:
         body = answer_text(c, measure).rstrip(_END + "，,")
         out.append(f"{body}[{c.n}]。")
     return "".join(out)
+
+
+_DRAFT_FIELD = re.compile(r'"n"\s*:\s*(\d+)|"answer"\s*:\s*"((?:[^"\\]|\\.)*)(")?')
+
+
+def _json_string(body: str) -> str:
+    """A JSON string body, maybe cut inside an escape: what of it decodes."""
+    while body:
+        try:
+            return json.loads(f'"{body}"')
+        except ValueError:
+            cut = body.rfind("\\")
+            body = body[:cut] if cut >= 0 else body[:-1]
+    return ""
+
+
+def draft(raw: str) -> str:
+    """The answers of a JSON answer still being written, as text with [n] (what the page shows while the
+    model writes; the verified answer replaces it). It only grows as ``raw`` grows."""
+    out, n = [], None
+    for m in _DRAFT_FIELD.finditer(raw):
+        if m.group(1):
+            n = m.group(1)
+            continue
+        out.append(_json_string(m.group(2)) + (f"[{n}]。" if m.group(3) and n else ""))
+    return "".join(out)
