@@ -131,3 +131,19 @@ def test_the_json_prompt_formats_and_shows_the_object_it_asks_for():
 
     system, user = load_prompt("qa_json").template().format_messages(evidence="[1] 甲。", question="乙？")
     assert '{"claims": [{"n"' in system.content and "[1] 甲。" in user.content
+
+
+def test_a_list_answer_keeps_the_excerpt_items_no_claim_quotes(seeded_store):
+    """The model adds to the excerpt the answer without a model shows, never takes items from it: a list
+    answered with one town of two still shows the other town's evidence."""
+    from rag.qa.chain import QA
+
+    q = "哪些镇选举产生了副镇长？"
+    ex = QA(seeded_store.settings, backend="extractive", store=seeded_store).answer(q)
+    towns = [t for t in ("港口镇", "锦丰镇") if t in ex.text]
+    assert len(towns) == 2, ex.text
+    first = ex.citations[0]
+    raw = json.dumps({"claims": [{"n": first.n, "quote": first.quote[:8] if first.quote[:8] in ex.text else "副镇长",
+                                  "answer": "副镇长"}]}, ensure_ascii=False)
+    a = _json_qa(seeded_store, raw).answer(q)
+    assert not a.abstained and all(t in a.text for t in towns), a.text

@@ -235,6 +235,17 @@ class QA:
         ans.text, ans.abstained = quoted(held), False
         self._cite(ans)
 
+    @staticmethod
+    def _list_rest(kept: list[claims.Claim], question: Question | None, evidence: list[Evidence]) -> str:
+        """A list question's evidence excerpt (the first three sentences, as the answer without a model shows
+        them) that no claim quotes, appended: the model adds to that excerpt, never takes items from it."""
+        if not question or not question.asks_list:
+            return ""
+        cited = {c.n for c in kept}
+        rest = [e for e in evidence if not SUSPECT.search(e.text)][:3]
+        rest = [e for e in rest if e.n not in cited]
+        return "另见原文摘录：" + "".join(f"{e.text}[{e.n}]" for e in rest) if rest else ""
+
     def _from_claims(self, ans: Answer, raw: str, question: Question | None) -> None:
         """The answer from the model's JSON claims: each quote verified in the evidence, each answer grounded
         (one that is not gives way to its quote), rendered as text with [n]; none left is a refusal."""
@@ -257,7 +268,7 @@ class QA:
                           f"{ABSTAIN_TEXT}（模型的回答未能在原文中核实，已删除）")
             ans.removed = dropped
             return
-        ans.text = "".join(sentences)
+        ans.text = "".join(sentences) + self._list_rest(kept, question, ans.evidence)
         self._ground(ans)
         ans.removed = dropped + ans.removed
         ans.verified = ans.verified and not dropped
