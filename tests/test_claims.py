@@ -147,3 +147,13 @@ def test_a_list_answer_keeps_the_excerpt_items_no_claim_quotes(seeded_store):
                                   "answer": "副镇长"}]}, ensure_ascii=False)
     a = _json_qa(seeded_store, raw).answer(q)
     assert not a.abstained and all(t in a.text for t in towns), a.text
+
+
+C271_EV = [_ev(1, "其中，2021年洋浦经济开发区主要经济指标成绩喜人，地区生产总值、固定资产投资、货物进出口贸易总额分别增长30%、115.7%、92.3%，增速均位居全省第一；", "2022-01-08"),
+           _ev(2, "过去五年，儋州洋浦主要经济指标持续快速增长，预计地区生产总值、地方一般公共预算收入、固定资产投资、社会消费品零售总额年均分别增长7.1%、5.4%、8.6%、8.0%；", "2022-01-08")]
+
+
+def test_a_sentence_that_writes_the_asked_year_is_found_through_a_list_of_names_and_figures():
+    q = parse("儋州2022年的报告中，洋浦经济开发区2021年固定资产投资增长多少？", None, [])
+    assert held_answer(q, C271_EV, year_written=True).n == 1
+    assert held_answer(q, C271_EV[1:], year_written=True) is None  # a five-year average writes no year

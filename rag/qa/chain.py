@@ -268,6 +268,12 @@ class QA:
                           f"{ABSTAIN_TEXT}（模型的回答未能在原文中核实，已删除）")
             ans.removed = dropped
             return
+        dated = held_answer(question, ans.evidence, year_written=True)
+        if dated is not None and all(c.n != dated.n for c in kept):  # the claims are from another period
+            dropped.extend(sentences)
+            ans.text, ans.removed, ans.verified = quoted(dated), dropped, False
+            self._cite(ans)
+            return
         ans.text = "".join(sentences) + self._list_rest(kept, question, ans.evidence)
         self._ground(ans)
         ans.removed = dropped + ans.removed
