@@ -157,3 +157,15 @@ def test_a_sentence_that_writes_the_asked_year_is_found_through_a_list_of_names_
     q = parse("儋州2022年的报告中，洋浦经济开发区2021年固定资产投资增长多少？", None, [])
     assert held_answer(q, C271_EV, year_written=True).n == 1
     assert held_answer(q, C271_EV[1:], year_written=True) is None  # a five-year average writes no year
+
+
+def test_a_list_claim_that_quotes_part_of_a_sentence_leaves_the_whole_sentence_in_the_answer():
+    from rag.qa.chain import QA
+
+    ev = [_ev(1, "今年预期目标是:工业增加值增长5%左右,固定资产投资7.5亿元,服务业营业收入增长5%左右。"), _ev(2, "推进乡村建设。")]
+    q = parse("哪些指标预期增长5%左右？", None, [])
+    assert q.asks_list
+    part = [Claim(1, "工业增加值增长5%左右", "工业增加值")]
+    assert "服务业营业收入增长5%左右" in QA._list_rest(part, q, ev)
+    whole = [Claim(1, ev[0].text, "工业增加值、服务业营业收入")]
+    assert "[1]" not in QA._list_rest(whole, q, ev) and "[2]" in QA._list_rest(whole, q, ev)

@@ -238,10 +238,12 @@ class QA:
     @staticmethod
     def _list_rest(kept: list[claims.Claim], question: Question | None, evidence: list[Evidence]) -> str:
         """A list question's evidence excerpt (the first three sentences, as the answer without a model shows
-        them) that no claim quotes, appended: the model adds to that excerpt, never takes items from it."""
+        them) that no claim quotes whole, appended: the model adds to that excerpt, never takes items from it
+        (a claim that quotes part of a sentence leaves the sentence's other items out)."""
         if not question or not question.asks_list:
             return ""
-        cited = {c.n for c in kept}
+        by_n = {e.n: e.text.strip().rstrip("。；;，,") for e in evidence}
+        cited = {c.n for c in kept if c.quote.strip().rstrip("。；;，,") == by_n.get(c.n)}
         rest = [e for e in evidence if not SUSPECT.search(e.text)][:3]
         rest = [e for e in rest if e.n not in cited]
         return "另见原文摘录：" + "".join(f"{e.text}[{e.n}]" for e in rest) if rest else ""
