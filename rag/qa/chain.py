@@ -266,8 +266,13 @@ class QA:
                 text = claims.render([claims.Claim(c.n, c.quote, c.quote)])
             sentences.append(text)
         if not sentences:
-            self._refused(ans, question, ABSTAIN_TEXT if parsed == [] else
-                          f"{ABSTAIN_TEXT}（模型的回答未能在原文中核实，已删除）")
+            self._refused(ans, question)
+            if ans.abstained and parsed != []:  # claims code could not verify are no refusal: the excerpt, as without a model
+                clean = [e for e in ans.evidence if not SUSPECT.search(e.text)][:3]
+                if clean:
+                    ans.text = "（模型的回答未能在原文中核实，以下为原文摘录）" + "".join(f"{e.text}[{e.n}]" for e in clean)
+                    ans.abstained, ans.verified = False, False
+                    self._cite(ans)
             ans.removed = dropped
             return
         dated = held_answer(question, ans.evidence, year_written=True)
