@@ -56,7 +56,7 @@ class QA:
         self.retriever = Retriever(self.store)
         self.backend = backend if isinstance(backend, Backend) else make_backend(self.settings, backend)
         # a local llama.cpp model answers as JSON claims its grammar holds it to (rag.qa.claims); others in text
-        self.json_road = self.backend.name == "local"
+        self.json_road = self.backend.name == "local" and self.settings.json_road
         self.prompt = load_prompt("qa_json" if self.json_road else "qa")
         self.condense_prompt = load_prompt("condense")
         # the road needs_model found, kept for the stream that follows it (the same question and store
@@ -179,18 +179,25 @@ class QA:
             return
 
         if not self.backend.generates:
-            clean_ev = [e for e in ans.evidence if not SUSPECT.search(e.text)][:3]  # the same trust check as model answers
-            if not clean_ev:
-                ans.text, ans.abstained, ans.evidence = f"{ABSTAIN_TEXT}：相关原文含链接或垃圾信息，不作为回答。", True, []
-                yield from self._finish(ans, t0)
-                return
-            ans.text = "（未使用语言模型，以下为原文摘录）" + "".join(f"{e.text}[{e.n}]" for e in clean_ev)
-            ans.ttft_s = time.perf_counter() - t0
-            yield {"type": "token", "text": ans.text}
-            self._cite(ans)
+            yield from self._excerpt_answer(ans, t0)
+            return
+        yield from self._model_answer(ans, road, standalone, t0)
+
+    def _excerpt_answer(self, ans: Answer, t0: float) -> Iterator[dict[str, Any]]:
+        """No generating backend: the evidence itself, as the answer (the same trust check as model answers)."""
+        clean_ev = [e for e in ans.evidence if not SUSPECT.search(e.text)][:3]  # the same trust check as model answers
+        if not clean_ev:
+            ans.text, ans.abstained, ans.evidence = f"{ABSTAIN_TEXT}：相关原文含链接或垃圾信息，不作为回答。", True, []
             yield from self._finish(ans, t0)
             return
+        ans.text = "（未使用语言模型，以下为原文摘录）" + "".join(f"{e.text}[{e.n}]" for e in clean_ev)
+        ans.ttft_s = time.perf_counter() - t0
+        yield {"type": "token", "text": ans.text}
+        self._cite(ans)
+        yield from self._finish(ans, t0)
 
+    def _model_answer(self, ans: Answer, road: Route, standalone: str, t0: float) -> Iterator[dict[str, Any]]:
+        """The model's road: the prompt with the evidence, streamed, then checked (claims on the JSON road)."""
         evidence_block = "\n".join(f"[{e.n}] {e.text}" for e in ans.evidence)
         from langchain_core.output_parsers import StrOutputParser
 
