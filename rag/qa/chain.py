@@ -31,9 +31,10 @@ from rag.llm.deadline import AnswerDeadline, answer_limits, bounded_stream
 from rag.llm.errors import backend_error, endpoint_errors
 from rag.llm.prompts import load_prompt
 from rag.qa.limits import check_input
-from rag.qa import checks
+from rag.qa import checks, claims
 from rag.qa.evidence import select_evidence
 from rag.qa.question import Question
+from rag.qa.refusal import held_answer, quoted
 from rag.qa.road import Asked, Route, take_road
 from rag.qa.support import evidence_text, support
 from rag.qa.types import ABSTAIN_TEXT, Answer, Citation, Evidence
@@ -54,7 +55,9 @@ class QA:
         self.store = store or Store(self.settings)
         self.retriever = Retriever(self.store)
         self.backend = backend if isinstance(backend, Backend) else make_backend(self.settings, backend)
-        self.prompt = load_prompt("qa")
+        # a local llama.cpp model answers as JSON claims its grammar holds it to (rag.qa.claims); others in text
+        self.json_road = self.backend.name == "local" and self.settings.json_road
+        self.prompt = load_prompt("qa_json" if self.json_road else "qa")
         self.condense_prompt = load_prompt("condense")
         # the road needs_model found, kept for the stream that follows it (the same question and store
         # version): a cold ``rag ask`` and the server's queue then take each road once, not twice
@@ -176,29 +179,47 @@ class QA:
             return
 
         if not self.backend.generates:
-            clean_ev = [e for e in ans.evidence if not SUSPECT.search(e.text)][:3]  # the same trust check as model answers
-            if not clean_ev:
-                ans.text, ans.abstained, ans.evidence = f"{ABSTAIN_TEXT}：相关原文含链接或垃圾信息，不作为回答。", True, []
-                yield from self._finish(ans, t0)
-                return
-            ans.text = "（未使用语言模型，以下为原文摘录）" + "".join(f"{e.text}[{e.n}]" for e in clean_ev)
-            ans.ttft_s = time.perf_counter() - t0
-            yield {"type": "token", "text": ans.text}
-            self._cite(ans)
+            yield from self._excerpt_answer(ans, t0)
+            return
+        yield from self._model_answer(ans, road, standalone, t0)
+
+    def _excerpt_answer(self, ans: Answer, t0: float) -> Iterator[dict[str, Any]]:
+        """No generating backend: the evidence itself, as the answer (the same trust check as model answers)."""
+        clean_ev = [e for e in ans.evidence if not SUSPECT.search(e.text)][:3]  # the same trust check as model answers
+        if not clean_ev:
+            ans.text, ans.abstained, ans.evidence = f"{ABSTAIN_TEXT}：相关原文含链接或垃圾信息，不作为回答。", True, []
             yield from self._finish(ans, t0)
             return
+        ans.text = "（未使用语言模型，以下为原文摘录）" + "".join(f"{e.text}[{e.n}]" for e in clean_ev)
+        ans.ttft_s = time.perf_counter() - t0
+        yield {"type": "token", "text": ans.text}
+        self._cite(ans)
+        yield from self._finish(ans, t0)
 
+    def _model_answer(self, ans: Answer, road: Route, standalone: str, t0: float) -> Iterator[dict[str, Any]]:
+        """The model's road: the prompt with the evidence, streamed, then checked (claims on the JSON road)."""
         evidence_block = "\n".join(f"[{e.n}] {e.text}" for e in ans.evidence)
         from langchain_core.output_parsers import StrOutputParser
 
-        chain = self.prompt.template() | self.backend.chat | StrOutputParser()
+        chat = self.backend.chat
+        if self.json_road:  # the grammar: n names an evidence, each claim quotes it
+            fmt = claims.response_format([e.n for e in ans.evidence])
+            chat = chat.bind(extra_body={"response_format": fmt})  # type: ignore[union-attr]
+        chain = self.prompt.template() | chat | StrOutputParser()
         parts: list[str] = []
+        streamed = ""  # the JSON road's draft shown so far
         try:
             for tok in bounded_stream(lambda: chain.stream({"evidence": evidence_block, "question": standalone}),
                                       answer_limits(self.settings, t0)):
+                parts.append(tok)
+                if self.json_road:  # JSON is no text to show: the answers in it, as they come
+                    shown = len(streamed)
+                    streamed = claims.draft("".join(parts))
+                    tok = streamed[shown:]
+                    if not tok:
+                        continue
                 if ans.ttft_s is None:
                     ans.ttft_s = time.perf_counter() - t0
-                parts.append(tok)
                 yield {"type": "token", "text": tok}
         except AnswerDeadline as e:  # out of time: the evidence itself (the same trust check), instead of nothing
             ans.text = e.fallback([x for x in ans.evidence if not SUSPECT.search(x.text)])
@@ -208,14 +229,86 @@ class QA:
             return
         except endpoint_errors() as e:
             raise backend_error(self.backend, e) from e
-        ans.text = "".join(parts).strip()
+        raw = "".join(parts).strip()
+        if self.json_road:
+            self._from_claims(ans, raw, road.question)
+            if not streamed:  # nothing was shown while the model wrote: the answer itself
+                ans.ttft_s = time.perf_counter() - t0
+                yield {"type": "token", "text": ans.text}
+            yield from self._finish(ans, t0)
+            return
+        ans.text = raw
         if _REFUSAL.search(ans.text) and not numbers(CITATION_MARKER.sub("", ans.text)):
-            ans.abstained = True
-            ans.text = ABSTAIN_TEXT
+            self._refused(ans, road.question)
         else:
             self._ground(ans)
             self._cite(ans)
         yield from self._finish(ans, t0)
+
+    def _refused(self, ans: Answer, question: Question | None, text: str = ABSTAIN_TEXT) -> None:
+        """The model refused (or nothing it said held): abstain — unless an evidence sentence answers the asked
+        indicator and year exactly (rag.qa.refusal), which is then quoted instead."""
+        held = held_answer(question, [e for e in ans.evidence if not SUSPECT.search(e.text)])
+        if held is None:
+            ans.text, ans.abstained = text, True
+            return
+        ans.text, ans.abstained = quoted(held), False
+        self._cite(ans)
+
+    @staticmethod
+    def _list_rest(kept: list[claims.Claim], question: Question | None, evidence: list[Evidence]) -> str:
+        """A list question's evidence excerpt (the first three sentences, as the answer without a model shows
+        them) that no claim quotes whole, appended: the model adds to that excerpt, never takes items from it
+        (a claim that quotes part of a sentence leaves the sentence's other items out)."""
+        if not question or not question.asks_list:
+            return ""
+        by_n = {e.n: e.text.strip().rstrip("。；;，,") for e in evidence}
+        cited = {c.n for c in kept if c.quote.strip().rstrip("。；;，,") == by_n.get(c.n)}
+        rest = [e for e in evidence if not SUSPECT.search(e.text)][:3]
+        rest = [e for e in rest if e.n not in cited]
+        return "另见原文摘录：" + "".join(f"{e.text}[{e.n}]" for e in rest) if rest else ""
+
+    def _from_claims(self, ans: Answer, raw: str, question: Question | None) -> None:
+        """The answer from the model's JSON claims: each quote verified in the evidence, each answer grounded
+        (one that is not gives way to its quote), rendered as text with [n]; none left is a refusal."""
+        parsed = claims.parse(raw)
+        year, measure = (question.year, question.measure) if question else (None, None)
+        kept, dropped = claims.verify(parsed or [], ans.evidence, year)
+        if parsed is None:
+            dropped.append(f"模型的回答不是完整的JSON：{raw[:80]}")
+        sources = {e.n: evidence_text(e) for e in ans.evidence}
+        asked = set(numbers(normalize_query(ans.standalone or ans.question)))
+        sentences = []
+        for c in kept:
+            text = claims.render([c], measure)
+            if checks.ground(text, sources, asked)[1]:  # the answer states what the evidence does not: its quote
+                dropped.append(text)
+                text = claims.render([claims.Claim(c.n, c.quote, c.quote)])
+            sentences.append(text)
+        if not sentences:
+            self._refused(ans, question)
+            if ans.abstained and parsed != []:  # claims code could not verify are no refusal: the excerpt, as without a model
+                clean = [e for e in ans.evidence if not SUSPECT.search(e.text)][:3]
+                if clean:
+                    ans.text = "（模型的回答未能在原文中核实，以下为原文摘录）" + "".join(f"{e.text}[{e.n}]" for e in clean)
+                    ans.abstained, ans.verified = False, False
+                    self._cite(ans)
+            ans.removed = dropped
+            return
+        dated = held_answer(question, ans.evidence, year_written=True)
+        if dated is not None and all(c.n != dated.n for c in kept):  # the claims are from another period
+            dropped.extend(sentences)
+            ans.text, ans.removed, ans.verified = quoted(dated), dropped, False
+            self._cite(ans)
+            return
+        ans.text = "".join(sentences) + self._list_rest(kept, question, ans.evidence)
+        self._ground(ans)
+        ans.removed = dropped + ans.removed
+        ans.verified = ans.verified and not dropped
+        if ans.abstained:
+            self._refused(ans, question, ans.text)
+            return
+        self._cite(ans)
 
     def _finish(self, ans: Answer, t0: float) -> Iterator[dict[str, Any]]:
         ans.total_s = time.perf_counter() - t0

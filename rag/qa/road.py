@@ -39,6 +39,7 @@ class Route:
     evidence: list[Evidence]
     retrieved: list[str]
     table: dict[str, Any] | None = None  # the rows of a "collection" answer (rag.qa.collection)
+    question: Question | None = None  # the question as parsed (its slots), set by take_road
 
 
 @dataclass
@@ -184,5 +185,8 @@ def take_road(q: Asked) -> Route:
     for step in ROAD:
         route = step(q)
         if route is not None:
+            route.question = q.slots
             return route
-    return from_the_evidence(q)
+    route = from_the_evidence(q)
+    route.question = q.slots
+    return route
