@@ -18,10 +18,11 @@ from typing import Any
 from rag.qa.types import Evidence
 from rag.text.indicators import GROWTH, LEVEL
 from rag.text.quantities import quantities
+from rag.text.units import CHANGE_UNITS, TIME
+from rag.text.years import YEAR as _YEAR
 from rag.text.zh import CITATION_MARKER, normalize_query
 
 _ORIGINAL = re.compile(r"[（(]\s*原文[:：][^）)]*[）)]?")  # a "（原文：…）" fragment the model appends
-_YEAR = re.compile(r"((?:19|20)\d{2})年")
 _END = "。！？；"
 
 
@@ -102,7 +103,7 @@ def _other_measure(answer: str, quote: str, measure: str | None) -> bool:
 
     def rates(text: str) -> tuple[bool, bool]:
         qs = quantities(normalize_query(text))
-        return any(q.unit in ("%", "个百分点", "百分点", "倍") for q in qs), any(q.unit not in ("%", "个百分点", "百分点", "倍", "年") for q in qs)
+        return any(q.unit in CHANGE_UNITS for q in qs), any(q.unit not in CHANGE_UNITS and q.unit not in TIME for q in qs)
     a_rate, a_level = rates(answer)
     q_rate, q_level = rates(quote)
     return (not a_rate and q_rate) if measure == GROWTH else (not a_level and q_level)

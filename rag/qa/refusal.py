@@ -16,11 +16,12 @@ from rag.qa.question import Question
 from rag.qa.types import Evidence
 from rag.text.indicators import GROWTH, LEVEL, indicators_in, measure_near
 from rag.text.quantities import quantities
+from rag.text.units import CHANGE_UNITS
+from rag.text.years import YEAR as _YEAR, YEAR_DIGITS
 from rag.text.zh import SUSPECT, normalize_query
 
-_YEAR = re.compile(r"((?:19|20)\d{2})年")
-_DOC_YEAR = re.compile(r"^((?:19|20)\d{2})")
-_RATE_UNITS = {"%", "个百分点", "百分点", "倍"}
+_DOC_YEAR = re.compile(rf"^({YEAR_DIGITS})")  # a document's date begins with its year
+_RATE_UNITS = CHANGE_UNITS
 
 
 def _year_holds(e: Evidence, year: int | None) -> bool:
