@@ -127,14 +127,18 @@ class QA:
         f = self.retriever.infer_filters(q, filters)
         road = self.route(q, f)
         with self._routed_lock:
-            self._routed = ((q, repr(f), self.store.generation()), road)
+            self._routed = (self._route_key(q, f), road)
         return road.kind == "model"
+
+    def _route_key(self, standalone: str, f: Filters) -> tuple[str, str, str | None]:
+        """What a kept road must match to be taken again: the question, its filters and the store's version."""
+        return standalone, repr(f), self.store.generation()
 
     def route(self, standalone: str, f: Filters) -> Route:
         """Which road a (standalone, normalised) question takes, decided before any model call (rag.qa.road)."""
         with self._routed_lock:
             kept, self._routed = self._routed, None
-        if kept and kept[0] == (standalone, repr(f), self.store.generation()):
+        if kept and kept[0] == self._route_key(standalone, f):
             return kept[1]
         return take_road(Asked(standalone, f, self.retriever.documents(), self.store, self.retriever,
                                self.settings.top_k, self.select_evidence))
