@@ -46,6 +46,17 @@ log = logging.getLogger("rag.qa.chain")
 _REFUSAL = re.compile(ABSTAIN_TEXT + r"|没有提及|未提及|无法回答|没有相关")
 
 
+def shown_excerpt(evidence: list[Evidence]) -> list[Evidence]:
+    """The evidence an answer without a model shows: the first three sentences with no link or spam (the same
+    trust check as model answers)."""
+    return [e for e in evidence if not SUSPECT.search(e.text)][:3]
+
+
+def cited_text(evidence: list[Evidence]) -> str:
+    """Evidence sentences written one after another, each with its [n]."""
+    return "".join(f"{e.text}[{e.n}]" for e in evidence)
+
+
 class QA:
     """Holds the store, retriever and backend for repeated questions."""
 
@@ -189,12 +200,12 @@ class QA:
 
     def _excerpt_answer(self, ans: Answer, t0: float) -> Iterator[dict[str, Any]]:
         """No generating backend: the evidence itself, as the answer (the same trust check as model answers)."""
-        clean_ev = [e for e in ans.evidence if not SUSPECT.search(e.text)][:3]  # the same trust check as model answers
+        clean_ev = shown_excerpt(ans.evidence)
         if not clean_ev:
             ans.text, ans.abstained, ans.evidence = f"{ABSTAIN_TEXT}：相关原文含链接或垃圾信息，不作为回答。", True, []
             yield from self._finish(ans, t0)
             return
-        ans.text = "（未使用语言模型，以下为原文摘录）" + "".join(f"{e.text}[{e.n}]" for e in clean_ev)
+        ans.text = "（未使用语言模型，以下为原文摘录）" + cited_text(clean_ev)
         ans.ttft_s = time.perf_counter() - t0
         yield {"type": "token", "text": ans.text}
         self._cite(ans)
@@ -268,9 +279,8 @@ class QA:
             return ""
         by_n = {e.n: e.text.strip().rstrip("。；;，,") for e in evidence}
         cited = {c.n for c in kept if c.quote.strip().rstrip("。；;，,") == by_n.get(c.n)}
-        rest = [e for e in evidence if not SUSPECT.search(e.text)][:3]
-        rest = [e for e in rest if e.n not in cited]
-        return "另见原文摘录：" + "".join(f"{e.text}[{e.n}]" for e in rest) if rest else ""
+        rest = [e for e in shown_excerpt(evidence) if e.n not in cited]
+        return "另见原文摘录：" + cited_text(rest) if rest else ""
 
     def _from_claims(self, ans: Answer, raw: str, question: Question | None) -> None:
         """The answer from the model's JSON claims: each quote verified in the evidence, each answer grounded
@@ -292,9 +302,9 @@ class QA:
         if not sentences:
             self._refused(ans, question)
             if ans.abstained and parsed != []:  # claims code could not verify are no refusal: the excerpt, as without a model
-                clean = [e for e in ans.evidence if not SUSPECT.search(e.text)][:3]
+                clean = shown_excerpt(ans.evidence)
                 if clean:
-                    ans.text = "（模型的回答未能在原文中核实，以下为原文摘录）" + "".join(f"{e.text}[{e.n}]" for e in clean)
+                    ans.text = "（模型的回答未能在原文中核实，以下为原文摘录）" + cited_text(clean)
                     ans.abstained, ans.verified = False, False
                     self._cite(ans)
             ans.removed = dropped
