@@ -152,9 +152,9 @@ def _title_place(lines: list[str]) -> str | None:
 
 
 # a report that names only its government's level (我代表省人民政府…): the place is the most named one of that level
-_UNNAMED_GOVERNMENT = re.compile(r"我代表(省|自治区|市|州|自治州|盟)人民政府")
 _LEVEL_OF = {"省": ("province",), "自治区": ("province",), "市": ("city",), "州": ("city",), "自治州": ("city",),
              "盟": ("city",)}
+_UNNAMED_GOVERNMENT = re.compile(f"我代表({'|'.join(sorted(_LEVEL_OF, key=len, reverse=True))})人民政府")
 
 # a government's work report opens this way, with or without a title line
 REPORT_OPENING = re.compile(r"我代表[\u4e00-\u9fff]{0,20}?人民政府[，,]?向(?:大会|本次大会|本次会议|会议)(?:作)?报告(?:政府)?工作")
