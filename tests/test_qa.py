@@ -88,7 +88,21 @@ def _fake_backend(text: str) -> Backend:
 def test_grounding_removes_a_number_not_in_the_evidence(seeded_store):
     qa = QA(seeded_store.settings, backend=_fake_backend("锦丰镇有120名人大代表出席会议[1]。"), store=seeded_store)
     a = qa.answer(GROUNDING_Q)
-    assert a.abstained and not a.verified and a.removed and "120" not in a.text
+    assert not a.verified and a.removed and "120" not in a.text
+    # the model adds, never subtracts: what it said is gone, the excerpt an answer without a model gives stays
+    assert not a.abstained and a.text.startswith("（模型的回答未能在原文中核实，以下为原文摘录）")
+    assert a.citations and all(c.quote in a.text for c in a.citations)
+
+
+def test_a_list_no_section_answers_is_the_evidence_not_a_models_shorter_list(seeded_store):
+    # the scripted model would drop two of the three actions; a list question on the evidence road never asks it
+    qa = QA(seeded_store.settings, backend=_fake_backend("厚街镇将实施投资扩能行动[1]。"), store=seeded_store)
+    q = "厚街镇2024年将大力实施哪三大行动？"
+    assert qa.needs_model(q) is False
+    a = qa.answer(q)
+    assert not a.abstained and a.text.startswith("（以下为原文摘录")
+    assert all(x in a.text for x in ("投资扩能", "产业提质", "城市更新"))
+    _check_citations(seeded_store, a)
 
 
 def test_grounding_keeps_a_supported_claim_and_cites_it(seeded_store):

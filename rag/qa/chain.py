@@ -193,19 +193,21 @@ class QA:
             yield from self._finish(ans, t0)
             return
 
-        if not self.backend.generates:
-            yield from self._excerpt_answer(ans, t0)
+        if road.kind == "excerpt" or not self.backend.generates:
+            yield from self._excerpt_answer(ans, t0, generates=self.backend.generates)
             return
         yield from self._model_answer(ans, road, standalone, t0)
 
-    def _excerpt_answer(self, ans: Answer, t0: float) -> Iterator[dict[str, Any]]:
-        """No generating backend: the evidence itself, as the answer (the same trust check as model answers)."""
+    def _excerpt_answer(self, ans: Answer, t0: float, generates: bool = False) -> Iterator[dict[str, Any]]:
+        """The evidence itself, as the answer (the same trust check as model answers): without a generating
+        backend, or for a list question a model would only shorten."""
         clean_ev = shown_excerpt(ans.evidence)
         if not clean_ev:
             ans.text, ans.abstained, ans.evidence = f"{ABSTAIN_TEXT}：相关原文含链接或垃圾信息，不作为回答。", True, []
             yield from self._finish(ans, t0)
             return
-        ans.text = "（未使用语言模型，以下为原文摘录）" + cited_text(clean_ev)
+        lead = "（以下为原文摘录，逐句注明出处）" if generates else "（未使用语言模型，以下为原文摘录）"
+        ans.text = lead + cited_text(clean_ev)
         ans.ttft_s = time.perf_counter() - t0
         yield {"type": "token", "text": ans.text}
         self._cite(ans)
@@ -257,7 +259,12 @@ class QA:
             self._refused(ans, road.question)
         else:
             self._ground(ans)
-            self._cite(ans)
+            if ans.abstained:  # said something, none of it held: no refusal either
+                removed = ans.removed
+                self._unverified(ans, road.question)
+                ans.removed = removed
+            else:
+                self._cite(ans)
         yield from self._finish(ans, t0)
 
     def _refused(self, ans: Answer, question: Question | None, text: str = ABSTAIN_TEXT) -> None:
@@ -269,6 +276,19 @@ class QA:
             return
         ans.text, ans.abstained = quoted(held), False
         self._cite(ans)
+
+    def _unverified(self, ans: Answer, question: Question | None) -> None:
+        """Nothing the model said held in the evidence: the evidence's exact answer to the asked indicator and
+        year when it has one, else the excerpt an answer without a model shows — the model adds to what code
+        gives, never takes it away (an abstention here would be a wrong refusal the extractive answer avoids)."""
+        self._refused(ans, question)
+        if not ans.abstained:
+            return
+        clean = shown_excerpt(ans.evidence)
+        if clean:
+            ans.text = "（模型的回答未能在原文中核实，以下为原文摘录）" + cited_text(clean)
+            ans.abstained, ans.verified = False, False
+            self._cite(ans)
 
     @staticmethod
     def _list_rest(kept: list[claims.Claim], question: Question | None, evidence: list[Evidence]) -> str:
@@ -300,13 +320,10 @@ class QA:
                 text = claims.render([claims.Claim(c.n, c.quote, c.quote)])
             sentences.append(text)
         if not sentences:
-            self._refused(ans, question)
-            if ans.abstained and parsed != []:  # claims code could not verify are no refusal: the excerpt, as without a model
-                clean = shown_excerpt(ans.evidence)
-                if clean:
-                    ans.text = "（模型的回答未能在原文中核实，以下为原文摘录）" + cited_text(clean)
-                    ans.abstained, ans.verified = False, False
-                    self._cite(ans)
+            if parsed == []:  # an empty list of claims is the model's refusal
+                self._refused(ans, question)
+            else:  # claims code could not verify are no refusal
+                self._unverified(ans, question)
             ans.removed = dropped
             return
         dated = held_answer(question, ans.evidence, year_written=True)
