@@ -43,6 +43,8 @@ from rag.text.zh import CITATION_MARKER, SUSPECT, normalize_query, numbers
 __all__ = ["ABSTAIN_TEXT", "QA", "Answer", "Citation", "Evidence", "answer"]
 
 log = logging.getLogger("rag.qa.chain")
+_UNVERIFIED_LEAD = "（模型的回答未能在原文中核实，以下为原文摘录）"
+_REFUSED_LEAD = "（模型未在原文中找到直接答案，以下为最相关的原文摘录，请核对）"
 _REFUSAL = re.compile(ABSTAIN_TEXT + r"|没有提及|未提及|无法回答|没有相关")
 
 
@@ -256,12 +258,12 @@ class QA:
             return
         ans.text = raw
         if _REFUSAL.search(ans.text) and not numbers(CITATION_MARKER.sub("", ans.text)):
-            self._refused(ans, road.question)
+            self._unverified(ans, road.question, _REFUSED_LEAD)
         else:
             self._ground(ans)
             if ans.abstained:  # said something, none of it held: no refusal either
                 removed = ans.removed
-                self._unverified(ans, road.question)
+                self._unverified(ans, road.question, _UNVERIFIED_LEAD)
                 ans.removed = removed
             else:
                 self._cite(ans)
@@ -277,16 +279,18 @@ class QA:
         ans.text, ans.abstained = quoted(held), False
         self._cite(ans)
 
-    def _unverified(self, ans: Answer, question: Question | None) -> None:
-        """Nothing the model said held in the evidence: the evidence's exact answer to the asked indicator and
-        year when it has one, else the excerpt an answer without a model shows — the model adds to what code
-        gives, never takes it away (an abstention here would be a wrong refusal the extractive answer avoids)."""
+    def _unverified(self, ans: Answer, question: Question | None, lead: str) -> None:
+        """The model refused, or nothing it said held in the evidence: the evidence's exact answer to the asked
+        indicator and year when it has one, else the excerpt an answer without a model shows, after ``lead`` —
+        the model adds to what code gives, never takes it away. Questions the corpus does not answer are
+        declined by code before the model (rag.qa.road); on the dev sets no model refusal after that was right
+        and two were wrong (c181, sb074)."""
         self._refused(ans, question)
         if not ans.abstained:
             return
         clean = shown_excerpt(ans.evidence)
         if clean:
-            ans.text = "（模型的回答未能在原文中核实，以下为原文摘录）" + cited_text(clean)
+            ans.text = lead + cited_text(clean)
             ans.abstained, ans.verified = False, False
             self._cite(ans)
 
@@ -319,11 +323,8 @@ class QA:
                 dropped.append(text)
                 text = claims.render([claims.Claim(c.n, c.quote, c.quote)])
             sentences.append(text)
-        if not sentences:
-            if parsed == []:  # an empty list of claims is the model's refusal
-                self._refused(ans, question)
-            else:  # claims code could not verify are no refusal
-                self._unverified(ans, question)
+        if not sentences:  # an empty list of claims is the model's refusal; claims code could not verify are none
+            self._unverified(ans, question, _REFUSED_LEAD if parsed == [] else _UNVERIFIED_LEAD)
             ans.removed = dropped
             return
         dated = held_answer(question, ans.evidence, year_written=True)
@@ -337,7 +338,7 @@ class QA:
         ans.removed = dropped + ans.removed
         ans.verified = ans.verified and not dropped
         if ans.abstained:
-            self._refused(ans, question, ans.text)
+            self._unverified(ans, question, _UNVERIFIED_LEAD)
             return
         self._cite(ans)
 
