@@ -71,6 +71,9 @@ def local_server(model_path: Path, threads: int | None = None, n_ctx: int = 4096
         p.cpuparams_batch.n_threads = p.cpuparams.n_threads
         p.sampling.temp = 0.0
         p.sampling.top_k = 1
+        if hasattr(p, "flash_attn_type"):
+            # measured on 9 dev prompts (~400 tokens, 2 cores): the same answers, median 4.81 s -> 4.32 s
+            p.flash_attn_type = 1
         if hasattr(p, "verbosity"):
             p.verbosity = -1  # llama.cpp logs only errors
         server = xlc.Server(p)
