@@ -40,6 +40,22 @@ def test_a_quoted_fragment_with_a_cut_number_is_checked_not_trusted_as_a_quote()
     assert support(ans).level != "all"
 
 
+def test_an_excerpt_of_whole_cited_sentences_is_all_without_parsing_names(monkeypatch):
+    # the evidence sentences shown whole need no parse (the POS tagger's load is ~1 s of a cold `rag ask`);
+    # a fragment of one, or a sentence naming another number, still is parsed and checked
+    evs = ["镇人大主席陈涛向大会作《人大主席团工作报告》。", "全镇修建农村公路15公里。"]
+    ev = [Evidence(i + 1, "d", t, 0, len(t), t) for i, t in enumerate(evs)]
+    cites = [Citation("d", 0, len(t), t, i + 1) for i, t in enumerate(evs)]
+    text = "（以下为原文摘录，逐句注明出处）" + "".join(f"{t}[{i + 1}]" for i, t in enumerate(evs))
+    calls = []
+    monkeypatch.setattr(checks, "claims", lambda *a, **k: calls.append(a) or ([], []))
+    sup = support(Answer(question="", text=text, evidence=ev, citations=cites))
+    assert sup.level == "all" and sup.checked == 2 and calls == []
+    monkeypatch.undo()
+    cut = Answer(question="", text="农村公路5公里[2]。", evidence=ev, citations=cites)
+    assert support(cut).level != "all"
+
+
 def test_a_summary_states_only_what_the_report_writes():
     """A fact-built summary passes the one check: the written qualifier is carried (增长10%左右), a date
     as precise as written, a results year the report never writes is 上年."""
