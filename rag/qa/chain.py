@@ -43,6 +43,10 @@ from rag.text.zh import CITATION_MARKER, SUSPECT, normalize_query, numbers
 __all__ = ["ABSTAIN_TEXT", "QA", "Answer", "Citation", "Evidence", "answer"]
 
 log = logging.getLogger("rag.qa.chain")
+# the note before an excerpt shown as the answer: without a model, for a list no section answers, and in place
+# of a model's refusal or of an answer none of which held
+_NO_MODEL_LEAD = "（未使用语言模型，以下为原文摘录）"
+_EXCERPT_LEAD = "（以下为原文摘录，逐句注明出处）"
 _UNVERIFIED_LEAD = "（模型的回答未能在原文中核实，以下为原文摘录）"
 _REFUSED_LEAD = "（模型未在原文中找到直接答案，以下为最相关的原文摘录，请核对）"
 _REFUSAL = re.compile(ABSTAIN_TEXT + r"|没有提及|未提及|无法回答|没有相关")
@@ -203,17 +207,23 @@ class QA:
     def _excerpt_answer(self, ans: Answer, t0: float, generates: bool = False) -> Iterator[dict[str, Any]]:
         """The evidence itself, as the answer (the same trust check as model answers): without a generating
         backend, or for a list question a model would only shorten."""
-        clean_ev = shown_excerpt(ans.evidence)
-        if not clean_ev:
+        if not self._show_excerpt(ans, _EXCERPT_LEAD if generates else _NO_MODEL_LEAD):
             ans.text, ans.abstained, ans.evidence = f"{ABSTAIN_TEXT}：相关原文含链接或垃圾信息，不作为回答。", True, []
             yield from self._finish(ans, t0)
             return
-        lead = "（以下为原文摘录，逐句注明出处）" if generates else "（未使用语言模型，以下为原文摘录）"
-        ans.text = lead + cited_text(clean_ev)
         ans.ttft_s = time.perf_counter() - t0
         yield {"type": "token", "text": ans.text}
-        self._cite(ans)
         yield from self._finish(ans, t0)
+
+    def _show_excerpt(self, ans: Answer, lead: str) -> bool:
+        """``lead`` and the excerpt an answer without a model shows, each sentence cited; False when no evidence
+        sentence passes the trust check (nothing is set then)."""
+        clean = shown_excerpt(ans.evidence)
+        if not clean:
+            return False
+        ans.text, ans.abstained = lead + cited_text(clean), False
+        self._cite(ans)
+        return True
 
     def _model_answer(self, ans: Answer, road: Route, standalone: str, t0: float) -> Iterator[dict[str, Any]]:
         """The model's road: the prompt with the evidence, streamed, then checked (claims on the JSON road)."""
@@ -262,37 +272,25 @@ class QA:
         else:
             self._ground(ans)
             if ans.abstained:  # said something, none of it held: no refusal either
-                removed = ans.removed
                 self._unverified(ans, road.question, _UNVERIFIED_LEAD)
-                ans.removed = removed
             else:
                 self._cite(ans)
         yield from self._finish(ans, t0)
-
-    def _refused(self, ans: Answer, question: Question | None, text: str = ABSTAIN_TEXT) -> None:
-        """The model refused (or nothing it said held): abstain — unless an evidence sentence answers the asked
-        indicator and year exactly (rag.qa.refusal), which is then quoted instead."""
-        held = held_answer(question, [e for e in ans.evidence if not SUSPECT.search(e.text)])
-        if held is None:
-            ans.text, ans.abstained = text, True
-            return
-        ans.text, ans.abstained = quoted(held), False
-        self._cite(ans)
 
     def _unverified(self, ans: Answer, question: Question | None, lead: str) -> None:
         """The model refused, or nothing it said held in the evidence: the evidence's exact answer to the asked
         indicator and year when it has one, else the excerpt an answer without a model shows, after ``lead`` —
         the model adds to what code gives, never takes it away. Questions the corpus does not answer are
         declined by code before the model (rag.qa.road); on the dev sets no model refusal after that was right
-        and two were wrong (c181, sb074)."""
-        self._refused(ans, question)
-        if not ans.abstained:
-            return
-        clean = shown_excerpt(ans.evidence)
-        if clean:
-            ans.text = lead + cited_text(clean)
-            ans.abstained, ans.verified = False, False
+        and two were wrong (c181, sb074). With neither (every evidence sentence failed the trust check), abstain."""
+        held = held_answer(question, ans.evidence)  # rag.qa.refusal (it passes over links and spam itself)
+        if held is not None:
+            ans.text, ans.abstained = quoted(held), False
             self._cite(ans)
+        elif self._show_excerpt(ans, lead):
+            ans.verified = False
+        else:
+            ans.text, ans.abstained = ABSTAIN_TEXT, True
 
     @staticmethod
     def _list_rest(kept: list[claims.Claim], question: Question | None, evidence: list[Evidence]) -> str:
@@ -353,7 +351,8 @@ class QA:
         yield {"type": "answer", "answer": ans}
 
     def _ground(self, ans: Answer) -> None:
-        """Keep the sentences the evidence holds (re-pointed, see checks.ground); an emptied answer abstains."""
+        """Keep the sentences the evidence holds (re-pointed, see checks.ground); an emptied answer abstains (its caller
+        then shows code's answer or the excerpt, QA._unverified)."""
         asked = set(numbers(normalize_query(ans.standalone or ans.question)))  # the user's own numbers
         ans.text, removed = checks.ground(ans.text, {e.n: evidence_text(e) for e in ans.evidence}, asked)
         ans.removed = removed

@@ -21,7 +21,6 @@ from rag.text.years import YEAR as _YEAR, YEAR_DIGITS
 from rag.text.zh import SUSPECT, normalize_query
 
 _DOC_YEAR = re.compile(rf"^({YEAR_DIGITS})")  # a document's date begins with its year
-_RATE_UNITS = CHANGE_UNITS
 
 
 def _year_holds(e: Evidence, year: int | None) -> bool:
@@ -41,8 +40,8 @@ def _measures(text: str, indicator: str) -> set[str]:
     if near:
         return near
     qs = quantities(normalize_query(text))
-    return ({GROWTH} if any(x.unit in _RATE_UNITS for x in qs) else set()) | \
-        ({LEVEL} if any(x.unit and x.unit not in _RATE_UNITS | {"年"} for x in qs) else set())
+    return ({GROWTH} if any(x.unit in CHANGE_UNITS for x in qs) else set()) | \
+        ({LEVEL} if any(x.unit and x.unit not in CHANGE_UNITS | {"年"} for x in qs) else set())
 
 
 def holds_asked(q: Question, e: Evidence, year_written: bool = False) -> bool:

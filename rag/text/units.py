@@ -103,10 +103,10 @@ COUNT_UNITS = _pick("个", "家", "项", "名", "人", "户", "次", "条", "件
 MONEY_UNITS = frozenset(u for u in FIGURE_UNITS if u in MONEY)
 RATE_UNITS = frozenset(_pick("%", "个百分点"))  # as a figure stores them: ％ is read as % (canonical)
 AREA_UNITS = frozenset(_pick("万亩", "亩"))  # land in 亩, not the 平方米 of floor space
-# a brief's key figures (rag.brief.build): money in 亿元 or 万元 is key by its unit alone (not small sums
-# in 元); a count is key in these units only, and only with a named indicator
 # a rate, a change in points or a multiple: what a growth answer states (a level states none of these)
 CHANGE_UNITS = frozenset(RATE + MULTIPLE)
+# a brief's key figures (rag.brief.build): money in 亿元 or 万元 is key by its unit alone (not small sums
+# in 元); a count is key in these units only, and only with a named indicator
 KEY_MONEY_UNITS = _pick("亿元", "万元")
 KEY_COUNT_UNITS = _pick("家", "户", "个", "件", "项")
 # what may follow a masked number (*亿元, ××万元, rag.ingest.clean): wider than the figure units,
